@@ -1,0 +1,3 @@
+"""gage_core.process."""
+
+__all__: list[str] = []

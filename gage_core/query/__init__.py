@@ -1,0 +1,3 @@
+"""gage_core.query."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""gage_core.staging."""
+
+__all__: list[str] = []

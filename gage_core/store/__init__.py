@@ -1,0 +1,3 @@
+"""gage_core.store."""
+
+__all__: list[str] = []

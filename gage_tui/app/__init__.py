@@ -1,0 +1,3 @@
+"""The Textual workbench (gage ui)."""
+
+__all__: list[str] = []

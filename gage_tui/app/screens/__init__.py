@@ -1,0 +1,3 @@
+"""Screens of the workbench."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Widgets of the workbench."""
+
+__all__: list[str] = []

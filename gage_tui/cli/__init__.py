@@ -1,0 +1,3 @@
+"""The gage command line (argparse, rich output)."""
+
+__all__: list[str] = []

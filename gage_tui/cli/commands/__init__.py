@@ -1,0 +1,3 @@
+"""One module per gage command: configure(parser) and run(args, env)."""
+
+__all__: list[str] = []
