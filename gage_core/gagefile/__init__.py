@@ -1,5 +1,11 @@
 """Gagefile discovery, parsing, validation and the sanitised model."""
 
+from gage_core.gagefile.load import (
+    GAGEFILE_NAMES,
+    find_gagefile,
+    load_gagefile,
+    load_gagefile_text,
+)
 from gage_core.gagefile.model import (
     EXEC_PHASES,
     Command,
@@ -13,6 +19,7 @@ from gage_core.gagefile.model import (
 
 __all__ = [
     "EXEC_PHASES",
+    "GAGEFILE_NAMES",
     "Command",
     "ConfigSpec",
     "Dependency",
@@ -20,4 +27,7 @@ __all__ = [
     "GageFile",
     "OpDef",
     "Severity",
+    "find_gagefile",
+    "load_gagefile",
+    "load_gagefile_text",
 ]

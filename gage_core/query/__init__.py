@@ -1,3 +1,3 @@
-"""gage_core.query."""
+"""gage_core.query: the run filter language, run selection and sorting."""
 
 __all__: list[str] = []

@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         mod.configure(cmd)
+        # Also accepted after the command (`gage ls --plain`).
+        cmd.add_argument("--plain", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         cmd.set_defaults(_module=mod)
     return parser
 

@@ -1,0 +1,105 @@
+"""Small writers for the meta files a run process owns: ``proc/lock``,
+``proc/exit``, timestamps and ``log/runner``.
+
+Lock format (contracts): ``runner <pid> <create_time>`` and
+``child <pid> <create_time>`` lines, create time as psutil reports it,
+written with ``repr(float)``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "process_create_time",
+    "write_lock",
+    "remove_lock",
+    "write_atomic",
+    "write_json",
+    "write_timestamp",
+    "write_exit",
+    "read_exit",
+    "log_line",
+]
+
+
+def process_create_time(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.Error, OSError):
+        return None
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
+    """Write via a temp file in the same dir and rename (readers never see
+    a half-written file)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, p)
+
+
+def write_json(path: str | os.PathLike, obj: Any, **kw) -> None:
+    kw.setdefault("indent", 2)
+    kw.setdefault("sort_keys", True)
+    write_atomic(path, json.dumps(obj, **kw) + "\n")
+
+
+def write_lock(meta_dir: str | os.PathLike, runner_pid: int, child_pid: int | None = None) -> None:
+    lines = []
+    for role, pid in (("runner", runner_pid), ("child", child_pid)):
+        if pid is None:
+            continue
+        ct = process_create_time(pid)
+        lines.append(f"{role} {pid} {ct!r}" if ct is not None else f"{role} {pid}")
+    write_atomic(Path(meta_dir) / "proc" / "lock", "".join(line + "\n" for line in lines))
+
+
+def remove_lock(meta_dir: str | os.PathLike) -> None:
+    try:
+        os.unlink(Path(meta_dir) / "proc" / "lock")
+    except FileNotFoundError:
+        pass
+
+
+def write_timestamp(meta_dir: str | os.PathLike, name: str) -> int:
+    from gage_core.store.layout import now_us
+
+    ts = now_us()
+    write_atomic(Path(meta_dir) / name, str(ts))
+    return ts
+
+
+def write_exit(meta_dir: str | os.PathLike, code: int) -> None:
+    write_atomic(Path(meta_dir) / "proc" / "exit", str(int(code)))
+
+
+def read_exit(meta_dir: str | os.PathLike) -> int | None:
+    try:
+        return int((Path(meta_dir) / "proc" / "exit").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def log_line(meta_dir: str | os.PathLike, message: str) -> None:
+    """Append ``YYYY-MM-DDTHH:MM:SS+ZZZZ message`` to ``log/runner``;
+    never raises (logging must not break a run)."""
+    try:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        path = Path(meta_dir) / "log" / "runner"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = "".join(f"{stamp} {line}\n" for line in (message.splitlines() or [""]))
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text)
+    except OSError:
+        pass

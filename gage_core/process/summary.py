@@ -1,0 +1,289 @@
+"""Metrics from run output (``output-summary``) and summary files.
+
+Default pattern: ``key: number`` and ``key=number`` pairs, several per line
+("epoch 3 step=3 loss=0.41 accuracy=0.8"). A line that carries ``step=N``
+turns its other values into series points ``[N, value]``. ``metrics`` keeps
+the last value of every key (``step`` included).
+
+``output-summary`` may be ``False`` (no scanning) or a custom regex:
+- named groups ``key`` and ``value``: one metric per match;
+- other named groups: the group name is the key, its text the value;
+- two unnamed groups: key and value;
+- one unnamed group: Gage 0.1.2 mode, the pattern is searched over the whole
+  output (DOTALL) at the end and group 1 must decode as JSON
+  (``{"metrics": ..., "attributes": ...}``).
+
+A summary file the run writes (``summary.json`` or the op's
+``summary-filename``; JSON, TOML or YAML) is read at the end; its values
+win over values found in the output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import mmap
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_PATTERN",
+    "SERIES_MAX_POINTS",
+    "SummaryParser",
+    "read_summary_file",
+    "build_summary",
+]
+
+_NUM = rb"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
+DEFAULT_PATTERN = (
+    rb"(?<![\w.\-/])([A-Za-z_][\w.\-/]*)(?:[ \t]*=[ \t]*|:[ \t]+)(" + _NUM + rb")(?![\w.:/\-])"
+)
+_DEFAULT_RE = re.compile(DEFAULT_PATTERN)
+_NUM_RE = re.compile(r"\s*(" + _NUM.decode() + r")\s*\Z")
+_GAGE_BLOCK = re.compile(rb"--- summary ---(.*)---", re.DOTALL)
+SERIES_MAX_POINTS = 10_000
+
+
+def _number(text: str | bytes) -> int | float | None:
+    if isinstance(text, bytes):
+        text = text.decode("ascii", errors="replace")
+    t = text.strip()
+    try:
+        if re.fullmatch(r"[-+]?\d+", t):
+            return int(t)
+        v = float(t)
+    except ValueError:
+        return None
+    return None if math.isnan(v) or math.isinf(v) else v
+
+
+class SummaryParser:
+    """Feed it complete output lines (``feed``); ask for ``metrics`` and
+    ``series``. ``errors`` collects problems to log (never raised)."""
+
+    def __init__(self, spec: bool | str = True):
+        self.metrics: dict[str, Any] = {}
+        self.series: dict[str, list[list[Any]]] = {}
+        self.errors: list[str] = []
+        self._stride: dict[str, int] = {}
+        self._skip: dict[str, int] = {}
+        self.enabled = spec is not False and spec != ""
+        self.whole_output: re.Pattern | None = None
+        self._custom: re.Pattern | None = None
+        self._mode = "default"
+        if isinstance(spec, str) and spec:
+            try:
+                pat = re.compile(spec)
+            except re.error as e:
+                self.errors.append(f"invalid output-summary pattern {spec!r}: {e}")
+                self.enabled = False
+                return
+            names = set(pat.groupindex)
+            if {"key", "value"} <= names:
+                self._mode = "keyvalue"
+            elif names:
+                self._mode = "named"
+            elif pat.groups == 2:
+                self._mode = "pair"
+            elif pat.groups == 1:
+                self._mode = "whole"
+                self.whole_output = re.compile(spec, re.DOTALL)
+            else:
+                self.errors.append(f"output-summary pattern {spec!r} has no groups; ignored")
+                self.enabled = False
+                return
+            self._custom = pat
+
+    # -- feeding ------------------------------------------------------------
+
+    def feed(self, block: bytes) -> None:
+        """Parse complete lines (a block ending in ``\\n`` or a final line)."""
+        if not self.enabled or not block or self._mode == "whole":
+            return
+        if self._custom is None:
+            self._feed_default(block)
+        else:
+            self._feed_custom(block)
+
+    def _feed_default(self, block: bytes) -> None:
+        line_start = -2
+        pairs: list[tuple[bytes, bytes]] = []
+        for m in _DEFAULT_RE.finditer(block):
+            start = block.rfind(b"\n", 0, m.start())
+            if start != line_start and pairs:
+                self._line(pairs)
+                pairs = []
+            line_start = start
+            pairs.append((m.group(1), m.group(2)))
+        if pairs:
+            self._line(pairs)
+
+    def _feed_custom(self, block: bytes) -> None:
+        pat = self._custom
+        assert pat is not None
+        for raw in block.splitlines():
+            line = raw.decode("utf-8", errors="replace")
+            pairs: list[tuple[str, str]] = []
+            for m in pat.finditer(line):
+                if self._mode == "keyvalue":
+                    pairs.append((m.group("key"), m.group("value")))
+                elif self._mode == "named":
+                    pairs.extend((k, v) for k, v in m.groupdict().items() if v is not None)
+                else:
+                    pairs.append((m.group(1), m.group(2)))
+            if pairs:
+                self._line(pairs)
+
+    def _line(self, pairs) -> None:
+        values: dict[str, Any] = {}
+        for key, raw in pairs:
+            if isinstance(key, bytes):
+                key = key.decode("utf-8", errors="replace")
+            if not key:
+                continue
+            value = _number(raw)
+            if value is None and _NUM_RE.match(raw if isinstance(raw, str) else raw.decode("ascii", "replace")) is None:
+                continue
+            values[key] = value
+        if not values:
+            return
+        self.metrics.update(values)
+        step = values.get("step")
+        if isinstance(step, (int, float)):
+            for key, value in values.items():
+                if key != "step" and value is not None:
+                    self._add_point(key, step, value)
+
+    def _add_point(self, key: str, step, value) -> None:
+        """Append a series point, halving the resolution past the cap."""
+        skip = self._skip.get(key, 0)
+        if skip:
+            self._skip[key] = skip - 1
+            return
+        points = self.series.setdefault(key, [])
+        points.append([step, value])
+        stride = self._stride.get(key, 1)
+        self._skip[key] = stride - 1
+        if len(points) > SERIES_MAX_POINTS:
+            del points[1::2]
+            self._stride[key] = stride * 2
+
+    # -- whole output ---------------------------------------------------------
+
+    def scan_file(self, output_path: str | os.PathLike) -> dict | None:
+        """End-of-run scan of the whole output for a JSON summary block:
+        the one-group custom pattern, or (default mode) Gage's
+        ``--- summary --- ... ---`` block. Returns the decoded dict or None."""
+        if not self.enabled:
+            return None
+        if self._mode == "whole":
+            pattern: re.Pattern = re.compile(self.whole_output.pattern.encode(), re.DOTALL)  # type: ignore[union-attr]
+        elif self._mode == "default":
+            pattern = _GAGE_BLOCK
+        else:
+            return None
+        try:
+            with open(output_path, "rb") as f:
+                if os.fstat(f.fileno()).st_size == 0:
+                    return None
+                with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                    if self._mode == "default" and mm.find(b"--- summary ---") < 0:
+                        return None
+                    m = pattern.search(mm)
+                    text = m.group(1) if m else None
+        except OSError:
+            return None
+        if text is None:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError as e:
+            self.errors.append(f"Error decoding output summary: {e}")
+            return None
+        if not isinstance(data, dict) or not ({"metrics", "attributes"} & set(data)):
+            self.errors.append("output summary has neither 'metrics' nor 'attributes'")
+            return None
+        return data
+
+
+def read_summary_file(path: str | os.PathLike) -> dict | None:
+    """A summary file (JSON, TOML or YAML by extension); None if absent.
+    Raises ``ValueError`` when it exists but cannot be decoded."""
+    p = Path(path)
+    if not p.is_file():
+        return None
+    text = p.read_text(encoding="utf-8", errors="replace")
+    suffix = p.suffix.lower()
+    if suffix == ".toml":
+        try:
+            import tomllib
+        except ImportError:  # pragma: no cover - Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            data = tomllib.loads(text)
+        except Exception as e:
+            raise ValueError(str(e)) from None
+    elif suffix in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except Exception as e:
+            raise ValueError(str(e)) from None
+    else:
+        data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("summary must be an object")
+    return data
+
+
+def _plain_values(section: Any) -> dict:
+    """Summary values as plain numbers/strings: ``{"value": x, ...}`` -> x."""
+    if not isinstance(section, dict):
+        return {}
+    out = {}
+    for k, v in section.items():
+        if isinstance(v, dict) and "value" in v:
+            v = v["value"]
+        elif isinstance(v, list):
+            v = next((i["value"] for i in reversed(v) if isinstance(i, dict) and "value" in i), None)
+        out[str(k)] = v
+    return out
+
+
+def build_summary(
+    parser: SummaryParser | None,
+    run_dir: str | os.PathLike,
+    output_path: str | os.PathLike | None,
+    summary_filename: str | None = None,
+) -> tuple[dict, list[str]]:
+    """The ``summary.json`` content and the problems to log."""
+    errors: list[str] = []
+    metrics: dict[str, Any] = {}
+    attributes: dict[str, Any] = {}
+    series: dict[str, Any] = {}
+    if parser is not None:
+        errors.extend(parser.errors)
+        metrics.update(parser.metrics)
+        series.update(parser.series)
+        if output_path is not None:
+            block = parser.scan_file(output_path)
+            errors.extend(e for e in parser.errors if e not in errors)
+            if block:
+                metrics.update(_plain_values(block.get("metrics")))
+                attributes.update(_plain_values(block.get("attributes")))
+    fname = summary_filename or "summary.json"
+    try:
+        data = read_summary_file(Path(run_dir) / fname)
+    except (ValueError, OSError) as e:
+        errors.append(f"Error reading summary file {fname}: {e}")
+        data = None
+    if data:
+        metrics.update(_plain_values(data.get("metrics")))
+        attributes.update(_plain_values(data.get("attributes")))
+    summary: dict[str, Any] = {"metrics": metrics, "attributes": attributes}
+    if series:
+        summary["series"] = series
+    return summary, errors

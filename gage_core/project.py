@@ -1,0 +1,90 @@
+"""The project: its directory, its Gagefile and where its runs live.
+
+``open_project`` never raises for Gagefile *content* problems: a broken
+Gagefile still yields a ``Project`` whose ``gagefile`` carries diagnostics.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from gage_core.gagefile import GageFile, find_gagefile, load_gagefile
+from gage_core.settings import Settings, resolve_runs_dir
+
+__all__ = ["PROJECT_MARKERS", "Project", "find_project_dir", "open_project"]
+
+# A directory holding any of these is a project directory (Gage 0.1.2 list,
+# plus the .yml spelling).
+PROJECT_MARKERS: tuple[str, ...] = (
+    ".gage",
+    "gage.json",
+    "gage.toml",
+    "gage.yaml",
+    "gage.yml",
+    "gageconfig.json",
+    "gageconfig.toml",
+    "gageconfig.yaml",
+    "pyproject.toml",
+    ".vscode",
+    ".git",
+)
+
+
+@dataclass
+class Project:
+    """``dir`` is None outside any project; ``gagefile`` is None when the
+    project has no Gagefile."""
+
+    dir: Path | None
+    gagefile: GageFile | None
+    runs_dir: Path
+
+
+def find_project_dir(start: Path, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The first directory from ``start`` upwards holding a project marker.
+
+    ``PROJECT_DIR`` in the environment overrides the search. A ``.gage``
+    directory in the user's home counts only if it holds a Gagefile (it is
+    usually Gage home, holding ``runs``).
+    """
+    env = os.environ if environ is None else environ
+    explicit = env.get("PROJECT_DIR")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):
+        home = None
+    current = Path(start).expanduser().resolve()
+    for candidate in (current, *current.parents):
+        if _has_marker(candidate, home):
+            return candidate
+    return None
+
+
+def _has_marker(path: Path, home: Path | None) -> bool:
+    for name in PROJECT_MARKERS:
+        marker = path / name
+        if not marker.exists():
+            continue
+        if name == ".gage" and path == home and find_gagefile(path) is None:
+            continue
+        return True
+    return False
+
+
+def open_project(settings: Settings) -> Project:
+    """The project around ``settings.cwd`` with its Gagefile loaded."""
+    project_dir = find_project_dir(settings.cwd)
+    gagefile = None
+    if project_dir is not None:
+        path = find_gagefile(project_dir)
+        if path is not None:
+            gagefile = load_gagefile(path, project_dir=project_dir)
+    runs_dir = resolve_runs_dir(
+        settings, project_dir, gagefile.runs_dir if gagefile is not None else None
+    )
+    return Project(dir=project_dir, gagefile=gagefile, runs_dir=runs_dir)

@@ -1,0 +1,270 @@
+"""Flag assignments: parsing ``key=value`` arguments and typing values.
+
+Public API (used by the lifecycle and the CLI)::
+
+    parse_flag_assigns(args: Iterable[str], raw: bool = False) -> dict[str, Any]
+    parse_flag_value(text: str) -> Any
+    is_flag_assign(arg: str) -> bool
+    coerce_flag_value(value: Any, default: Any, name: str | None = None) -> Any
+    check_flags(flags: Mapping, defaults: Mapping, op_name: str | None = None) -> dict
+    format_flag_value(value: Any) -> str
+    class FlagList(list)   # a ``[a,b,...]`` value; ``.raw`` keeps the text
+
+Value typing follows Gage's language: ``true``/``false``/``null`` (exact
+case) -> bool/None; ints and floats (``+1``, ``1e-3``, ``.5``) -> numbers;
+quoted text -> the string inside the quotes; empty -> ``""``; anything else
+-> the raw string (``False``, ``1a``). Unlike Gage, ``[0.01,0.1]`` becomes a
+:class:`FlagList` (a ``list`` subclass remembering the raw text in ``.raw``)
+so batches can expand it; ``str(value.raw)`` gives back what was typed.
+
+Coercion against a default (``coerce_flag_value``) decides types this way:
+
+* default ``None`` (or no default): the parsed value as is;
+* ``bool``: ``true/false/yes/no/on/off/1/0`` (any case) and ints 0/1;
+* ``int``: integers only (``"3"`` -> 3, ``"3.5"`` and ``true`` are errors);
+* ``float``: any number (``"1"`` -> 1.0);
+* ``str``: anything, as the text given (``3`` -> ``"3"``);
+* a value ``null`` is accepted for every type;
+* a :class:`FlagList` is coerced item by item (batch values).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Iterable, Mapping
+
+from gage_core.errors import FlagError
+
+__all__ = [
+    "FlagList",
+    "parse_flag_assigns",
+    "parse_flag_value",
+    "split_flag_assign",
+    "is_flag_assign",
+    "coerce_flag_value",
+    "check_flags",
+    "format_flag_value",
+]
+
+_INT_RE = re.compile(r"[+-]?\d+\Z")
+_FLOAT_RE = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?\Z")
+_KEY_RE = re.compile(r"[A-Za-z_0-9][\w.\-]*\Z")
+_BOOL_WORDS = {
+    "true": True, "yes": True, "on": True, "1": True,
+    "false": False, "no": False, "off": False, "0": False,
+}
+
+
+class FlagList(list):
+    """A list flag value (``[0.01,0.1]``); ``raw`` is the text as typed."""
+
+    def __init__(self, items: Iterable[Any] = (), raw: str | None = None):
+        super().__init__(items)
+        self.raw = raw if raw is not None else "[" + ",".join(format_flag_value(v) for v in self) + "]"
+
+
+def _unquote(text: str) -> str | None:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        body = text[1:-1]
+        return body.replace("\\" + text[0], text[0]).replace("\\\\", "\\")
+    return None
+
+
+def _split_list(body: str) -> list[str]:
+    items, cur, quote = [], [], None
+    for ch in body:
+        if quote:
+            cur.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+            cur.append(ch)
+        elif ch == ",":
+            items.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    items.append("".join(cur).strip())
+    return items
+
+
+def parse_flag_value(text: str) -> Any:
+    """Type one value the way Gage does (see the module docstring)."""
+    s = text.strip()
+    if s == "":
+        return ""
+    if s == "true":
+        return True
+    if s == "false":
+        return False
+    if s == "null":
+        return None
+    if _INT_RE.match(s):
+        return int(s)
+    if _FLOAT_RE.match(s):
+        return float(s)
+    unq = _unquote(s)
+    if unq is not None:
+        return unq
+    if len(s) >= 2 and s[0] == "[" and s[-1] == "]":
+        body = s[1:-1].strip()
+        items = [] if not body else _split_list(body)
+        if all(items):
+            return FlagList([parse_flag_value(i) for i in items], raw=s)
+    return s
+
+
+def _find_eq(arg: str) -> int:
+    quote = None
+    for i, ch in enumerate(arg):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "=":
+            return i
+    return -1
+
+
+def split_flag_assign(arg: str) -> tuple[str, str]:
+    """``"lr = 0.1"`` -> ``("lr", "0.1")``; raises FlagError if not an assignment."""
+    i = _find_eq(arg)
+    if i <= 0:
+        raise FlagError(
+            f"invalid flag assignment '{arg}'",
+            hint="flags are written NAME=VALUE, e.g. lr=0.1",
+        )
+    key = arg[:i].strip()
+    key = _unquote(key) if _unquote(key) is not None else key
+    if not key:
+        raise FlagError(f"invalid flag assignment '{arg}': empty name")
+    return key, arg[i + 1:].strip()
+
+
+def is_flag_assign(arg: str) -> bool:
+    """True for ``NAME=VALUE`` (also ``'my key'=1``); false for options and ops."""
+    if arg.startswith("-"):
+        return False
+    i = _find_eq(arg)
+    if i <= 0:
+        return False
+    key = arg[:i].strip()
+    unq = _unquote(key)
+    if unq is not None:
+        return bool(unq)
+    return bool(_KEY_RE.match(key))
+
+
+def parse_flag_assigns(args: Iterable[str], raw: bool = False) -> dict[str, Any]:
+    """Parse ``["lr=0.1", "name='x y'"]`` into ``{"lr": 0.1, "name": "x y"}``.
+
+    With ``raw=True`` values stay the text after ``=`` (stripped, quotes
+    kept) so they can be typed later from a default with
+    :func:`coerce_flag_value`. A repeated name: the last one wins.
+    """
+    out: dict[str, Any] = {}
+    for arg in args:
+        key, text = split_flag_assign(arg)
+        out[key] = text if raw else parse_flag_value(text)
+    return out
+
+
+def format_flag_value(value: Any) -> str:
+    """The text a user would type for ``value`` (inverse of parsing)."""
+    if isinstance(value, FlagList):
+        return value.raw
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        parsed = parse_flag_value(value)
+        if parsed != value or not isinstance(parsed, str) or value != value.strip():
+            return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return value
+    if isinstance(value, list):
+        return "[" + ",".join(format_flag_value(v) for v in value) + "]"
+    return str(value)
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean (true/false)"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    return type(value).__name__
+
+
+def _bad(name: str | None, value: Any, default: Any) -> FlagError:
+    label = f"flag '{name}'" if name else "flag"
+    shown = value if isinstance(value, str) else format_flag_value(value)
+    return FlagError(
+        f"{label} expects {_type_name(default)}, got '{shown}'",
+        hint=f"the default is {format_flag_value(default)}",
+    )
+
+
+def coerce_flag_value(value: Any, default: Any, name: str | None = None) -> Any:
+    """Type ``value`` (raw text or already typed) from ``default``'s type.
+
+    Raises FlagError naming the flag and the expected type.
+    """
+    if isinstance(value, FlagList):
+        return FlagList([coerce_flag_value(v, default, name) for v in value], raw=value.raw)
+    text = value if isinstance(value, str) else None
+    parsed = parse_flag_value(value) if isinstance(value, str) else value
+    if isinstance(parsed, FlagList) and not isinstance(default, list):
+        return coerce_flag_value(parsed, default, name)
+    if parsed is None or default is None:
+        return parsed
+    if isinstance(default, bool):
+        if isinstance(parsed, bool):
+            return parsed
+        key = (text if text is not None else str(parsed)).strip().lower()
+        if isinstance(parsed, (int, str)) and key in _BOOL_WORDS:
+            return _BOOL_WORDS[key]
+        raise _bad(name, value, default)
+    if isinstance(default, int):
+        if isinstance(parsed, int) and not isinstance(parsed, bool):
+            return parsed
+        raise _bad(name, value, default)
+    if isinstance(default, float):
+        if isinstance(parsed, (int, float)) and not isinstance(parsed, bool):
+            return float(parsed)
+        raise _bad(name, value, default)
+    if isinstance(default, str):
+        if text is not None:
+            unq = _unquote(text.strip())
+            return unq if unq is not None else text.strip()
+        return format_flag_value(parsed) if not isinstance(parsed, str) else parsed
+    return parsed
+
+
+def check_flags(
+    flags: Mapping[str, Any], defaults: Mapping[str, Any], op_name: str | None = None
+) -> dict[str, Any]:
+    """Reject unknown flags (with a did-you-mean hint); return ``flags``
+    typed from ``defaults`` via :func:`coerce_flag_value`."""
+    out: dict[str, Any] = {}
+    for name, value in flags.items():
+        if name not in defaults:
+            where = f" for operation '{op_name}'" if op_name else ""
+            close = difflib.get_close_matches(name, list(defaults), n=3, cutoff=0.6)
+            if close:
+                hint = "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+            elif defaults:
+                hint = "available flags: " + ", ".join(sorted(defaults))
+            else:
+                hint = "this operation has no flags"
+            raise FlagError(f"unknown flag '{name}'{where}", hint=hint)
+        out[name] = coerce_flag_value(value, defaults[name], name)
+    return out

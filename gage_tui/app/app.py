@@ -1,0 +1,251 @@
+"""The Gage workbench: one Textual app over the shared core.
+
+The app owns the state (project, store, the current list of runs); worker
+threads only load and post messages. A watchdog watcher on the runs
+directory (and on the meta dirs of unfinished runs) wakes a refresh, and a
+slow timer catches anything the watcher cannot see (a PID dying).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+
+from gage_core.settings import Settings
+from gage_tui.app.messages import ProjectChanged, RunsLoaded, StoreChanged
+
+__all__ = ["GageApp"]
+
+_UNFINISHED = ("running", "staged", "pending")
+
+
+class GageApp(App):
+    """``gage ui``."""
+
+    TITLE = "Gage"
+    CSS_PATH = "gage.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("f1", "help", "Help", show=False, id="help-f1"),
+        Binding("1", "show_runs", "Runs", show=False, id="screen-runs"),
+        Binding("2", "show_operations", "Ops", show=False, id="screen-ops"),
+        Binding("3", "show_problems", "Problems", show=False, id="screen-problems"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        start_screen: str = "runs",
+        clock: Callable[[], float] = time.time,
+        watch: bool = True,
+        poll_interval: float = 2.0,
+    ):
+        super().__init__()
+        from gage_core.project import open_project
+        from gage_core.store.store import RunStore
+
+        self.settings = settings
+        self.clock = clock
+        self.project = open_project(settings)
+        self.store = RunStore(self.project.runs_dir)
+        self.runs: list = []
+        self.runs_loaded = False
+        self.load_seconds: float | None = None
+        self._start_screen = start_screen
+        self._watch_enabled = watch
+        self._poll_interval = poll_interval
+        self._watcher = None
+        self._watched_meta: set[str] = set()
+        self._refresh_pending = False
+
+    # -- lifecycle -----------------------------------------------------
+
+    def on_mount(self) -> None:
+        from gage_tui.app.screens.runs import RunsScreen
+
+        self.push_screen(RunsScreen())
+        if self._start_screen == "operations":
+            self.action_show_operations()
+        elif self._start_screen == "problems":
+            self.action_show_problems()
+        self.refresh_runs()
+        if self._watch_enabled:
+            self._start_watcher()
+        self.set_interval(self._poll_interval, self._poll)
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+
+    def _start_watcher(self) -> None:
+        from gage_core.watch import ChangeWatcher
+
+        def changed(paths: set[str]) -> None:
+            self.post_message(StoreChanged(paths))
+
+        runs_dir = self.project.runs_dir
+        self._watcher = ChangeWatcher(changed).start()
+        if not self._watcher.watch(runs_dir):
+            # Runs dir not there yet: watch the nearest existing parent so
+            # its creation wakes us.
+            parent = Path(runs_dir).parent
+            while not parent.is_dir() and parent != parent.parent:
+                parent = parent.parent
+            self._watcher.watch(parent)
+        if self.project.gagefile is not None:
+            self._watcher.watch(self.project.gagefile.path.parent)
+
+    def _poll(self) -> None:
+        # A dying PID produces no file event; anything unfinished needs a look.
+        if any(r.status in _UNFINISHED for r in self.runs):
+            self.refresh_runs()
+
+    # -- loading -------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="runs-load", exit_on_error=False)
+    def refresh_runs(self) -> None:
+        t0 = time.perf_counter()
+        runs = self.store.list_runs(include_deleted=True)
+        self.post_message(RunsLoaded(runs, time.perf_counter() - t0))
+
+    @on(RunsLoaded)
+    def _runs_loaded(self, message: RunsLoaded) -> None:
+        self.runs = message.runs
+        if not self.runs_loaded:
+            self.load_seconds = message.elapsed
+        self.runs_loaded = True
+        self._update_meta_watches()
+        for screen in self.screen_stack:
+            handler = getattr(screen, "runs_changed", None)
+            if handler is not None:
+                handler(self.runs)
+
+    def _update_meta_watches(self) -> None:
+        if self._watcher is None:
+            return
+        if not self._watcher.watch(self.project.runs_dir):
+            return
+        wanted = set()
+        for run in self.runs:
+            if run.status in _UNFINISHED:
+                meta = Path(run.meta_dir)
+                wanted.add(str(meta))
+                wanted.add(str(meta / "proc"))
+        for path in wanted - self._watched_meta:
+            if self._watcher.watch(path):
+                self._watched_meta.add(path)
+        for path in self._watched_meta - wanted:
+            self._watcher.unwatch(path)
+            self._watched_meta.discard(path)
+
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        gagefile = self.project.gagefile
+        if gagefile is not None and str(gagefile.path) in message.paths:
+            self.reload_project()
+        runs_dir = str(self.project.runs_dir)
+        if any(p.startswith(runs_dir) for p in message.paths):
+            self.refresh_runs()
+
+    @work(thread=True, exclusive=True, group="project-load", exit_on_error=False)
+    def reload_project(self) -> None:
+        from gage_core.project import open_project
+
+        self.post_message(ProjectChanged(open_project(self.settings)))
+
+    @on(ProjectChanged)
+    def _project_changed(self, message: ProjectChanged) -> None:
+        self.project = message.project
+        for screen in self.screen_stack:
+            handler = getattr(screen, "project_changed", None)
+            if handler is not None:
+                handler(self.project)
+
+    # -- helpers for screens ------------------------------------------
+
+    def run_by_id(self, run_id: str):
+        for run in self.runs:
+            if run.id == run_id:
+                return run
+        # Just launched, not in the last listing yet.
+        from gage_core.errors import GageError
+
+        try:
+            return self.store.get(run_id)
+        except GageError:
+            return None
+
+    def problem_count(self) -> int:
+        gagefile = self.project.gagefile
+        return len(gagefile.errors) if gagefile is not None else 0
+
+    # -- command palette -----------------------------------------------
+
+    def get_system_commands(self, screen):
+        """Every key binding of the screen and the app, by name, plus
+        "Open run NAME" for each visible run."""
+        from functools import partial
+
+        from textual.app import SystemCommand
+
+        from gage_tui.app.screens.help import binding_rows
+
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for owner in (screen, self):
+            for binding in getattr(owner, "BINDINGS", []):
+                desc = getattr(binding, "description", "")
+                if not desc or desc in seen or desc in ("Quit", "Help"):
+                    continue
+                seen.add(desc)
+                key = binding_rows([binding])[0][0]
+                yield SystemCommand(desc, f"key: {key}", partial(owner.run_action, binding.action))
+        for run in getattr(screen, "shown_runs", [])[:200]:
+            if hasattr(screen, "open_run_by_id"):
+                yield SystemCommand(
+                    f"Open run {run.name} ({run.op_name})",
+                    f"{run.status} · {run.label or ''}",
+                    partial(screen.open_run_by_id, run.id),
+                    discover=False,
+                )
+
+    # -- actions -------------------------------------------------------
+
+    def action_help(self) -> None:
+        from gage_tui.app.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_show_runs(self) -> None:
+        from gage_tui.app.screens.runs import RunsScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, RunsScreen):
+            self.pop_screen()
+
+    def action_show_operations(self) -> None:
+        self._show_named_screen("gage_tui.app.screens.operations", "OperationsScreen")
+
+    def action_show_problems(self) -> None:
+        self._show_named_screen("gage_tui.app.screens.problems", "ProblemsScreen")
+
+    def _show_named_screen(self, module: str, name: str) -> None:
+        import importlib
+
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            self.notify("This screen is not available in this build.", severity="warning")
+            return
+        if isinstance(self.screen, cls):
+            return
+        self.action_show_runs()
+        self.push_screen(cls())

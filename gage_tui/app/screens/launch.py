@@ -1,0 +1,217 @@
+"""Launch screen: a form with every flag of an operation prefilled with its
+default, typed validation at each field, label and tags, then start: the
+run is launched detached and the app switches to its live output."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+__all__ = ["LaunchScreen", "validate_flag_inputs"]
+
+
+def validate_flag_inputs(values: dict[str, str], defaults: dict) -> tuple[dict, dict[str, str]]:
+    """Type each flag's text from its default. Returns (flags that differ
+    from their default, errors by flag name). List values (``[a,b]``) are
+    kept as lists: one run per combination."""
+    from gage_core.errors import FlagError
+    from gage_core.staging.flags import coerce_flag_value, format_flag_value
+
+    flags: dict = {}
+    errors: dict[str, str] = {}
+    for name, text in values.items():
+        default = defaults.get(name)
+        if text.strip() == format_flag_value(default) and name in defaults:
+            continue
+        try:
+            flags[name] = coerce_flag_value(text, default, name)
+        except FlagError as e:
+            errors[name] = e.message
+    return flags, errors
+
+
+def run_count(flags: dict) -> int:
+    count = 1
+    for value in flags.values():
+        if isinstance(value, list):
+            count *= max(1, len(value))
+    return count
+
+
+class _Launched(Message):
+    def __init__(self, run_ids: list[str], error: str | None):
+        super().__init__()
+        self.run_ids = run_ids
+        self.error = error
+
+
+class LaunchScreen(Screen):
+    HELP_TITLE = "Launch"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Cancel", id="launch-cancel"),
+        Binding("f5", "start", "Start", id="launch-start"),
+        Binding("ctrl+g", "start", "Start", show=False, id="launch-start-alt"),
+    ]
+
+    def __init__(self, op_name: str, flags: dict | None = None, label: str = "", tags: tuple = ()):
+        super().__init__()
+        self.op_name = op_name
+        self.initial_flags = dict(flags or {})
+        self.initial_label = label
+        self.initial_tags = " ".join(tags)
+        self.defaults: dict = {}
+        self.sources: dict = {}
+        self.errors: dict[str, str] = {}
+        self.launching = False
+
+    @property
+    def opdef(self):
+        gagefile = self.app.project.gagefile
+        return gagefile.ops.get(self.op_name) if gagefile else None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="launch-form"):
+            yield Static(id="launch-title")
+            yield Vertical(id="launch-flags")
+            yield Label("label", classes="field-label")
+            yield Input(value=self.initial_label, placeholder="optional label", id="launch-label")
+            yield Label("tags", classes="field-label")
+            yield Input(value=self.initial_tags, placeholder="space-separated tags", id="launch-tags")
+            yield Static(id="launch-summary")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Start (F5)", id="launch-start", variant="success")
+                yield Button("Cancel (esc)", id="launch-cancel-button")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"launch {self.op_name}"
+        opdef = self.opdef
+        title = self.query_one("#launch-title", Static)
+        if opdef is None:
+            title.update(f"[b red]No operation '{self.op_name}' in the Gagefile.[/]")
+            return
+        title.update(f"[b]{opdef.name}[/]  {opdef.first_line}\n[dim]Edit flags (tab moves between fields); a value like [0.01,0.1] starts one run per value.[/]")
+        self._load_defaults()
+
+    @work(thread=True, exclusive=True, group="launch-defaults", exit_on_error=False)
+    def _load_defaults(self) -> None:
+        from gage_core.staging.config import read_config_defaults
+
+        defaults = read_config_defaults(self.app.project.dir, self.opdef)
+        self.app.call_from_thread(self._show_flags, dict(defaults), {k: defaults.source_of(k) for k in defaults})
+
+    def _show_flags(self, defaults: dict, sources: dict) -> None:
+        from gage_core.staging.flags import format_flag_value
+
+        self.defaults = defaults
+        self.sources = sources
+        box = self.query_one("#launch-flags", Vertical)
+        if not defaults:
+            box.mount(Static("[dim]This operation has no flags.[/]"))
+        for name in sorted(defaults):
+            value = self.initial_flags.get(name, defaults[name])
+            source = sources.get(name) or ""
+            box.mount(Label(f"{name}  [dim]{_type_label(defaults[name])} · default {format_flag_value(defaults[name])} · {source}[/]", classes="field-label"))
+            box.mount(Input(value=format_flag_value(value), id=f"flag-{_safe_id(name)}", classes="flag-input"))
+            box.mount(Static("", id=f"flag-error-{_safe_id(name)}", classes="field-error"))
+        self._validate()
+        first = self.query(".flag-input")
+        if first:
+            first.first().focus()
+
+    def _flag_texts(self) -> dict[str, str]:
+        return {name: self.query_one(f"#flag-{_safe_id(name)}", Input).value for name in self.defaults}
+
+    @on(Input.Changed, ".flag-input")
+    def _flag_changed(self) -> None:
+        self._validate()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.focus_next()
+
+    def _validate(self) -> dict:
+        flags, self.errors = validate_flag_inputs(self._flag_texts(), self.defaults)
+        for name in self.defaults:
+            field = self.query_one(f"#flag-error-{_safe_id(name)}", Static)
+            field.update(f"[red]{self.errors[name]}[/]" if name in self.errors else "")
+            field.display = name in self.errors
+        summary = self.query_one("#launch-summary", Static)
+        if self.errors:
+            summary.update(f"[b red]{len(self.errors)} flag value(s) to fix before starting.[/]")
+        else:
+            n = run_count(flags)
+            changed = ", ".join(f"{k}={v}" for k, v in flags.items()) or "defaults"
+            runs = f"{n} runs (one per combination)" if n > 1 else "1 run"
+            summary.update(f"Will start [b]{runs}[/] of [b]{self.op_name}[/] with {changed}.")
+        return flags
+
+    @on(Button.Pressed, "#launch-start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#launch-cancel-button")
+    def _cancel_pressed(self) -> None:
+        self.app.pop_screen()
+
+    def action_start(self) -> None:
+        if self.launching or self.opdef is None:
+            return
+        flags = self._validate()
+        if self.errors:
+            self.notify("Fix the flag values marked in red first.", severity="error")
+            return
+        label = self.query_one("#launch-label", Input).value.strip()
+        tags = tuple(self.query_one("#launch-tags", Input).value.split())
+        self.launching = True
+        self.query_one("#launch-summary", Static).update("[b]Staging…[/]")
+        self._launch(flags, label, tags)
+
+    @work(thread=True, exclusive=True, group="launch", exit_on_error=False)
+    def _launch(self, flags: dict, label: str, tags: tuple) -> None:
+        from gage_core.errors import GageError
+        from gage_core.process.launch import launch_runs
+
+        try:
+            run_ids = launch_runs(self.app.project, self.opdef, flags, label=label or None, tags=tags)
+        except GageError as e:
+            self.post_message(_Launched([], e.message + (f" ({e.hint})" if e.hint else "")))
+        else:
+            self.post_message(_Launched(run_ids, None))
+
+    @on(_Launched)
+    def _launched(self, message: _Launched) -> None:
+        from gage_tui.app.screens.output import OutputScreen
+
+        self.launching = False
+        if message.error:
+            self.query_one("#launch-summary", Static).update(f"[b red]{message.error}[/]")
+            self.notify(message.error, severity="error", timeout=8)
+            return
+        self.app.refresh_runs()
+        n = len(message.run_ids)
+        self.notify(f"Started {n} run{'s' if n != 1 else ''} of {self.op_name}")
+        self.app.pop_screen()
+        self.app.push_screen(OutputScreen(message.run_ids[0]))
+
+
+def _safe_id(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else f"_{ord(c):x}_" for c in name)
+
+
+def _type_label(value) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if value is None:
+        return "any"
+    return "string"

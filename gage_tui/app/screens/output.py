@@ -1,0 +1,316 @@
+"""Output screen: a run's output, followed live while the run goes on.
+
+A watchdog watcher on the run's ``output/`` dir wakes a refresh that reads
+only the bytes written since the last one; a slow timer covers the rare
+missed event. The first scan of a large file runs in a worker so the
+screen shows at once.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, ProgressBar, Static
+
+from gage_tui.app.widgets.banner import ProblemsBanner
+from gage_tui.app.widgets.output_view import OutputView, display_text, open_output_reader
+
+__all__ = ["OutputScreen"]
+
+_LIVE = ("running", "staged", "pending")
+
+
+class _Scanned(Message):
+    def __init__(self, reader, name: str, names: list[str]):
+        super().__init__()
+        self.reader = reader
+        self.name = name
+        self.names = names
+
+
+class _OutputChanged(Message):
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, _OutputChanged)
+
+
+class _SearchResult(Message):
+    def __init__(self, index: int | None, term: str):
+        super().__init__()
+        self.index = index
+        self.term = term
+
+
+class OutputScreen(Screen):
+    HELP_TITLE = "Output"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="output-back"),
+        Binding("f", "toggle_follow", "Follow", id="output-follow"),
+        Binding("slash", "search", "Search", id="output-search"),
+        Binding("n", "next_match", "Next", id="output-next"),
+        Binding("N", "previous_match", "Previous", id="output-prev"),
+        Binding("T", "toggle_timestamps", "Times", id="output-times"),
+        Binding("p", "next_phase", "Phase", id="output-phase"),
+        Binding("g,home", "top", "Top", show=False, id="output-top"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="output-bottom"),
+        Binding("x", "stop", "Stop", show=False, id="output-stop"),
+    ]
+
+    def __init__(self, run_id: str, phase: str | None = None):
+        super().__init__()
+        self.run_id = run_id
+        self.phase = phase
+        self.phases: list[str] = []
+        self.reader = None
+        self._watcher = None
+        self._finished_read = False
+
+    @property
+    def run(self):
+        return self.app.run_by_id(self.run_id)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ProblemsBanner()
+        yield ProgressBar(id="output-progress", show_eta=True)
+        yield OutputView(id="output-view")
+        yield Input(placeholder="search (enter: find, n/N: next/previous, esc: close)", id="output-search")
+        yield Static("", id="output-status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        run = self.run
+        self.sub_title = f"{run.name} · {run.op_name}" if run else self.run_id
+        self.query_one(OutputView).focus()
+        self._scan(self.phase)
+        self._start_watcher()
+        self.set_interval(1.0, self._poll)
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+
+    # -- loading -------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="output-scan", exit_on_error=False)
+    def _scan(self, phase: str | None) -> None:
+        from gage_core.store.meta import MetaReader
+
+        run = self.run
+        if run is None:
+            return
+        with MetaReader(run.meta_dir) as meta:
+            names = meta.output_names()
+        if not names:
+            self.post_message(_Scanned(None, phase or "40_run", []))
+            return
+        name = phase if phase in names else ("40_run" if "40_run" in names else names[-1])
+        reader = open_output_reader(run, name)
+        self.post_message(_Scanned(reader, name, names))
+
+    @on(_Scanned)
+    def _scanned(self, message: _Scanned) -> None:
+        self.phase = message.name
+        self.phases = message.names
+        self.reader = message.reader
+        view = self.query_one(OutputView)
+        view.set_reader(self.reader)
+        self._refresh_output()
+
+    def _start_watcher(self) -> None:
+        from pathlib import Path
+
+        from gage_core.watch import ChangeWatcher
+
+        run = self.run
+        if run is None or run.status not in _LIVE or getattr(self.app, "_watch_enabled", True) is False:
+            return
+        self._watcher = ChangeWatcher(lambda paths: self.post_message(_OutputChanged())).start()
+        meta = Path(run.meta_dir)
+        self._watcher.watch(meta)
+        self._watcher.watch(meta / "output")
+
+    def _poll(self) -> None:
+        self._refresh_output()
+
+    @on(_OutputChanged)
+    def _output_changed(self) -> None:
+        self._refresh_output()
+
+    def runs_changed(self, runs: list) -> None:
+        self._refresh_output()
+
+    def _refresh_output(self) -> None:
+        run = self.run
+        if run is None:
+            return
+        if run.status in _LIVE:
+            # A later phase may have started since the scan.
+            self._maybe_rescan(run)
+        if self.reader is not None and not self._finished_read:
+            finished = run.status not in _LIVE
+            count = self.reader.refresh(final=finished)
+            self._finished_read = finished
+            self.query_one(OutputView).lines_added(count)
+        self._update_progress(run)
+        self._update_status(run)
+
+    def _maybe_rescan(self, run) -> None:
+        from gage_core.store.meta import MetaReader
+
+        with MetaReader(run.meta_dir) as meta:
+            names = meta.output_names()
+        if names != self.phases:
+            self.phases = names
+            if self.reader is None or (self.phase not in names) or (
+                names and names[-1] != self.phase and self.query_one(OutputView).follow
+            ):
+                self._finished_read = False
+                self._scan(names[-1] if names else None)
+
+    def _update_progress(self, run) -> None:
+        from gage_core.store.meta import MetaError, MetaReader
+
+        bar = self.query_one(ProgressBar)
+        if run.status not in _LIVE:
+            bar.display = False
+            return
+        try:
+            with MetaReader(run.meta_dir) as meta:
+                progress = meta.read_json("progress")
+        except MetaError:
+            progress = None
+        if not isinstance(progress, dict) or progress.get("percent") is None:
+            bar.display = False
+            return
+        bar.display = True
+        bar.update(total=100, progress=float(progress["percent"]))
+
+    def _update_status(self, run) -> None:
+        from gage_core.process.output import phase_label
+
+        view = self.query_one(OutputView)
+        parts = [f"{run.status}"]
+        if self.phase:
+            label = phase_label(self.phase)
+            more = f" ({len(self.phases)} phases, p switches)" if len(self.phases) > 1 else ""
+            parts.append(f"phase {label}{more}")
+        parts.append(f"{view.line_count:,} lines")
+        parts.append("following" if view.follow else f"at line {view.top_line() + 1:,} (f follows)")
+        if view.search_term:
+            parts.append(f"search: {view.search_term}")
+        self.query_one("#output-status", Static).update("  ·  ".join(parts))
+
+    # -- search --------------------------------------------------------
+
+    def action_search(self) -> None:
+        field = self.query_one("#output-search", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Submitted, "#output-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        view = self.query_one(OutputView)
+        view.search_term = event.value
+        view.clear_caches()
+        event.input.display = False
+        view.focus()
+        if event.value:
+            start = view.current_match + 1 if view.current_match is not None else view.top_line()
+            self._find(event.value, start, forward=True)
+
+    def action_next_match(self) -> None:
+        view = self.query_one(OutputView)
+        if view.search_term:
+            start = (view.current_match + 1) if view.current_match is not None else view.top_line()
+            self._find(view.search_term, start, True)
+
+    def action_previous_match(self) -> None:
+        view = self.query_one(OutputView)
+        if view.search_term:
+            start = (view.current_match - 1) if view.current_match is not None else view.top_line()
+            self._find(view.search_term, start, False)
+
+    @work(thread=True, exclusive=True, group="output-search", exit_on_error=False)
+    def _find(self, term: str, start: int, forward: bool) -> None:
+        reader = self.reader
+        if reader is None:
+            return
+        needle = term.lower()
+        count = len(reader)
+        chunk = 5000
+        pos = max(0, min(start, count - 1))
+        if forward:
+            while pos < count:
+                for line in reader.read(pos, min(count, pos + chunk)):
+                    if needle in display_text(line.data).plain.lower():
+                        self.post_message(_SearchResult(line.n, term))
+                        return
+                pos += chunk
+        else:
+            while pos >= 0:
+                lo = max(0, pos - chunk + 1)
+                for line in reversed(reader.read(lo, pos + 1)):
+                    if needle in display_text(line.data).plain.lower():
+                        self.post_message(_SearchResult(line.n, term))
+                        return
+                pos = lo - 1
+        self.post_message(_SearchResult(None, term))
+
+    @on(_SearchResult)
+    def _search_result(self, message: _SearchResult) -> None:
+        view = self.query_one(OutputView)
+        if message.index is None:
+            self.notify(f"'{message.term}' not found", severity="warning")
+            return
+        view.current_match = message.index
+        view.clear_caches()
+        view.scroll_to_line(message.index)
+        if self.run:
+            self._update_status(self.run)
+
+    # -- other actions -------------------------------------------------
+
+    def action_back(self) -> None:
+        field = self.query_one("#output-search", Input)
+        if field.display:
+            field.display = False
+            self.query_one(OutputView).focus()
+            return
+        self.app.pop_screen()
+
+    def action_toggle_follow(self) -> None:
+        view = self.query_one(OutputView)
+        if view.follow:
+            view.follow = False
+        else:
+            view.go_bottom()
+        if self.run:
+            self._update_status(self.run)
+
+    def action_toggle_timestamps(self) -> None:
+        view = self.query_one(OutputView)
+        view.show_timestamps = not view.show_timestamps
+
+    def action_top(self) -> None:
+        self.query_one(OutputView).go_top()
+
+    def action_bottom(self) -> None:
+        self.query_one(OutputView).go_bottom()
+
+    def action_next_phase(self) -> None:
+        if len(self.phases) < 2:
+            self.notify("This run has one output phase.")
+            return
+        i = self.phases.index(self.phase) if self.phase in self.phases else -1
+        self._finished_read = False
+        self._scan(self.phases[(i + 1) % len(self.phases)])
+
+    def action_stop(self) -> None:
+        from gage_tui.app.run_actions import confirm_stop
+
+        run = self.run
+        confirm_stop(self, [run] if run else [])
+

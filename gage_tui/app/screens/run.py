@@ -1,0 +1,234 @@
+"""Run screen: attributes, flags, dependencies, files, metrics, comments
+and the latest output of one run."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from gage_core.timefmt import format_duration, format_timestamp, run_duration_us
+from gage_tui.app.widgets.banner import ProblemsBanner
+from gage_tui.app.widgets.run_cells import status_text
+
+__all__ = ["RunScreen"]
+
+
+class _DetailsLoaded(Message):
+    def __init__(self, details, tail: list[str]):
+        super().__init__()
+        self.details = details
+        self.tail = tail
+
+
+def _kv_table() -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    return table
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return ""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return ""
+
+
+class RunScreen(Screen):
+    HELP_TITLE = "Run"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="run-back"),
+        Binding("o", "output", "Output", id="run-output"),
+        Binding("l", "label", "Label", id="run-label"),
+        Binding("t", "tag", "Tag", id="run-tag"),
+        Binding("c", "comment", "Comment", id="run-comment"),
+        Binding("x", "stop", "Stop", id="run-stop"),
+        Binding("r", "reload", "Reload", show=False, id="run-reload"),
+    ]
+
+    def __init__(self, run_id: str):
+        super().__init__()
+        self.run_id = run_id
+        self.details = None
+
+    @property
+    def run(self):
+        return self.app.run_by_id(self.run_id)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ProblemsBanner()
+        with VerticalScroll(id="run-body"):
+            yield Static(id="run-summary")
+            yield Static("Flags", classes="section-title")
+            yield Static(id="run-flags")
+            yield Static("Metrics", classes="section-title")
+            yield Static(id="run-metrics")
+            yield Static("Dependencies", classes="section-title")
+            yield Static(id="run-deps")
+            yield Static("Comments", classes="section-title")
+            yield Static(id="run-comments")
+            yield Static("Files", classes="section-title")
+            yield Static(id="run-files")
+            yield Static("Output (last lines; o for all)", classes="section-title")
+            yield Static(id="run-output-tail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        run = self.run
+        if run is not None:
+            self.sub_title = f"{run.name} · {run.op_name}"
+        self.query_one("#run-body").focus()
+        self.action_reload()
+
+    def runs_changed(self, runs: list) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        run = self.run
+        if run is not None:
+            self._load(run)
+
+    @work(thread=True, exclusive=True, group="run-details", exit_on_error=False)
+    def _load(self, run) -> None:
+        from gage_core.store.details import run_details
+
+        details = run_details(run)
+        self.post_message(_DetailsLoaded(details, _output_tail(run, 15)))
+
+    @on(_DetailsLoaded)
+    def _loaded(self, message: _DetailsLoaded) -> None:
+        self.details = message.details
+        self._render_details(message.details, message.tail)
+
+    def _render_details(self, details, tail: list[str]) -> None:
+        run = details.run
+        now = self.app.clock()
+        attrs = _kv_table()
+        attrs.add_row("run", Text(f"{run.name}  ({run.id})"))
+        op = run.opref
+        attrs.add_row("operation", f"{op.namespace}:{op.name}" + (f" v{op.version}" if op.version else ""))
+        attrs.add_row("status", status_text(run.status) + Text(f"  exit {run.exit_code}" if run.exit_code is not None else ""))
+        attrs.add_row("started", format_timestamp(run.started))
+        attrs.add_row("stopped", format_timestamp(run.stopped))
+        attrs.add_row("duration", format_duration(run_duration_us(run.started, run.stopped, run.status == "running", now)))
+        attrs.add_row("label", run.label or "")
+        attrs.add_row("tags", " ".join(run.tags))
+        attrs.add_row("command", _command_text(details.command))
+        attrs.add_row("run dir", str(run.run_dir))
+        attrs.add_row("project", run.project_dir or "")
+        if run.batch_id:
+            attrs.add_row("batch", run.batch_id)
+        if run.meta_error or details.problems:
+            attrs.add_row(Text("problems", style="bold red"), "; ".join(filter(None, [run.meta_error, *details.problems])))
+        self.query_one("#run-summary", Static).update(attrs)
+
+        self.query_one("#run-flags", Static).update(_mapping_table(run.config) or Text("no flags", style="dim"))
+        self.query_one("#run-metrics", Static).update(_mapping_table(run.metrics) or Text("no metrics", style="dim"))
+
+        if details.dependencies:
+            deps = Table(box=None, padding=(0, 2), show_edge=False)
+            for col in ("dependency", "file", "from"):
+                deps.add_column(col, style="bold" if col == "dependency" else None)
+            for dep in details.dependencies:
+                files = dep.get("files") or [dep.get("path", "")]
+                source = dep.get("source") or dep.get("run") or dep.get("from") or ""
+                for i, f in enumerate(files):
+                    deps.add_row(str(dep.get("name") or dep.get("type", "")) if i == 0 else "", str(f), str(source) if i == 0 else "")
+            self.query_one("#run-deps", Static).update(deps)
+        else:
+            self.query_one("#run-deps", Static).update(Text("no dependencies", style="dim"))
+
+        if details.comments:
+            lines = []
+            for c in details.comments:
+                when = format_timestamp(c["timestamp"] * 1000) if c.get("timestamp") else ""
+                lines.append(Text.assemble((f"{c.get('author', '')} {when}  ", "dim"), c["msg"]))
+            self.query_one("#run-comments", Static).update(Group(*lines))
+        else:
+            self.query_one("#run-comments", Static).update(Text("no comments (c adds one)", style="dim"))
+
+        if details.files:
+            files = Table(box=None, padding=(0, 2), show_edge=False)
+            files.add_column("file")
+            files.add_column("type", style="dim")
+            files.add_column("size", justify="right")
+            for f in details.files[:200]:
+                files.add_row(f.path, f.type, _size(f.size))
+            if len(details.files) > 200:
+                files.add_row(Text(f"… {len(details.files) - 200} more", style="dim"), "", "")
+            self.query_one("#run-files", Static).update(files)
+        else:
+            self.query_one("#run-files", Static).update(Text("no files", style="dim"))
+
+        self.query_one("#run-output-tail", Static).update(
+            Text("\n".join(tail)) if tail else Text("no output yet", style="dim")
+        )
+
+    # -- actions -------------------------------------------------------
+
+    def action_output(self) -> None:
+        from gage_tui.app.screens.output import OutputScreen
+
+        self.app.push_screen(OutputScreen(self.run_id))
+
+    def _runs(self) -> list:
+        run = self.run
+        return [run] if run else []
+
+    def action_label(self) -> None:
+        from gage_tui.app.run_actions import prompt_label
+
+        prompt_label(self, self._runs())
+
+    def action_tag(self) -> None:
+        from gage_tui.app.run_actions import prompt_tags
+
+        prompt_tags(self, self._runs())
+
+    def action_comment(self) -> None:
+        from gage_tui.app.run_actions import prompt_comment
+
+        prompt_comment(self, self._runs())
+
+    def action_stop(self) -> None:
+        from gage_tui.app.run_actions import confirm_stop
+
+        confirm_stop(self, self._runs())
+
+
+def _command_text(command) -> str:
+    if command is None:
+        return ""
+    if isinstance(command, list):
+        import shlex
+
+        return shlex.join(str(c) for c in command)
+    return str(command)
+
+
+def _mapping_table(values: dict) -> Table | None:
+    if not values:
+        return None
+    table = _kv_table()
+    for key in sorted(values):
+        value = values[key]
+        table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+    return table
+
+
+def _output_tail(run, count: int) -> list[str]:
+    from gage_tui.app.widgets.output_view import output_tail
+
+    return output_tail(run, count)

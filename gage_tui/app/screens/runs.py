@@ -1,0 +1,302 @@
+"""Runs screen: every run of the project, filtered, sorted and marked."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from gage_tui.app.widgets.banner import ProblemsBanner
+from gage_tui.app.widgets.run_cells import RUN_COLUMNS, SORT_KEYS, run_row
+
+__all__ = ["RunsScreen", "MAX_ROWS"]
+
+# The built-in DataTable's first paint costs ~0.17 ms a row: past a few
+# thousand rows the filter is the way to narrow, not scrolling.
+MAX_ROWS = 2000
+
+
+class RunsScreen(Screen):
+    """The table of runs, newest first."""
+
+    BINDINGS = [
+        Binding("enter", "open_run", "Open", id="runs-open"),
+        Binding("o", "output", "Output", id="runs-output"),
+        Binding("slash", "focus_filter", "Filter", id="runs-filter"),
+        Binding("space", "toggle_mark", "Mark", id="runs-mark"),
+        Binding("l", "label", "Label", id="runs-label"),
+        Binding("t", "tag", "Tag", id="runs-tag"),
+        Binding("c", "comment", "Comment", id="runs-comment"),
+        Binding("x", "stop", "Stop", id="runs-stop"),
+        Binding("d", "delete", "Delete", id="runs-delete"),
+        Binding("u", "restore", "Restore", show=False, id="runs-restore"),
+        Binding("s", "cycle_sort", "Sort", id="runs-sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="runs-sort-reverse"),
+        Binding("z", "toggle_trash", "Trash", show=False, id="runs-trash"),
+        Binding("a", "mark_all", "Mark all", show=False, id="runs-mark-all"),
+        Binding("A", "clear_marks", "Clear marks", show=False, id="runs-clear-marks"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="runs-clear-filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_text = ""
+        self._filter = None
+        self.sort_key = "started"
+        self.sort_reverse = True
+        self.show_trash = False
+        self.marked: set[str] = set()
+        self.shown_runs: list = []
+        self._row_keys: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield ProblemsBanner()
+        with Vertical(id="filter-bar"):
+            yield Input(
+                placeholder="filter: op = train and metric.loss < 0.2 and started in last 1 day   (/ to focus)",
+                id="filter",
+            )
+            yield Static("", id="filter-error")
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield Static("Loading runs…", id="runs-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for header, key, width in RUN_COLUMNS:
+            table.add_column(header, key=key, width=width)
+        table.focus()
+        self.sub_title = self._project_title()
+        if self.app.runs_loaded:
+            self.runs_changed(self.app.runs)
+
+    def _project_title(self) -> str:
+        project = self.app.project
+        where = str(project.dir) if project.dir else "no project"
+        return f"{where}  ·  runs in {project.runs_dir}"
+
+    # -- data ----------------------------------------------------------
+
+    def runs_changed(self, runs: list) -> None:
+        self._rebuild(runs)
+
+    def project_changed(self, project) -> None:
+        self.query_one(ProblemsBanner).refresh_count()
+
+    def _filtered(self, runs: list) -> list:
+        container = "trash" if self.show_trash else "active"
+        out = [r for r in runs if r.container == container]
+        if self._filter is not None:
+            now = self.app.clock()
+            out = [r for r in out if self._filter.matches(r, now=now)]
+        return out
+
+    def _sorted(self, runs: list) -> list:
+        from gage_core.query.sort import sort_runs
+
+        key = ("-" if self.sort_reverse else "") + self.sort_key
+        return sort_runs(runs, [key])
+
+    def _rebuild(self, runs: list) -> None:
+        table = self.query_one(DataTable)
+        matching = self._sorted(self._filtered(runs))
+        shown = matching[:MAX_ROWS]
+        self.shown_runs = shown
+        now = self.app.clock()
+        rows = [(r.id, run_row(r, i + 1, r.id in self.marked, now)) for i, r in enumerate(shown)]
+        keys = [k for k, _ in rows]
+        if keys == self._row_keys:
+            # Same rows in the same order: update cells in place so the
+            # cursor and scroll position stay put.
+            for key, cells in rows:
+                old = table.get_row(key)
+                for (_, col_key, _), new, prev in zip(RUN_COLUMNS, cells, old):
+                    if str(new) != str(prev):
+                        table.update_cell(key, col_key, new)
+        else:
+            current = self.current_run_id()
+            table.clear()
+            for key, cells in rows:
+                table.add_row(*cells, key=key)
+            self._row_keys = keys
+            if current in keys:
+                table.move_cursor(row=keys.index(current), animate=False)
+        self._update_status(len(runs), matching, shown)
+
+    def _update_status(self, total: int, matching: list, shown: list) -> None:
+        running = sum(1 for r in matching if r.status == "running")
+        parts = [f"{len(matching)} runs" + (" in trash" if self.show_trash else "")]
+        if len(shown) < len(matching):
+            parts.append(f"showing newest {len(shown)} (filter to narrow)")
+        if running:
+            parts.append(f"{running} running")
+        if self.marked:
+            parts.append(f"{len(self.marked)} marked")
+        direction = "↓" if self.sort_reverse else "↑"
+        parts.append(f"sort: {self.sort_key} {direction}")
+        if self.filter_text:
+            parts.append(f"filter: {self.filter_text}")
+        self.query_one("#runs-status", Static).update("  ·  ".join(parts))
+
+    def current_run_id(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self._row_keys or table.cursor_row is None:
+            return None
+        row = table.cursor_row
+        return self._row_keys[row] if 0 <= row < len(self._row_keys) else None
+
+    def current_run(self):
+        run_id = self.current_run_id()
+        return self.app.run_by_id(run_id) if run_id else None
+
+    def target_runs(self) -> list:
+        """Marked runs, else the run under the cursor."""
+        if self.marked:
+            return [r for r in self.shown_runs if r.id in self.marked]
+        run = self.current_run()
+        return [run] if run else []
+
+    # -- filter --------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        from gage_core.errors import FilterSyntaxError
+        from gage_core.query.filter import parse_filter
+
+        text = event.value.strip()
+        error = self.query_one("#filter-error", Static)
+        if not text:
+            self._filter, self.filter_text = None, ""
+            error.update("")
+            error.display = False
+            self._rebuild(self.app.runs)
+            return
+        try:
+            self._filter = parse_filter(text)
+        except FilterSyntaxError as e:
+            # Keep the last good filter applied while the user types.
+            pad = " " * (len("filter: ") + e.column - 1)
+            error.update(f"[b red]filter: {e.text}[/]\n{pad}[b red]^[/] {e.message}")
+            error.display = True
+            return
+        self.filter_text = text
+        error.update("")
+        error.display = False
+        self._rebuild(self.app.runs)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.value:
+            field.value = ""
+        self.query_one(DataTable).focus()
+
+    # -- table events --------------------------------------------------
+
+    @on(DataTable.RowSelected, "#runs-table")
+    def _row_selected(self) -> None:
+        self.action_open_run()
+
+    @on(DataTable.HeaderSelected, "#runs-table")
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        if key not in SORT_KEYS:
+            return
+        if SORT_KEYS[key] == self.sort_key:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_key = SORT_KEYS[key]
+        self._rebuild(self.app.runs)
+
+    # -- actions -------------------------------------------------------
+
+    def action_open_run(self) -> None:
+        from gage_tui.app.screens.run import RunScreen
+
+        run = self.current_run()
+        if run:
+            self.app.push_screen(RunScreen(run.id))
+
+    def open_run_by_id(self, run_id: str) -> None:
+        from gage_tui.app.screens.run import RunScreen
+
+        self.app.push_screen(RunScreen(run_id))
+
+    def action_output(self) -> None:
+        from gage_tui.app.screens.output import OutputScreen
+
+        run = self.current_run()
+        if run:
+            self.app.push_screen(OutputScreen(run.id))
+
+    def action_toggle_mark(self) -> None:
+        run_id = self.current_run_id()
+        if not run_id:
+            return
+        self.marked.symmetric_difference_update({run_id})
+        self._rebuild(self.app.runs)
+        table = self.query_one(DataTable)
+        if table.cursor_row < len(self._row_keys) - 1:
+            table.move_cursor(row=table.cursor_row + 1, animate=False)
+
+    def action_mark_all(self) -> None:
+        self.marked = {r.id for r in self.shown_runs}
+        self._rebuild(self.app.runs)
+
+    def action_clear_marks(self) -> None:
+        self.marked.clear()
+        self._rebuild(self.app.runs)
+
+    def action_cycle_sort(self) -> None:
+        order = list(dict.fromkeys(SORT_KEYS.values()))
+        self.sort_key = order[(order.index(self.sort_key) + 1) % len(order)] if self.sort_key in order else order[0]
+        self._rebuild(self.app.runs)
+
+    def action_reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self._rebuild(self.app.runs)
+
+    def action_toggle_trash(self) -> None:
+        self.show_trash = not self.show_trash
+        self.marked.clear()
+        self._rebuild(self.app.runs)
+
+    def action_label(self) -> None:
+        from gage_tui.app.run_actions import prompt_label
+
+        prompt_label(self, self.target_runs())
+
+    def action_tag(self) -> None:
+        from gage_tui.app.run_actions import prompt_tags
+
+        prompt_tags(self, self.target_runs())
+
+    def action_comment(self) -> None:
+        from gage_tui.app.run_actions import prompt_comment
+
+        prompt_comment(self, self.target_runs())
+
+    def action_stop(self) -> None:
+        from gage_tui.app.run_actions import confirm_stop
+
+        confirm_stop(self, self.target_runs())
+
+    def action_delete(self) -> None:
+        from gage_tui.app.run_actions import confirm_delete
+
+        confirm_delete(self, self.target_runs(), self.marked)
+
+    def action_restore(self) -> None:
+        from gage_tui.app.run_actions import restore
+
+        restore(self, self.target_runs(), self.marked)

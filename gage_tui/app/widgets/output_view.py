@@ -1,0 +1,213 @@
+"""A virtual view of a run's output file.
+
+Only the visible lines are read (``OutputReader`` keeps line offsets in an
+``array('q')`` and reads ranges with ``pread``), so a 1,000,000-line output
+opens quickly and scrolls at the same speed as a short one. Rendered lines
+are cached; ANSI colour is decoded only for lines on screen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+__all__ = ["OutputView", "MAX_DISPLAY_BYTES", "display_text", "open_output_reader", "output_tail"]
+
+# A line longer than this is cut for display (the file keeps it whole):
+# a 10 MB line must not stall rendering.
+MAX_DISPLAY_BYTES = 4096
+_STDERR_STYLE = Style(color="red")
+_TIME_STYLE = Style(dim=True)
+_MATCH_STYLE = Style(bgcolor="yellow", color="black")
+_CURRENT_STYLE = Style(bgcolor="dark_orange", color="black", bold=True)
+
+
+class OutputView(ScrollView, can_focus=True):
+    """Lines of one ``OutputReader``; follows the end while ``follow`` is on."""
+
+    follow: reactive[bool] = reactive(True)
+    show_timestamps: reactive[bool] = reactive(False)
+
+    def __init__(self, reader=None, *, id: str | None = None):
+        super().__init__(id=id)
+        self.reader = reader
+        self.line_count = 0
+        self.search_term = ""
+        self.current_match: int | None = None
+        self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._records_cache: dict[int, tuple] = {}
+
+    # -- data ----------------------------------------------------------
+
+    def set_reader(self, reader) -> None:
+        self.reader = reader
+        self.line_count = len(reader) if reader is not None else 0
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, self.line_count)
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True)
+        self.refresh()
+
+    def lines_added(self, count: int) -> None:
+        """The reader now has ``count`` lines (called after ``refresh()``)."""
+        if count == self.line_count:
+            return
+        grew = count > self.line_count
+        self.line_count = count
+        self.virtual_size = Size(self.size.width, count)
+        if not grew:
+            self._cache.clear()
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True)
+        self.refresh()
+
+    # -- rendering -----------------------------------------------------
+
+    def watch_show_timestamps(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        self.virtual_size = Size(self.size.width, self.line_count)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        if self.reader is None or index >= self.line_count:
+            return Strip.blank(width, self.rich_style)
+        key = (index, width, self.show_timestamps, self.search_term, index == self.current_match)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_output_line(index, width)
+            self._cache[key] = strip
+        return strip
+
+    def render_lines(self, crop):
+        # Read the whole visible range with one pread instead of one per line.
+        self._prefetch(self.scroll_offset.y + crop.y, crop.height)
+        return super().render_lines(crop)
+
+    def _prefetch(self, start: int, count: int) -> None:
+        if self.reader is None:
+            return
+        stop = min(self.line_count, start + count)
+        missing = [i for i in range(start, stop) if i not in self._records_cache]
+        if not missing:
+            return
+        first, last = missing[0], missing[-1] + 1
+        if len(self._records_cache) > 4096:
+            self._records_cache.clear()
+        for line in self.reader.read(first, last):
+            self._records_cache[line.n] = (line.data[:MAX_DISPLAY_BYTES], line.time_ms, line.stream, len(line.data))
+
+    def _line_record(self, index: int) -> tuple:
+        rec = self._records_cache.get(index)
+        if rec is None:
+            lines = self.reader.read(index, index + 1)
+            if not lines:
+                return (b"", None, 0, 0)
+            line = lines[0]
+            rec = (line.data[:MAX_DISPLAY_BYTES], line.time_ms, line.stream, len(line.data))
+            self._records_cache[index] = rec
+        return rec
+
+    def _render_output_line(self, index: int, width: int) -> Strip:
+        data, time_ms, stream, full_len = self._line_record(index)
+        text = display_text(data)
+        if full_len > MAX_DISPLAY_BYTES:
+            text.append(f" … ({full_len:,} bytes, shown cut)", style="dim italic")
+        if stream == 1:
+            text.stylize(_STDERR_STYLE)
+        if self.search_term:
+            style = _CURRENT_STYLE if index == self.current_match else _MATCH_STYLE
+            text.highlight_words([self.search_term], style=style, case_sensitive=False)
+        if self.show_timestamps:
+            stamp = datetime.fromtimestamp(time_ms / 1000).strftime("%H:%M:%S.%f")[:-3] if time_ms else " " * 12
+            text = Text.assemble((stamp + " ", _TIME_STYLE), text)
+        segments = list(text.render(self.app.console))
+        strip = Strip(segments).crop_extend(0, width, self.rich_style)
+        return strip.apply_style(self.rich_style)
+
+    # -- navigation ----------------------------------------------------
+
+    def on_mouse_scroll_up(self) -> None:
+        self.follow = False
+
+    def scroll_to_line(self, index: int) -> None:
+        self.follow = False
+        self.scroll_to(y=max(0, index - self.size.height // 2), animate=False, immediate=True)
+        self.refresh()
+
+    def go_top(self) -> None:
+        self.follow = False
+        self.scroll_home(animate=False, immediate=True)
+
+    def go_bottom(self) -> None:
+        self.follow = True
+        self.scroll_end(animate=False, immediate=True)
+
+    def top_line(self) -> int:
+        return int(self.scroll_offset.y)
+
+    def clear_caches(self) -> None:
+        self._cache.clear()
+        self._records_cache.clear()
+        self.refresh()
+
+
+def display_text(data: bytes) -> Text:
+    """One output line for display: a ``\\r``-rewritten line shows its last
+    state (as a terminal would); ANSI colour codes are honoured."""
+    if data.endswith(b"\n"):
+        data = data[:-1]
+    if data.endswith(b"\r"):
+        data = data[:-1]
+    if b"\r" in data:
+        data = data.rsplit(b"\r", 1)[-1]
+    raw = data.decode("utf-8", errors="replace").replace("\t", "    ")
+    if "\x1b" in raw:
+        text = Text.from_ansi(raw)
+        text.end = ""
+        return text
+    return Text(raw, end="")
+
+
+def open_output_reader(run, name: str):
+    """An ``OutputReader`` for output ``name`` of ``run``: the file itself
+    for a meta dir, the bytes for a Gage 0.1.2 ``.meta.zip``."""
+    from gage_core.process.output import OutputReader
+    from gage_core.store.meta import MetaReader
+
+    with MetaReader(run.meta_dir) as meta:
+        path = meta.output_path(name)
+        if path is not None:
+            return OutputReader(path)
+        data = meta.read_bytes(f"output/{name}")
+        index = meta.read_bytes(f"output/{name}.index")
+    return OutputReader(data=data or b"", index_data=index or b"")
+
+
+def output_tail(run, count: int) -> list[str]:
+    """The last ``count`` lines of the run's main output, for display."""
+    from gage_core.store.meta import MetaReader
+
+    with MetaReader(run.meta_dir) as meta:
+        names = meta.output_names()
+    if not names:
+        return []
+    name = "40_run" if "40_run" in names else names[-1]
+    reader = open_output_reader(run, name)
+    try:
+        reader.refresh(final=run.status not in ("running", "staged", "pending"))
+        return [display_text(line.data).plain for line in reader.tail(count)]
+    finally:
+        reader.close()

@@ -1,0 +1,74 @@
+"""How a run looks in a table row: columns, status colours, metrics."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from gage_core.timefmt import format_ago, format_duration, run_duration_us
+
+__all__ = ["RUN_COLUMNS", "SORT_KEYS", "STATUS_STYLES", "run_row", "status_text", "metrics_text"]
+
+# (header, column key, width or None for auto)
+RUN_COLUMNS: list[tuple[str, str, int | None]] = [
+    ("", "mark", 1),
+    ("#", "index", 4),
+    ("name", "name", 11),
+    ("operation", "op", 14),
+    ("started", "started", 10),
+    ("time", "time", 8),
+    ("status", "status", 10),
+    ("label", "label", 16),
+    ("tags", "tags", 12),
+    ("metrics", "metrics", None),
+]
+
+# Column key -> sort key understood by gage_core.query.sort.
+SORT_KEYS = {
+    "index": "started",
+    "started": "started",
+    "name": "name",
+    "op": "op",
+    "status": "status",
+    "label": "label",
+    "time": "duration",
+}
+
+STATUS_STYLES = {
+    "running": "bold cyan",
+    "completed": "green",
+    "error": "bold red",
+    "terminated": "yellow",
+    "staged": "magenta",
+    "pending": "dim magenta",
+    "unknown": "dim",
+}
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=STATUS_STYLES.get(status, ""))
+
+
+def metrics_text(metrics: dict, limit: int = 4) -> str:
+    parts = []
+    for key, value in list(metrics.items())[:limit]:
+        if isinstance(value, float):
+            value = f"{value:.4g}"
+        parts.append(f"{key}={value}")
+    return " ".join(parts)
+
+
+def run_row(run, index: int, marked: bool, now: float) -> list:
+    duration = run_duration_us(run.started, run.stopped, run.status == "running", now)
+    op = run.op_name + (f" v{run.opref.version}" if run.opref.version else "")
+    return [
+        Text("●", style="bold yellow") if marked else "",
+        Text(str(index), style="dim"),
+        run.name,
+        op,
+        format_ago(run.started or run.timestamp, now),
+        format_duration(duration),
+        status_text(run.status),
+        run.label or "",
+        " ".join(run.tags),
+        metrics_text(run.metrics),
+    ]

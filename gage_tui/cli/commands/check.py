@@ -1,0 +1,54 @@
+"""gage check [PATH]: validate a Gagefile and show every problem at its line:col."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["NAME", "HELP", "ORDER", "DESCRIPTION", "configure", "run"]
+
+NAME = "check"
+HELP = "check a Gagefile and show problems with line:column"
+ORDER = 60
+DESCRIPTION = """\
+Check a Gagefile (gage.toml, gage.json or gage.yaml) against the Gagefile
+schema and show each problem once, at its line and column.
+
+PATH is a Gagefile or a project directory (default: the current project).
+Exit status: 0 when there are no errors (warnings allowed), 1 otherwise.
+
+Formats: full (default; an excerpt with carets and hints), concise (one
+line per problem: FILE:LINE:COL: error[code]: message), json, github
+(GitHub Actions annotations)."""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", metavar="PATH", help="Gagefile or project directory")
+    parser.add_argument(
+        "--format",
+        choices=("full", "concise", "json", "github"),
+        default="full",
+        help="output format (default: full)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", dest="check_verbose", action="count", default=0,
+        help="show schema keyword locations and JSON pointers",
+    )
+
+
+def run(args, env) -> int:
+    from gage_core.check import check_path
+    from gage_tui.cli.diagnostics_view import render_diagnostics
+
+    result = check_path(args.path, env.settings)
+    verbose = args.check_verbose + env.verbose
+    if args.format == "json":
+        render_diagnostics(env.out, result.diagnostics, result.text, "json", verbose, result.shown)
+        return 0 if result.valid else 1
+    if result.diagnostics:
+        render_diagnostics(
+            env.out, result.diagnostics, result.text, args.format, verbose,
+            result.shown if args.format == "full" else None,
+        )
+    if result.valid and args.format in ("full", "concise"):
+        env.out.line(f"{result.shown} is a valid Gage file", style="green")
+    return 0 if result.valid else 1

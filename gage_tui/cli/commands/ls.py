@@ -1,0 +1,171 @@
+"""gage ls: list runs, newest first."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["NAME", "HELP", "ALIASES", "ORDER", "DESCRIPTION", "configure", "run", "STATUS_STYLES"]
+
+NAME = "ls"
+ALIASES = ("list", "runs")
+HELP = "list runs"
+ORDER = 20
+DESCRIPTION = """\
+List runs, newest first: by default the latest 20 runs of the current
+project (all runs when there is no project).
+
+RUN specs select runs: an index from this list (1 is the latest), a slice
+(2:4), or a prefix of a run id or name.
+
+Examples:
+  gage ls -a                       all runs of the project
+  gage ls -w "status = error"      filter (see 'gage help filters')
+  gage ls -s -loss                 sort by a metric, descending
+  gage ls --json                   machine-readable output"""
+
+STATUS_STYLES = {
+    "running": "bold green",
+    "completed": "green",
+    "error": "red",
+    "terminated": "yellow",
+    "staged": "cyan",
+    "pending": "dim cyan",
+    "unknown": "dim",
+}
+
+_MAX_METRICS = 3
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("runs", nargs="*", metavar="RUN", help="runs to list (index, slice, id or name prefix)")
+    parser.add_argument("-n", "--limit", type=int, default=20, metavar="N", help="show at most N runs (default 20)")
+    parser.add_argument("-a", "--all", action="store_true", help="show all runs")
+    parser.add_argument("--all-projects", action="store_true", help="include runs of other projects")
+    parser.add_argument("-d", "--deleted", action="store_true", help="show deleted runs (the trash)")
+    parser.add_argument("-w", "--where", metavar="EXPR", help="show runs matching a filter expression")
+    parser.add_argument(
+        "-s", "--sort", action="append", metavar="KEY",
+        help="sort by KEY (prefix '-' for descending); repeat for more keys",
+    )
+    parser.add_argument("--json", action="store_true", help="print runs as JSON")
+
+
+def run(args, env) -> int:
+    import json
+
+    from gage_tui.cli.runs_support import project_namespace, project_runs, select_runs
+
+    project, _store, runs = project_runs(
+        env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
+    )
+    numbered = list(enumerate(runs, 1))
+    if args.runs:
+        chosen = {r.id for r in select_runs(runs, args.runs)}
+        numbered = [(i, r) for i, r in numbered if r.id in chosen]
+    if args.sort:
+        numbered = _sort(numbered, args.sort)
+    total = len(numbered)
+    if not args.all and args.limit >= 0:
+        numbered = numbered[: args.limit]
+    if args.json:
+        data = [dict(r.to_json(), index=i) for i, r in numbered]
+        env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+        return 0
+    namespace = project_namespace(project)
+    _print_table(env, numbered, namespace, total)
+    return 0
+
+
+def _sort(numbered, keys):
+    from gage_core.errors import GageError
+
+    runs = [r for _, r in numbered]
+    index = {r.id: i for i, r in numbered}
+    try:
+        from gage_core.query.sort import sort_runs
+    except ImportError:  # TODO(store): remove once gage_core.query.sort lands
+        sorted_runs = _sort_fallback(runs, keys)
+    else:
+        sorted_runs = sort_runs(runs, keys)
+    if sorted_runs is None:
+        raise GageError("cannot sort runs")
+    return [(index[r.id], r) for r in sorted_runs]
+
+
+def _sort_fallback(runs, keys):
+    for key in reversed(keys):
+        desc = key.startswith("-")
+        name = key.lstrip("-+")
+
+        def value(r, name=name):
+            v = getattr(r, name, None) if name in ("id", "name", "status", "label", "started",
+                                                    "stopped", "staged", "exit_code") else None
+            if v is None:
+                v = r.metrics.get(name, r.config.get(name))
+            return v
+
+        present = [r for r in runs if value(r) is not None]
+        missing = [r for r in runs if value(r) is None]
+        try:
+            present.sort(key=value, reverse=desc)
+        except TypeError:
+            present.sort(key=lambda r: str(value(r)), reverse=desc)
+        runs = present + missing
+    return runs
+
+
+def _metrics_text(run) -> str:
+    parts = []
+    for key in sorted(run.metrics)[:_MAX_METRICS]:
+        parts.append(f"{key}={_num(run.metrics[key])}")
+    return " ".join(parts)
+
+
+def _num(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _print_table(env, numbered, namespace, total) -> None:
+    from rich.text import Text
+
+    from gage_core.timefmt import format_ago, format_duration
+    from gage_tui.cli.output import Column
+
+    columns = [
+        Column("#", justify="right", style="dim"),
+        Column("name", style="cyan", no_wrap=True),
+        Column("operation", style="bold", no_wrap=True),
+        Column("started", no_wrap=True),
+        Column("duration", justify="right", no_wrap=True),
+        Column("status", no_wrap=True),
+        Column("label", max_width=30),
+        Column("tags", style="magenta"),
+        Column("metrics"),
+    ]
+    rows = []
+    for i, r in numbered:
+        status = Text(r.status, style=STATUS_STYLES.get(r.status, ""))
+        if r.meta_error:
+            status.append(" !", style="bold red")
+        rows.append(
+            [
+                str(i),
+                r.name,
+                r.opref.display_name(namespace),
+                format_ago(r.timestamp),
+                format_duration(r.duration_us),
+                status,
+                r.label or "",
+                " ".join(r.tags),
+                _metrics_text(r),
+            ]
+        )
+    caption = None
+    if len(numbered) < total:
+        caption = f"Showing {len(numbered)} of {total} runs (use -a to show all)"
+    if not rows:
+        env.out.line("No runs" if not total else caption or "")
+        return
+    env.out.table(columns, rows, caption=caption)
