@@ -13,7 +13,13 @@ from gage_core.errors import GageError, GagefileNotFound
 from gage_core.gagefile import GAGEFILE_NAMES, Diagnostic, GageFile, find_gagefile, load_gagefile
 from gage_core.settings import Settings
 
-__all__ = ["CheckResult", "check_path", "resolve_check_target", "read_source_text"]
+__all__ = [
+    "CheckResult",
+    "check_path",
+    "resolve_check_target",
+    "read_source_text",
+    "raw_schema_output",
+]
 
 
 @dataclass
@@ -103,3 +109,15 @@ def check_path(target: str | None, settings: Settings) -> CheckResult:
     path, shown = resolve_check_target(target, settings)
     gagefile = load_gagefile(path, shown_as=shown)
     return CheckResult(path=path, shown=shown, text=read_source_text(path), gagefile=gagefile)
+
+
+def raw_schema_output(result: CheckResult) -> dict | None:
+    """jschon's unreduced "basic" output for the checked file (None when it
+    does not parse)."""
+    from gage_core.gagefile.parse import parse_text
+    from gage_core.gagefile.schema import jschon_basic_output
+
+    parsed = parse_text(result.text, result.gagefile.format, result.shown)
+    if parsed.data is None:
+        return None
+    return jschon_basic_output(parsed.data)

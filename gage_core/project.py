@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from gage_core.errors import GageError
 from gage_core.gagefile import GageFile, find_gagefile, load_gagefile
+from gage_core.gagefile.parse import format_for
 from gage_core.settings import Settings, resolve_runs_dir
 
 __all__ = ["PROJECT_MARKERS", "Project", "find_project_dir", "open_project"]
@@ -76,6 +78,21 @@ def _has_marker(path: Path, home: Path | None) -> bool:
     return False
 
 
+def _load(path: Path, project_dir: Path) -> GageFile:
+    try:
+        return load_gagefile(path, project_dir=project_dir)
+    except GageError as e:  # unreadable: still a project, with one problem
+        from gage_core.gagefile import Diagnostic
+
+        return GageFile(
+            path=path,
+            project_dir=project_dir,
+            format=format_for(path.name) or "toml",
+            namespace=project_dir.name,
+            diagnostics=[Diagnostic(str(path), None, None, None, None, "", e.message, code="io")],
+        )
+
+
 def open_project(settings: Settings) -> Project:
     """The project around ``settings.cwd`` with its Gagefile loaded."""
     project_dir = find_project_dir(settings.cwd)
@@ -83,7 +100,7 @@ def open_project(settings: Settings) -> Project:
     if project_dir is not None:
         path = find_gagefile(project_dir)
         if path is not None:
-            gagefile = load_gagefile(path, project_dir=project_dir)
+            gagefile = _load(path, project_dir)
     runs_dir = resolve_runs_dir(
         settings, project_dir, gagefile.runs_dir if gagefile is not None else None
     )

@@ -11,6 +11,7 @@ sees unsanitised data.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,6 @@ __all__ = [
     "find_gagefile",
     "load_gagefile",
     "load_gagefile_text",
-    "display_path",
 ]
 
 GAGEFILE_NAMES: tuple[str, ...] = (
@@ -50,15 +50,6 @@ def find_gagefile(project_dir: Path) -> Path | None:
         if path.is_file():
             return path
     return None
-
-
-def display_path(path: Path, base: Path | None = None) -> str:
-    """``path`` relative to ``base`` (default: cwd) when inside it."""
-    base = Path.cwd() if base is None else base
-    try:
-        return os.path.relpath(path, base) if Path(path).is_absolute() else str(path)
-    except ValueError:
-        return str(path)
 
 
 def load_gagefile(
@@ -141,7 +132,8 @@ def _basename(project_dir: Path) -> str:
 
 
 def _text_diag(shown: str, text: str, message: str, code: str) -> Diagnostic:
-    return Diagnostic(shown, 1, 1, 1, 2, "", message, code=code)
+    end = 2 if text.split("\n")[0] else 1
+    return Diagnostic(shown, 1, 1, 1, end, "", message, code=code)
 
 
 def _load_data(gf: GageFile, parsed: ParseResult, text: str, shown: str) -> None:
@@ -153,8 +145,12 @@ def _load_data(gf: GageFile, parsed: ParseResult, text: str, shown: str) -> None
     if issues or parsed.has_duplicates or _default_count(data) > 1:
         from gage_core.gagefile.positions import build_index
 
-        index = build_index(gf.format, text, parsed)
-    diags = [_to_diag(i, shown, index, data) for i in issues]
+        only = None
+        if not parsed.has_duplicates and isinstance(data, dict):
+            only = {i.path[0] for i in issues if i.path}
+            only.update(k for k, v in data.items() if isinstance(v, dict) and "default" in v)
+        index = build_index(gf.format, text, parsed, only=only)
+    diags = [_to_diag(i, shown, index, data, gf.format) for i in issues]
     if index is not None:
         diags.extend(_semantic(data, index, shown))
     diags.sort(key=lambda d: (d.line or 0, d.col or 0, d.severity))
@@ -225,10 +221,26 @@ def _label(path: tuple[str, ...], data: Any) -> str:
     return out
 
 
-def _to_diag(issue: Issue, shown: str, index, data: Any) -> Diagnostic:
-    span = index.lookup(issue.path, issue.target) if index is not None else None
+_OBJECT_NOUNS = {"toml": ("a table", "table"), "yaml": ("a mapping", "mapping")}
+_QUOTED = re.compile(r"(\"(?:[^\"\\]|\\.)*\"|'[^']*')")
+
+
+def _format_nouns(text: str, fmt: str) -> str:
+    """Say "table" (TOML) or "mapping" (YAML) where the schema says "object",
+    leaving quoted user text alone."""
+    nouns = _OBJECT_NOUNS.get(fmt)
+    if nouns is None or "object" not in text:
+        return text
+    parts = _QUOTED.split(text)
+    for i in range(0, len(parts), 2):
+        parts[i] = parts[i].replace("an object", nouns[0]).replace("object", nouns[1])
+    return "".join(parts)
+
+
+def _to_diag(issue: Issue, shown: str, index, data: Any, fmt: str = "json") -> Diagnostic:
+    span = index.lookup(issue.path, issue.target) if index is not None and index.available else None
     op = issue.path[0] if issue.path and not issue.path[0].startswith("$") else None
-    message = issue.message
+    message = _format_nouns(issue.message, fmt)
     if issue.code == "unknown-key" and len(issue.path) >= 2:
         parent = issue.path[:-1]
         where = f"operation '{op}'" if len(parent) == 1 and op else f"'{_label(parent, data)}'"
@@ -245,7 +257,7 @@ def _to_diag(issue: Issue, shown: str, index, data: Any) -> Diagnostic:
         message=message,
         hint=issue.hint,
         code=issue.code,
-        notes=issue.notes,
+        notes=tuple(_format_nouns(n, fmt) for n in issue.notes),
         op=op,
         keyword_location=issue.keyword,
     )

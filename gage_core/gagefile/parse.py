@@ -84,12 +84,13 @@ def clamp_position(text: str, line: int, col: int) -> tuple[int, int]:
 
 def _syntax(path: str, text: str, line: int, col: int, message: str, hint=None) -> Diagnostic:
     line, col = clamp_position(text, line, col)
+    end_col = min(col + 1, len(text.split("\n")[line - 1]) + 1)
     return Diagnostic(
         path=path,
         line=line,
         col=col,
         end_line=line,
-        end_col=col + 1,
+        end_col=end_col,
         pointer="",
         message=message,
         hint=hint,
@@ -208,7 +209,7 @@ def _parse_yaml(text: str, path: str) -> ParseResult:
         data = _jsonable(data)
     except _Cycle:
         return ParseResult(
-            None, [_syntax(path, text, 1, 1, "invalid YAML: recursive alias (a value contains itself)")]
+            None, [_syntax(path, text, 1, 1, "invalid YAML: aliases expand to a recursive or huge value")]
         )
     if data is None:
         data = {} if not text.strip() else data
@@ -238,9 +239,18 @@ class _Cycle(ValueError):
     pass
 
 
-def _jsonable(value: Any, _active: frozenset = frozenset()) -> Any:
+_MAX_VALUES = 2_000_000
+
+
+def _jsonable(value: Any, _active: frozenset = frozenset(), _budget: list | None = None) -> Any:
     """Plain JSON data: dict keys as str, dates as ISO strings, no cycles,
-    no NaN/inf (they become strings so the schema reports them)."""
+    no NaN/inf (they become strings so the schema reports them). YAML
+    aliases are expanded, within a budget (no "billion laughs")."""
+    if _budget is None:
+        _budget = [_MAX_VALUES]
+    _budget[0] -= 1
+    if _budget[0] < 0:
+        raise _Cycle()
     if isinstance(value, (str, bool, int)) or value is None:
         return value
     if isinstance(value, float):
@@ -252,8 +262,8 @@ def _jsonable(value: Any, _active: frozenset = frozenset()) -> Any:
             raise _Cycle()
         active = _active | {id(value)}
         if isinstance(value, dict):
-            return {_key(k): _jsonable(v, active) for k, v in value.items()}
-        return [_jsonable(v, active) for v in value]
+            return {_key(k): _jsonable(v, active, _budget) for k, v in value.items()}
+        return [_jsonable(v, active, _budget) for v in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return str(value)

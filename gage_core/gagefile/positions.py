@@ -25,9 +25,15 @@ class SourceIndex:
     def __init__(self, text: str):
         self.text = text
         self._lines_b: list[bytes] | None = None
+        self._lines: list[str] | None = None
         self.keys: dict[Path_, Any] = {}
         self.values: dict[Path_, Any] = {}
         self.duplicates: list[tuple[Path_, Any]] = []
+        self.available = True  # False when no position source could be used
+        self.only: set[str] | None = None
+
+    def wanted(self, path: Path_) -> bool:
+        return self.only is None or not path or path[0] in self.only
 
     # Raw spans are stored as ("b", start_point, end_point) for tree-sitter
     # (byte columns) or ("c", (line0, col0), (line0, col0)) in code points.
@@ -61,19 +67,24 @@ class SourceIndex:
         return [(p, self._clamp(self._convert(raw))) for p, raw in self.duplicates]
 
     def _clamp(self, span: Span) -> Span:
-        lines = self.text.split("\n")
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        lines = self._lines
         sl, sc, el, ec = span
         sl = min(max(sl, 1), len(lines))
         sc = min(max(sc, 1), len(lines[sl - 1]) + 1)
         el = min(max(el, sl), len(lines))
         ec = min(max(ec, 1), len(lines[el - 1]) + 1)
         if (el, ec) <= (sl, sc):
-            el, ec = sl, sc + 1
+            el, ec = sl, min(sc + 1, len(lines[sl - 1]) + 1)
         return (sl, sc, el, ec)
 
 
-def build_index(fmt: str, text: str, parse_result=None) -> SourceIndex:
+def build_index(fmt: str, text: str, parse_result=None, only=None) -> SourceIndex:
+    """Index ``text``; ``only`` (a set of top-level keys) limits the work to
+    those entries (their ancestors and table headers are always indexed)."""
     index = SourceIndex(text)
+    index.only = only
     try:
         if fmt == "toml":
             _index_toml(index, text)
@@ -84,7 +95,7 @@ def build_index(fmt: str, text: str, parse_result=None) -> SourceIndex:
             _index_yaml(index, parse_result.yaml_node)
     except (ImportError, RecursionError, ValueError):
         # Positions are a convenience: messages still make sense without them.
-        pass
+        index.available = False
     return index
 
 
@@ -133,6 +144,7 @@ def _index_toml(index: SourceIndex, text: str) -> None:
     tree = _parser("toml").parse(src)
     prefix: Path_ = ()
     aot_index: dict[Path_, int] = {}
+    nested: dict[Path_, set[Path_]] = {}  # AoT -> AoTs nested in its current element
     for node in tree.root_node.named_children:
         if node.type == "pair":
             _toml_pair(index, node, prefix, src)
@@ -144,9 +156,13 @@ def _index_toml(index: SourceIndex, text: str) -> None:
             canon = tuple(p for p, _ in parts)
             is_aot = node.type == "table_array_element"
             if is_aot:
+                if canon not in aot_index:
+                    for i in range(1, len(canon)):
+                        if canon[:i] in aot_index:
+                            nested.setdefault(canon[:i], set()).add(canon)
                 aot_index[canon] = aot_index.get(canon, -1) + 1
-                for other in [k for k in aot_index if len(k) > len(canon) and k[: len(canon)] == canon]:
-                    del aot_index[other]
+                for other in nested.pop(canon, ()):
+                    aot_index.pop(other, None)
             path: list[str] = []
             for i, (part, part_node) in enumerate(parts):
                 path.append(part)
@@ -160,6 +176,8 @@ def _index_toml(index: SourceIndex, text: str) -> None:
             prefix = tuple(path)
             index.keys[prefix] = header
             index.values[prefix] = header
+            if not index.wanted(prefix):
+                continue
             for child in node.named_children:
                 if child.type == "pair":
                     _toml_pair(index, child, prefix, src)
@@ -180,6 +198,8 @@ def _toml_pair(index: SourceIndex, node, prefix: Path_, src: bytes) -> None:
     if not named or named[0].type not in _KEY_TYPES:
         return
     parts = _toml_key_parts(named[0], src)
+    if not prefix and not index.wanted((parts[0][0],)):
+        return
     path = prefix
     for part, part_node in parts:
         path = path + (part,)
@@ -236,7 +256,7 @@ def _json_value(index: SourceIndex, node, path: Path_, src: bytes) -> None:
             else:
                 seen.add(name)
             index.keys[p] = _ts(key)
-            if value is not None:
+            if value is not None and index.wanted(p):
                 _json_value(index, value, p, src)
     elif node.type == "array":
         i = 0
@@ -260,7 +280,9 @@ def _index_yaml(index: SourceIndex, root) -> None:
 
     stack = [(root, ())]
     visited = set()
-    while stack:
+    budget = 200_000
+    while stack and budget > 0:
+        budget -= 1
         node, path = stack.pop()
         if id(node) in visited and path in index.values:
             continue
@@ -278,7 +300,8 @@ def _index_yaml(index: SourceIndex, root) -> None:
                     index.duplicates.append((p, _mark_span(k)))
                 seen.add(k.value)
                 index.keys[p] = _mark_span(k)
-                stack.append((v, p))
+                if index.wanted(p):
+                    stack.append((v, p))
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
                 stack.append((v, path + (str(i),)))

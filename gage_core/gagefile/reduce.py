@@ -117,9 +117,9 @@ class _Reducer:
         if not isinstance(sub, dict):
             return None
         if "const" in sub:
-            return {sub["const"]}
+            return [sub["const"]]
         if "enum" in sub:
-            return set(sub["enum"])
+            return list(sub["enum"])
         return None
 
     # -- tree walk -----------------------------------------------------
@@ -197,8 +197,11 @@ class _Reducer:
                 schema = kw.schema_node.value[int(child.key)]
             except (ValueError, IndexError, TypeError):
                 schema = {}
-            branches.append((schema, self.schema_issues(child)))
+            branches.append((schema, _merge_misspelled(self.schema_issues(child))))
         klass = str(kw.path)
+        if not branches:  # oneOf matched more than one alternative
+            return [Issue(path, "value", "ambiguous", "matches more than one allowed form",
+                          keyword=klass)]
 
         def wrong_shape(issues):
             return all(i.code == "type" and i.path == path for i in issues)
@@ -215,11 +218,13 @@ class _Reducer:
             for prop in ("type",):
                 pins = [self.pinned(s, prop) for s, _ in shaped]
                 if prop in value and all(p is not None for p in pins):
-                    matching = [b for b, p in zip(shaped, pins) if value[prop] in p]
+                    matching = [
+                        b for b, p in zip(shaped, pins) if any(_same(value[prop], a) for a in p)
+                    ]
                     if len(matching) == 1:
-                        return matching[0][1]
+                        return [_with_type_note(i, path, prop, value[prop]) for i in matching[0][1]]
                     if not matching:
-                        allowed = sorted({a for p in pins for a in p}, key=str)
+                        allowed = sorted({str(a) for p in pins for a in p})
                         shown = _join([f'"{a}"' for a in allowed])
                         hint = did_you_mean(value[prop], allowed) if isinstance(value[prop], str) else None
                         return [Issue(path + (prop,), "value", "enum",
@@ -250,6 +255,18 @@ class _Reducer:
         return (known, -type_errors, depth, -len(issues))
 
 
+def _with_type_note(issue: Issue, path, prop: str, value: Any) -> Issue:
+    if issue.code != "missing-key" or issue.path != path:
+        return issue
+    note = f"required for {prop} = {_show(value)}"
+    return Issue(issue.path, issue.target, issue.code, issue.message, issue.hint,
+                 issue.notes + (note,), issue.keyword, issue.expected)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return '"' + value.replace('"', '\\"') + '"'
@@ -266,10 +283,35 @@ def _lower(msg: str) -> str:
     return msg[:1].lower() + msg[1:]
 
 
+def _merge_misspelled(issues: list[Issue]) -> list[Issue]:
+    """A misspelled required key is one mistake: keep "unknown key 'kyes'
+    (did you mean 'keys'?)" and drop "missing required key 'keys'" there."""
+    suggested = set()
+    for i in issues:
+        if i.code == "unknown-key" and i.hint and i.hint.startswith("did you mean '"):
+            suggested.add((i.path[:-1], i.hint[len("did you mean '"):].rstrip("'?")))
+    if not suggested:
+        return issues
+    out = []
+    for i in issues:
+        if i.code == "missing-key" and any(
+            (i.path, name) in suggested and f"'{name}'" in i.message
+            for name in _quoted_names(i.message)
+        ):
+            continue
+        out.append(i)
+    return out
+
+
+def _quoted_names(message: str) -> list[str]:
+    parts = message.split("'")
+    return parts[1::2]
+
+
 def reduce_result(result, root_schema: dict) -> list[Issue]:
     """All issues of a failed jschon evaluation, deduplicated, in document order
     of their paths as found."""
-    issues = _Reducer(root_schema).schema_issues(result)
+    issues = _merge_misspelled(_Reducer(root_schema).schema_issues(result))
     seen, out = set(), []
     for issue in issues:
         key = (issue.path, issue.code, issue.message)

@@ -15,9 +15,16 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from gage_core.gagefile.reduce import Issue, reduce_result
+from gage_core.gagefile.reduce import Issue, did_you_mean, reduce_result
 
-__all__ = ["SCHEMA_ID", "schema_dict", "validate", "validate_with_jschon", "quick_valid"]
+__all__ = [
+    "SCHEMA_ID",
+    "schema_dict",
+    "validate",
+    "validate_with_jschon",
+    "quick_valid",
+    "jschon_basic_output",
+]
 
 SCHEMA_ID = "https://gage-workbench.dev/schemas/gagefile"
 
@@ -33,23 +40,59 @@ def schema_dict() -> dict:
 
 @lru_cache(maxsize=1)
 def _jschon_schema():
+    import warnings
+
     from jschon import JSONSchema, create_catalog
 
-    try:
-        create_catalog("2020-12")
-    except Exception:  # a catalog may already exist in this process
-        pass
-    return JSONSchema(schema_dict())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            create_catalog("2020-12")
+        except Exception:  # a catalog may already exist in this process
+            pass
+        return JSONSchema(schema_dict())
 
 
 def validate_with_jschon(data: Any) -> list[Issue]:
     """Issues for ``data`` according to jschon, reduced."""
+    import warnings
+
     from jschon import JSON
 
-    result = _jschon_schema().evaluate(JSON(data))
+    with warnings.catch_warnings():
+        # rfc3986 (used by jschon) warns about its own deprecated API.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        result = _jschon_schema().evaluate(JSON(data))
     if result.valid:
         return []
-    return reduce_result(result, schema_dict())
+    try:
+        return reduce_result(result, schema_dict())
+    except Exception:  # a reducer bug must not hide the problems: fall back
+        return _basic_issues(result)
+
+
+def jschon_basic_output(data: Any) -> dict:
+    """jschon's raw "basic" output for ``data`` (for ``gage check -vv``)."""
+    import warnings
+
+    from jschon import JSON
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _jschon_schema().evaluate(JSON(data)).output("basic")
+
+
+def _basic_issues(result) -> list[Issue]:
+    """One issue per failing location from jschon's flat output."""
+    out, seen = [], set()
+    for err in reversed(result.output("basic").get("errors", [])):
+        loc = err.get("instanceLocation", "")
+        if loc in seen or not isinstance(err.get("error"), str):
+            continue
+        seen.add(loc)
+        parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in loc.split("/")[1:])
+        out.append(Issue(parts, "value", "schema", err["error"], keyword=err.get("keywordLocation", "")))
+    return out[::-1]
 
 
 def validate(data: Any) -> list[Issue]:
@@ -66,7 +109,40 @@ def validate(data: Any) -> list[Issue]:
         return validate_with_jschon(data)
     if not suspects:
         return []
-    return validate_with_jschon(suspects)
+    issues = []
+    for key in list(suspects):
+        fast = _unknown_keys_only(key, suspects[key], root)
+        if fast is not None:
+            issues.extend(fast)
+            del suspects[key]
+    if suspects:
+        issues.extend(validate_with_jschon(suspects))
+    return issues
+
+
+_OP_KEYWORD = "/patternProperties/^[^$]/$ref/additionalProperties"
+
+
+def _unknown_keys_only(name: str, op: Any, root: dict) -> list[Issue] | None:
+    """Issues for an op whose only problem is unknown keys (the common
+    typo), without jschon; None when the op has other problems. Messages
+    are the ones the reducer gives (a test compares them)."""
+    if name.startswith("$") or not isinstance(op, dict):
+        return None
+    allowed = root.get("$defs", {}).get("operation", {}).get("properties", {})
+    unknown = [k for k in op if k not in allowed]
+    if not unknown:
+        return None
+    known = {k: v for k, v in op.items() if k in allowed}
+    if not quick_valid({name: known}, root):
+        return None
+    names = sorted(allowed)
+    issues = []
+    for key in unknown:
+        hint = did_you_mean(key, names) or "allowed keys: " + ", ".join(names)
+        issues.append(Issue((name, key), "key", "unknown-key", f"unknown key '{key}'",
+                            hint=hint, keyword=_OP_KEYWORD))
+    return issues
 
 
 class _Unsupported(Exception):

@@ -36,13 +36,15 @@ PHASE_FILE_TYPES = {
 
 
 def _scan(run_dir: Path) -> dict[str, int]:
-    """relpath -> mtime in µs of every file (symlinks not followed)."""
+    """relpath -> mtime in µs of every file and symlink (symlinks are entries
+    of their own, never followed: a linked dependency dir is one entry)."""
     out: dict[str, int] = {}
     base = str(run_dir)
     for root, dirs, files in os.walk(base):
         dirs.sort()
         rel_root = os.path.relpath(root, base)
-        for name in sorted(files):
+        links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+        for name in sorted(files + links):
             full = os.path.join(root, name)
             try:
                 st = os.lstat(full)

@@ -41,6 +41,7 @@ __all__ = [
     "OutputReader",
     "output_names",
     "phase_label",
+    "RunOutputFollower",
 ]
 
 INDEX_RECORD = struct.Struct("!QB")
@@ -122,15 +123,18 @@ class OutputWriter:
         return bytes(self._pending[stream])
 
     def close(self) -> None:
-        """Write held-back partial lines (in the order they started) and close."""
+        """Write held-back partial lines and close. Only one unterminated
+        line can end a file: when both streams left one, they are written
+        as one final line (in the order they started), indexed with the
+        stream of the first."""
         if self._fd < 0:
             return
         try:
-            for stream in list(self._pending_order):
-                tail = self._pending[stream]
-                if tail:
-                    self._append(bytes(tail), 1, stream, None)
-                    tail.clear()
+            tails = [bytes(self._pending[s]) for s in self._pending_order if self._pending[s]]
+            if tails:
+                self._append(b"".join(tails), 1, self._pending_order[0], None)
+            for buf in self._pending.values():
+                buf.clear()
             self._pending_order.clear()
         finally:
             os.close(self._fd)
@@ -350,3 +354,47 @@ def output_names(output_dir: str | os.PathLike) -> list[str]:
 def phase_label(name: str) -> str:
     """Display label of an output name: ``40_run`` -> ``run``."""
     return name.split("_", 1)[1] if "_" in name else name
+
+
+class RunOutputFollower:
+    """Follows every phase output of a run (``output/`` under its meta
+    dir), including phases that start later. ``poll()`` returns the new
+    ``(phase name, OutputLine)`` pairs in phase order; pass ``final=True``
+    once the run has ended so trailing partial lines are included.
+    ``phases`` limits which outputs are followed; ``start_at_end`` skips
+    ``positions`` (phase name -> line number) starts later than line 0,
+    e.g. after printing a tail."""
+
+    def __init__(
+        self,
+        meta_dir: str | os.PathLike,
+        phases: tuple[str, ...] | None = None,
+        positions: dict[str, int] | None = None,
+    ):
+        self.output_dir = Path(meta_dir) / "output"
+        self.phases = phases
+        self.readers: dict[str, OutputReader] = {}
+        self.positions: dict[str, int] = dict(positions or {})
+
+    def poll(self, final: bool = False) -> list[tuple[str, OutputLine]]:
+        out: list[tuple[str, OutputLine]] = []
+        for name in output_names(self.output_dir):
+            if self.phases is not None and name not in self.phases:
+                continue
+            reader = self.readers.get(name)
+            if reader is None:
+                reader = self.readers[name] = OutputReader(self.output_dir / name)
+            lines, self.positions[name] = reader.follow(self.positions.get(name, 0), final=final)
+            out.extend((name, line) for line in lines)
+        return out
+
+    def close(self) -> None:
+        for reader in self.readers.values():
+            reader.close()
+        self.readers.clear()
+
+    def __enter__(self) -> "RunOutputFollower":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -77,10 +77,12 @@ def run_phase(
     lock_owner: int | None = None,
     pdeathsig: bool = False,
     on_process=None,
+    echo=None,
 ) -> int:
     """Run one phase command captured to its output file; returns the exit
     code. Writes the lock (``lock_owner`` as runner + the child) while it
-    runs. ``on_process(PhaseProcess)`` lets a caller keep a handle to stop it."""
+    runs. ``on_process(PhaseProcess)`` lets a caller keep a handle to stop it;
+    ``echo(stream, data)`` gets every raw chunk as it is read."""
     run_dir, meta_dir = Path(run_dir), Path(meta_dir)
     run_id = (meta_dir / "id").read_text().strip() if (meta_dir / "id").exists() else run_dir.name
     env = phase_env(run_id, run_dir, _project_dir(meta_dir), read_env_json(meta_dir))
@@ -97,10 +99,13 @@ def run_phase(
     throttle = _Throttle(0.2)
     owner = lock_owner if lock_owner is not None else os.getpid()
 
-    def on_chunk(_stream, data):
-        p = progress.feed(data)
-        if p is not None and throttle():
-            write_progress(meta_dir, p)
+    def on_chunk(stream, data):
+        if echo is not None:
+            echo(stream, data)
+        if progress is not None:
+            p = progress.feed(data)
+            if p is not None and throttle():
+                write_progress(meta_dir, p)
 
     proc = PhaseProcess(
         args,
@@ -108,7 +113,7 @@ def run_phase(
         env,
         out_path,
         on_lines=summary.feed if summary is not None else None,
-        on_chunk=on_chunk if progress is not None else None,
+        on_chunk=on_chunk if (progress is not None or echo is not None) else None,
         on_started=lambda pid: mf.write_lock(meta_dir, owner, pid),
         pdeathsig=pdeathsig,
     )

@@ -41,22 +41,27 @@ DEFAULT_PATTERN = (
     rb"(?<![\w.\-/])([A-Za-z_][\w.\-/]*)(?:[ \t]*=[ \t]*|:[ \t]+)(" + _NUM + rb")(?![\w.:/\-])"
 )
 _DEFAULT_RE = re.compile(DEFAULT_PATTERN)
+_DEFAULT_LINES_RE = re.compile(rb"(\n)|" + DEFAULT_PATTERN)
 _NUM_RE = re.compile(r"\s*(" + _NUM.decode() + r")\s*\Z")
 _GAGE_BLOCK = re.compile(rb"--- summary ---(.*)---", re.DOTALL)
 SERIES_MAX_POINTS = 10_000
 
 
 def _number(text: str | bytes) -> int | float | None:
-    if isinstance(text, bytes):
-        text = text.decode("ascii", errors="replace")
-    t = text.strip()
+    """int or float of a matched number; None for nan/inf or non-numbers."""
+    if text.isdigit() or (text[:1] in ("-", "+", b"-", b"+") and text[1:].isdigit()):
+        return int(text)
     try:
-        if re.fullmatch(r"[-+]?\d+", t):
-            return int(t)
-        v = float(t)
+        v = float(text)
     except ValueError:
         return None
-    return None if math.isnan(v) or math.isinf(v) else v
+    return None if v != v or v in (math.inf, -math.inf) else v
+
+
+def _is_number_text(raw) -> bool:
+    """nan/inf spelled as numbers (kept as null metrics)."""
+    text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else raw
+    return _NUM_RE.match(text) is not None
 
 
 class SummaryParser:
@@ -69,6 +74,7 @@ class SummaryParser:
         self.errors: list[str] = []
         self._stride: dict[str, int] = {}
         self._skip: dict[str, int] = {}
+        self._keys: dict = {}
         self.enabled = spec is not False and spec != ""
         self.whole_output: re.Pattern | None = None
         self._custom: re.Pattern | None = None
@@ -108,17 +114,42 @@ class SummaryParser:
             self._feed_custom(block)
 
     def _feed_default(self, block: bytes) -> None:
-        line_start = -2
-        pairs: list[tuple[bytes, bytes]] = []
-        for m in _DEFAULT_RE.finditer(block):
-            start = block.rfind(b"\n", 0, m.start())
-            if start != line_start and pairs:
+        seps = block.count(b"=") + block.count(b": ")
+        if not seps:
+            return
+        if seps * 2 >= block.count(b"\n"):
+            # Dense metric output: one pass over the block, newlines
+            # delimiting the lines.
+            pairs: list = []
+            for nl, key, value in _DEFAULT_LINES_RE.findall(block):
+                if nl:
+                    if pairs:
+                        self._line(pairs)
+                        pairs = []
+                else:
+                    pairs.append((key, value))
+            if pairs:
                 self._line(pairs)
-                pairs = []
-            line_start = start
-            pairs.append((m.group(1), m.group(2)))
-        if pairs:
-            self._line(pairs)
+            return
+        starts: set[int] = set()
+        n = len(block)
+        for sep in (b"=", b": "):
+            pos = block.find(sep)
+            while pos >= 0:
+                start = block.rfind(b"\n", 0, pos) + 1
+                end = block.find(b"\n", pos)
+                if end < 0:
+                    end = n
+                starts.add(start)
+                pos = block.find(sep, end)
+        if not starts:
+            return
+        findall = _DEFAULT_RE.findall
+        for start in sorted(starts):
+            end = block.find(b"\n", start)
+            pairs = findall(block, start, n if end < 0 else end)
+            if pairs:
+                self._line(pairs)
 
     def _feed_custom(self, block: bytes) -> None:
         pat = self._custom
@@ -138,20 +169,24 @@ class SummaryParser:
 
     def _line(self, pairs) -> None:
         values: dict[str, Any] = {}
+        keys = self._keys
         for key, raw in pairs:
-            if isinstance(key, bytes):
-                key = key.decode("utf-8", errors="replace")
-            if not key:
+            name = keys.get(key)
+            if name is None:
+                name = key.decode("utf-8", errors="replace") if isinstance(key, bytes) else key
+                if len(keys) < 10_000:
+                    keys[key] = name
+            if not name:
                 continue
             value = _number(raw)
-            if value is None and _NUM_RE.match(raw if isinstance(raw, str) else raw.decode("ascii", "replace")) is None:
+            if value is None and not _is_number_text(raw):
                 continue
-            values[key] = value
+            values[name] = value
         if not values:
             return
         self.metrics.update(values)
         step = values.get("step")
-        if isinstance(step, (int, float)):
+        if step is not None:
             for key, value in values.items():
                 if key != "step" and value is not None:
                     self._add_point(key, step, value)

@@ -23,11 +23,16 @@ _ONE_DAY = timedelta(days=1)
 class EvalContext:
     """Evaluation context: ``now`` and a per-evaluation cache of time spans."""
 
-    __slots__ = ("now", "spans")
+    __slots__ = ("now", "spans", "local")
 
     def __init__(self, now):
         self.now = timespec.as_now(now)
         self.spans: dict[int, tuple] = {}
+        # Local wall clock (not a given tz): dates get the local UTC offset
+        # of their own day, so DST is right for dates in other seasons.
+        self.local = now is None or (isinstance(now, (int, float)) and not isinstance(now, bool)) or (
+            getattr(now, "tzinfo", 0) is None
+        )
 
 
 _Ctx = EvalContext
@@ -160,7 +165,13 @@ class _Compiler:
             raise self.error(f"invalid date '{tok}'", tok, hint="use YYYY-MM-DD") from None
 
         def point(ctx):
-            dt = dt_naive.replace(tzinfo=ctx.now.tzinfo)
+            if ctx.local:
+                try:
+                    dt = dt_naive.astimezone()
+                except (OverflowError, ValueError, OSError):
+                    dt = dt_naive.replace(tzinfo=ctx.now.tzinfo)
+            else:
+                dt = dt_naive.replace(tzinfo=ctx.now.tzinfo)
             if whole_day:
                 return timespec.day_span(dt)
             start = timespec.ago(dt, 0, "second")
@@ -224,6 +235,11 @@ class _Compiler:
             raise self.error(
                 f"'{val.text}' is a time; '{tok}' is not a time field", tok,
                 hint="time fields: started, stopped, staged",
+            )
+        if is_time and val.point is None and val.num is None and op not in ("~", "!~"):
+            raise self.error(
+                f"'{val.text}' is not a time", value_node.children[0],
+                hint="e.g. 2 hours ago, today, 2026-01-31",
             )
         if val.regex is not None and op not in ("~", "!~"):
             raise self.error("a /regex/ needs the ~ or !~ operator", op_tok)

@@ -32,6 +32,7 @@ FILTER_FIELDS: tuple[tuple[str, str], ...] = (
     ("started", "start time"),
     ("stopped", "stop time"),
     ("staged", "staging time"),
+    ("duration", "run time in microseconds (sorting)"),
     ("project", "project directory"),
     ("project_id", "project id ($project-id)"),
     ("batch", "batch id"),
@@ -94,6 +95,7 @@ _BUILTIN: dict[str, Callable[[Any], list]] = {
     "timestamp": lambda r: _one(
         getattr(r, "started", None) or getattr(r, "staged", None) or getattr(r, "initialized", None)
     ),
+    "duration": lambda r: _one(getattr(r, "duration_us", None)),
     "project": lambda r: _one(getattr(r, "project_dir", None)),
     "project_id": lambda r: _one(getattr(r, "project_id", None)),
     "batch": lambda r: _one(getattr(r, "batch_id", None)),

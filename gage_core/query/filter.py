@@ -35,6 +35,7 @@ __all__ = [
     "filter_runs",
     "filter_help",
     "filter_fields",
+    "filter_completions",
     "FILTER_FIELDS",
     "FilterSyntaxError",
 ]
@@ -87,6 +88,24 @@ def filter_help() -> list[str]:
     return lines
 
 
+_KEYWORDS = (
+    "and", "or", "not", "in", "not in", "after", "before", "since", "until", "between",
+    "today", "yesterday", "this week", "this month", "in last", "ago", "now",
+)  # fmt: skip
+_STATUSES = ("running", "completed", "error", "terminated", "staged", "pending", "unknown")
+
+
+def filter_completions(text: str, runs: Iterable[Any] = ()) -> list[str]:
+    """Completions for the word at the end of ``text`` (a filter being
+    typed): field names (with ``config.``/``metric.`` keys from ``runs``),
+    keywords and status values that start with it."""
+    word = re.split(r"[\s()\[\],=!<>~]", text)[-1] if text else ""
+    low = word.lower()
+    pool = [*filter_fields(runs), "config.", "metric.", "attr.", *_KEYWORDS, *_STATUSES]
+    out = [c for c in dict.fromkeys(pool) if c.lower().startswith(low) and c.lower() != low]
+    return out
+
+
 @functools.lru_cache(maxsize=256)
 def parse_filter(text: str) -> RunFilter:
     """Parse filter ``text``; raises ``FilterSyntaxError`` (1-based column)."""
@@ -134,7 +153,7 @@ def _describe(name: str) -> str | None:
 _EXPECT_ORDER = ["OP", "a field or word", "a value", "WORD", "STRING", "NUMBER", "DATE", "REGEX", "UNIT", "_AGO", "RPAR", "RSQB"]
 
 
-_VALUE_TERMINALS = {"WORD", "STRING", "NUMBER", "DATE", "REGEX", "NOW", "TODAY", "YESTERDAY"}
+_VALUE_TERMINALS = {"WORD", "STRING", "NUMBER", "DATE", "REGEX", "NOW", "TODAY", "YESTERDAY", "DURATION"}
 
 
 def _expected(names) -> str:
@@ -179,4 +198,5 @@ def _syntax_error(text: str, e) -> FilterSyntaxError:
         return FilterSyntaxError(msg, show, (tok.start_pos or 0) + 1)
     expected = _expected(getattr(e, "expected", None) or ())
     msg = "unexpected end of filter" + (f"; {expected}" if expected else "")
-    return FilterSyntaxError(msg, show, len(text.rstrip()) + 1)
+    end = len(text.rstrip())
+    return FilterSyntaxError(msg, show, end + (2 if len(text) > end else 1))

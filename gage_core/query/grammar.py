@@ -36,8 +36,9 @@ start: expr?
 bare: WORD | STRING | NUMBER | DATE
 field: WORD
 
-value: WORD | STRING | NUMBER | DATE | REGEX | TODAY | YESTERDAY | NOW
+value: WORD | STRING | NUMBER | DATE | REGEX | TODAY | YESTERDAY | NOW | DURATION
      | NUMBER UNIT _AGO                  -> ago_value
+     | DURATION _AGO                     -> ago_value
 
 list: "[" [value (","? value)*] ","? "]"
 
@@ -136,19 +137,36 @@ _parser = None
 _lock = threading.Lock()
 
 
+def _cache_file() -> str | bool:
+    """A per-user cache of the built parser (``~/.cache/gage``), or False
+    when there is nowhere to write it. Lark checks the grammar hash and
+    its version when loading, and rebuilds on any mismatch or failure."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(GRAMMAR.encode("utf-8")).hexdigest()[:16]
+    path = Path(base) / "gage" / f"filter-grammar-{digest}.lark"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return str(path) if os.access(path.parent, os.W_OK) else False
+
+
 def filter_parser():
-    """The process-wide LALR parser (built on first use)."""
+    """The process-wide LALR parser (built on first use; the build is cached
+    on disk so later processes load it in a few milliseconds)."""
     global _parser
     if _parser is None:
         with _lock:
             if _parser is None:
                 from lark import Lark
 
-                _parser = Lark(
-                    GRAMMAR,
-                    parser="lalr",
-                    lexer="contextual",
-                    propagate_positions=False,
-                    maybe_placeholders=False,
-                )
+                options = dict(parser="lalr", lexer="contextual", maybe_placeholders=False)
+                try:
+                    _parser = Lark(GRAMMAR, cache=_cache_file(), **options)
+                except Exception:  # an unusable cache file: build without it
+                    _parser = Lark(GRAMMAR, **options)
     return _parser

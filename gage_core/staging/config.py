@@ -6,7 +6,10 @@ Public API::
     parse_key_spec(spec: str) -> KeySpec
     read_config_defaults(project_dir, opdef) -> ConfigDefaults
         # a dict flag -> default value, plus .sources {flag: [(file, key), ...]},
-        # .files (relative files read), .warnings (files skipped, with why)
+        # .files (relative files read), .warnings (files skipped, with why),
+        # .source_of(flag) -> "train.py#lr" | "depends: ..." | None.
+        # Each run-files dependency adds its pin flag (Dependency.flag, else
+        # the op name) with default "" (= newest matching run).
     apply_config(run_dir, opdef, config: Mapping) -> str
         # rewrites the staged files in run_dir, returns unified diff text
         # (empty when nothing changed) for log/patched
@@ -38,6 +41,7 @@ from gage_core.staging.patterns import glob_to_regex
 __all__ = ["KeySpec", "ConfigDefaults", "parse_key_spec", "read_config_defaults", "apply_config"]
 
 _WILD = re.compile(r"[*?\[]")
+_DEPENDS = "<depends>"
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,12 @@ def _specs(opdef) -> list[KeySpec]:
     ]
 
 
+def _is_run_dir(parent: str, name: str) -> bool:
+    """A run directory (it has a ``<id>.meta`` sibling): never config."""
+    return os.path.exists(os.path.join(parent, name + ".meta")) or os.path.exists(
+        os.path.join(parent, name + ".meta.zip"))
+
+
 def _walk_files(root: Path, specs: list[KeySpec]) -> list[str]:
     """Relative files matching an include spec's file glob, minus ``-file`` specs."""
     found: dict[str, int] = {}
@@ -110,7 +120,10 @@ def _walk_files(root: Path, specs: list[KeySpec]) -> list[str]:
         base = _WILD.split(spec.file_glob, 1)[0].rpartition("/")[0]
         start = root / base if base else root
         for dirpath, dirnames, filenames in os.walk(start):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if not d.startswith(".") and d != "__pycache__" and not _is_run_dir(dirpath, d)
+            )
             rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
             for name in filenames:
                 rel = name if rel_dir == "." else f"{rel_dir}/{name}"
@@ -170,7 +183,11 @@ class ConfigDefaults(dict):
 
     def source_of(self, flag: str) -> str | None:
         src = self.sources.get(flag)
-        return f"{src[0][0]}#{src[0][1]}" if src else None
+        if not src:
+            return None
+        if src[0][0] == _DEPENDS:
+            return f"depends: {src[0][1]} (run id or name to use)"
+        return f"{src[0][0]}#{src[0][1]}"
 
 
 def _scan(root: Path, opdef, strict: bool) -> tuple[ConfigDefaults, dict[str, tuple[str, dict, dict]]]:
@@ -205,7 +222,22 @@ def _scan(root: Path, opdef, strict: bool) -> tuple[ConfigDefaults, dict[str, tu
 
 def read_config_defaults(project_dir: str | os.PathLike, opdef) -> ConfigDefaults:
     """Flag defaults for ``opdef`` read from the project's files (first file wins)."""
-    return _scan(Path(project_dir), opdef, strict=False)[0]
+    result = _scan(Path(project_dir), opdef, strict=False)[0]
+    for dep in getattr(opdef, "depends", ()):
+        flag = _pin_flag(dep)
+        if flag and flag not in result:
+            result[flag] = ""
+            result.sources[flag] = [(_DEPENDS, dep.run_select or f"op = {dep.operation}")]
+    return result
+
+
+def _pin_flag(dep) -> str | None:
+    """A run-files dependency's flag that can pin the run (default "": newest)."""
+    if getattr(dep, "type", None) not in ("run-files", "runfiles"):
+        return None
+    from gage_core.staging.deps_runs import pinned_flag
+
+    return pinned_flag(dep)
 
 
 def apply_config(run_dir: str | os.PathLike, opdef, config: Mapping[str, Any]) -> str:

@@ -27,6 +27,7 @@ __all__ = ["SUPPORTED_SUFFIXES", "read_leaves", "apply_leaves"]
 
 SUPPORTED_SUFFIXES = (".py", ".ipynb", ".json", ".yaml", ".yml", ".toml")
 _SCALARS = (bool, int, float, str, type(None))
+_YAML_PROPS = re.compile(r"[&!][^\s]*\s+")
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
 # -- spans: key -> (value, start, end, quote) with char offsets into text --
@@ -169,8 +170,12 @@ def _yaml_spans(text: str) -> dict[str, tuple]:
     finally:
         loader.dispose()
     spans: dict[str, tuple] = {}
+    seen: set[int] = set()
 
     def visit(node, key: str) -> None:
+        if id(node) in seen:  # an alias: the anchor's key owns the value
+            return
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode):
@@ -182,20 +187,46 @@ def _yaml_spans(text: str) -> dict[str, tuple]:
             value = loader.construct_object(node, deep=True)
             if isinstance(value, _SCALARS):
                 quote = node.style if node.style in ("'", '"') else None
-                spans[key] = (value, node.start_mark.index, node.end_mark.index, quote)
+                start = node.start_mark.index
+                while True:  # skip an anchor (&a) and a tag (!!int) before the value
+                    m = _YAML_PROPS.match(text, start)
+                    if not m or m.end() >= node.end_mark.index:
+                        break
+                    start = m.end()
+                spans[key] = (value, start, node.end_mark.index, quote)
 
     if root is not None:
         visit(root, "")
     return spans
 
 
+def _yaml_double_quoted(value: str) -> str:
+    out = []
+    for c in value:
+        if c == '"' or c == "\\":
+            out.append("\\" + c)
+        elif c.isprintable() and c not in "\ufeff\x85\u2028\u2029":
+            out.append(c)
+        elif c == "\n":
+            out.append("\\n")
+        elif ord(c) < 0x100:
+            out.append(f"\\x{ord(c):02x}")
+        elif ord(c) < 0x10000:
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(f"\\U{ord(c):08x}")
+    return '"' + "".join(out) + '"'
+
+
 def _yaml_render(value: Any, quote: str | None) -> str:
     import yaml
 
     if isinstance(value, str):
+        if not value.isprintable() or any(c in value for c in "\ufeff\x85\u2028\u2029"):
+            return _yaml_double_quoted(value)
         if quote == "'":
             return "'" + value.replace("'", "''") + "'"
-        if quote == '"' or "\n" in value:
+        if quote == '"':
             return json.dumps(value, ensure_ascii=False)
     dumped = yaml.safe_dump(value, default_flow_style=True, width=1 << 30, allow_unicode=True)
     dumped = dumped.strip()

@@ -109,7 +109,10 @@ def _check_rel(path: str, what: str) -> str:
         raise StagingError(f"{what} '{path}' is absolute; dependencies must be inside the project")
     if ".." in p.split("/"):
         raise StagingError(f"{what} '{path}' leaves the project ('..' is not allowed)")
-    return p.strip("/") or "."
+    p = "/".join(part for part in p.split("/") if part not in ("", "."))
+    if not p:
+        raise StagingError(f"{what} '{path}' names the whole project", hint="name the files or dirs needed")
+    return p
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -122,7 +125,11 @@ def _walk_rel(root: Path, skip_hidden: bool = True):
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
         prefix = "" if rel_dir == "." else rel_dir + "/"
-        dirnames[:] = sorted(d for d in dirnames if not (skip_hidden and d.startswith(".")))
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if not (skip_hidden and d.startswith("."))
+            and not os.path.exists(os.path.join(dirpath, d + ".meta"))  # a run dir
+        )
         for d in dirnames:
             yield prefix + d, True
         for f in sorted(filenames):
@@ -182,6 +189,8 @@ def _project_files(dep, project_dir: Path, runs_dir: Path | None, run_dir: Path,
             src = project_dir / m
             if not _inside(src, project_dir):
                 raise StagingError(f"dependency '{m}' is a symlink that leaves the project")
+            if runs_dir is not None and (_inside(src, runs_dir) or _inside(runs_dir, src)):
+                raise StagingError(f"dependency '{m}' is or contains the runs directory")
             if src.is_dir():
                 for sub, _is_dir in _walk_rel(src, skip_hidden=False):
                     if not _inside(src / sub, project_dir):
@@ -207,7 +216,7 @@ def _run_files(dep, store, config, project_dir, run_dir, preview, entry):
     entry["source"] = {"run": run.id, "run_name": run.name, "operation": run.op_name}
     src_root = Path(run.run_dir)
     matchers = _run_file_matchers(dep)
-    manifest = _manifest(run)
+    manifest = _manifest(run, store)
     for rel, is_dir in _walk_rel(src_root, skip_hidden=False):
         if is_dir:
             continue
@@ -223,11 +232,22 @@ def _run_files(dep, store, config, project_dir, run_dir, preview, entry):
         )
 
 
-def _manifest(run) -> dict[str, str]:
-    try:
-        text = (Path(run.meta_dir) / "manifest").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+def _manifest(run, store) -> dict[str, str]:
+    """relpath -> file type from the run's manifest (meta dir or zip)."""
+    data = None
+    if hasattr(store, "read_meta"):
+        try:
+            data = store.read_meta(run, "manifest")
+        except (GageError, OSError):
+            data = None
+    else:
+        try:
+            data = (Path(run.meta_dir) / "manifest").read_bytes()
+        except OSError:
+            data = None
+    if not data:
         return {}
+    text = data.decode("utf-8", "replace")
     out = {}
     for line in text.splitlines():
         parts = line.split(" ", 2)

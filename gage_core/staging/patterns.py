@@ -59,6 +59,8 @@ _BINARY_EXTS = frozenset(
     ".flac .avi .mov .mkv .woff .woff2 .ttf .otf .eot .class .jar .db .sqlite .sqlite3 "
     ".safetensors .whl .egg".split()
 )
+_CONTROL = bytes(b for b in range(32) if b not in (8, 9, 10, 12, 13, 27))
+_HIGH = bytes(range(127, 256))
 
 
 def glob_to_regex(glob: str) -> re.Pattern:
@@ -195,12 +197,14 @@ def is_text_file(path: str | os.PathLike, head: bytes | None = None) -> bool:
         return True
     if b"\x00" in head:
         return False
+    control = len(head) - len(head.translate(None, _CONTROL))
+    if control / len(head) > 0.1:
+        return False
     try:
         head.decode("utf-8")
         return True
     except UnicodeDecodeError as e:
         if e.start >= len(head) - 3 and e.reason.startswith("unexpected end"):
             return True
-    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 8, 27))
-    high = sum(1 for b in head if b >= 127)
+    high = len(head) - len(head.translate(None, _HIGH))
     return control / len(head) < 0.05 and high / len(head) < 0.3

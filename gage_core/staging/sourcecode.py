@@ -25,7 +25,7 @@ from Gage 0.1.2, on purpose: an exclude rule without ``dir`` also excludes
 files below a directory it matches (``-**/.*`` alone skips ``.venv/x.py``:
 the known FIXME); ``max-matches`` counts files the rule selected (the rule
 that decided), and reaching it is reported; the runs directory and the
-project's ``.gage`` are never selected; in a git work tree, files git
+project's ``.gage`` and any ``.git`` dir are never selected; in a git work tree, files git
 ignores (``.gitignore``, ``.git/info/exclude``, global excludes) are skipped.
 """
 
@@ -147,12 +147,17 @@ class _Walker:
             if rel in self.ign_files:
                 self.gitignored += 1
                 continue
+            try:
+                if not entry.is_file():  # fifos, sockets, broken symlinks
+                    continue
+            except OSError:
+                continue
             size = self._select_file(entry, rel, inherited)
             if size is not None:
                 self.paths.append(rel)
                 self.sizes.append(size)
         for entry, rel in subdirs:
-            if rel in self.skip_dirs:
+            if rel in self.skip_dirs or entry.name == ".git":
                 continue
             if rel in self.ign_dirs:
                 self.gitignored += 1

@@ -24,11 +24,15 @@ __all__ = [
     "now_us",
     "META_SUFFIX",
     "META_ZIP_SUFFIX",
+    "META_DELETED_SUFFIX",
     "OUTPUT_PHASES",
 ]
 
 META_SUFFIX = ".meta"
 META_ZIP_SUFFIX = ".meta.zip"
+# The published Gage 0.1.2 deletes to trash by renaming every entry of a
+# run to ``<name>.deleted`` (``<id>.meta.deleted``, ``<id>.user.deleted``...).
+META_DELETED_SUFFIX = ".meta.deleted"
 
 # Phase output files in execution order (output/<name>).
 OUTPUT_PHASES = ("10_sourcecode", "20_runtime", "30_dependencies", "40_run", "50_finalize")
@@ -59,10 +63,17 @@ def move_dir(runs_dir: str | os.PathLike, run_id: str) -> Path:
 
 
 def meta_path(runs_dir: str | os.PathLike, run_id: str) -> Path:
-    """The existing meta location: the dir if present, else the zip (which
-    may not exist either)."""
+    """The existing meta location: the dir if present, else the zip, else
+    a Gage 0.1.2 ``.meta.deleted`` dir; the zip path when none exists."""
     d = meta_dir(runs_dir, run_id)
-    return d if d.is_dir() else meta_zip(runs_dir, run_id)
+    if d.is_dir():
+        return d
+    z = meta_zip(runs_dir, run_id)
+    if not z.exists():
+        deleted = Path(runs_dir) / f"{run_id}{META_DELETED_SUFFIX}"
+        if deleted.is_dir():
+            return deleted
+    return z
 
 
 _ts_lock = threading.Lock()

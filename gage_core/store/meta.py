@@ -34,6 +34,7 @@ class MetaReader:
 
     def __init__(self, path: str | os.PathLike, snapshot: bool = False):
         self.path = Path(path)
+        self._dir = str(self.path)  # string paths: pathlib is slow in bulk loads
         self._snapshot: dict[str, frozenset[str]] | None = {} if snapshot else None
         self.is_zip = self.path.name.endswith(layout.META_ZIP_SUFFIX) or (
             self.path.is_file() and zipfile.is_zipfile(self.path)
@@ -80,7 +81,7 @@ class MetaReader:
         names = self._snapshot.get(parent)
         if names is None:
             try:
-                names = frozenset(os.listdir(self.path / parent if parent else self.path))
+                names = frozenset(os.listdir(os.path.join(self._dir, parent) if parent else self._dir))
             except OSError:
                 names = frozenset()
             self._snapshot[parent] = names
@@ -111,7 +112,8 @@ class MetaReader:
         if self._snapshot is not None and not self._listed(relpath):
             return None
         try:
-            return (self.path / relpath).read_bytes()
+            with open(os.path.join(self._dir, relpath), "rb") as f:
+                return f.read()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
         except OSError as e:

@@ -138,8 +138,12 @@ def _load(runs_dir: Path, run_id: str, meta: MetaReader, opref: OpRef, errors: l
     metrics = plain_values(summary.get("metrics"), numeric=True)
     attributes = plain_values(summary.get("attributes"), numeric=False)
 
+    legacy_deleted = meta.path.name.endswith(layout.META_DELETED_SUFFIX)
+    user_dir = layout.user_dir(runs_dir, run_id)
+    if legacy_deleted:
+        user_dir = user_dir.with_name(user_dir.name + ".deleted")
     user_errors: list[str] = []
-    uattrs = read_user_attrs(layout.user_dir(runs_dir, run_id), user_errors)
+    uattrs = read_user_attrs(user_dir, user_errors)
     errors.extend(f"user attrs {m}" for m in user_errors)
     label = uattrs.get("label")
     if not isinstance(label, str):
@@ -155,7 +159,10 @@ def _load(runs_dir: Path, run_id: str, meta: MetaReader, opref: OpRef, errors: l
 
     project = _read(meta, errors, "read_json", "project.json")
     project = project if isinstance(project, dict) else {}
-    project_dir = read_project_ref(layout.project_file(runs_dir, run_id), runs_dir)
+    project_file = layout.project_file(runs_dir, run_id)
+    if legacy_deleted:
+        project_file = project_file.with_name(project_file.name + ".deleted")
+    project_dir = read_project_ref(project_file, runs_dir)
     if project_dir is None and isinstance(project.get("project_dir"), str):
         project_dir = project["project_dir"]
     project_id = project.get("project_id") if isinstance(project.get("project_id"), str) else None
@@ -181,6 +188,6 @@ def _load(runs_dir: Path, run_id: str, meta: MetaReader, opref: OpRef, errors: l
         project_dir=project_dir,
         project_id=project_id,
         batch_id=batch_id,
-        container=read_container(layout.move_dir(runs_dir, run_id)),
+        container="trash" if legacy_deleted else read_container(layout.move_dir(runs_dir, run_id)),
         meta_error="; ".join(errors) if errors else None,
     )

@@ -12,6 +12,7 @@ Listing goes through the index cache (``index.py``); runs whose status is
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,6 +25,10 @@ from gage_core.store.runload import load_run
 from gage_core.store.status import lock_alive, parse_lock
 
 __all__ = ["RunStore", "sort_newest_first"]
+
+# File mtimes come from a coarse kernel clock (a few ms); entries whose
+# files changed within this window are re-read on the next listing.
+_RACY_WINDOW_NS = 2_000_000_000
 
 
 def sort_newest_first(runs: list[Run]) -> list[Run]:
@@ -65,8 +70,10 @@ class RunStore:
 
     # -- scanning -----------------------------------------------------
 
-    def _scan(self) -> tuple[dict[str, bool], frozenset[str]]:
-        """``{run_id: is_zip}`` for every meta entry, and all entry names."""
+    def _scan(self) -> tuple[dict[str, str], frozenset[str]]:
+        """``{run_id: meta suffix}`` for every meta entry, and all entry
+        names. A dir wins over a zip; ``.meta.deleted`` is the trash of the
+        published Gage 0.1.2."""
         try:
             names = frozenset(os.listdir(self.runs_dir))
         except FileNotFoundError:
@@ -75,14 +82,15 @@ class RunStore:
             raise StoreError(f"runs directory {self.runs_dir} is not a directory") from None
         except OSError as e:
             raise StoreError(f"cannot read runs directory {self.runs_dir}: {e.strerror}") from None
-        ids: dict[str, bool] = {}
+        ids: dict[str, str] = {}
         for name in names:
-            if name.endswith(".meta.zip"):
-                run_id = name[:-9]
-                if run_id not in ids:
-                    ids[run_id] = True
-            elif name.endswith(".meta"):
-                ids[name[:-5]] = False  # a dir wins over a zip
+            if name.endswith(".meta"):
+                ids[name[:-5]] = ".meta"
+            elif name.endswith(".meta.zip"):
+                if ids.get(name[:-9]) != ".meta":
+                    ids[name[:-9]] = ".meta.zip"
+            elif name.endswith(layout.META_DELETED_SUFFIX):
+                ids.setdefault(name[: -len(layout.META_DELETED_SUFFIX)], layout.META_DELETED_SUFFIX)
         return ids, names
 
     def run_ids(self) -> list[str]:
@@ -99,16 +107,17 @@ class RunStore:
         old = load_index(self.runs_dir) if self.use_index else {}
         new: dict[str, dict] = {}
         changed = len(old) != len(ids)
+        racy_ns = time.time_ns() - _RACY_WINDOW_NS
         runs: list[Run] = []
-        for run_id, is_zip in ids.items():
-            key = run_key(runs_dir, run_id, names, is_zip)
+        for run_id, suffix in ids.items():
+            key = run_key(runs_dir, run_id, names, suffix)
             entry = old.get(run_id)
             run = None
             if entry is not None and entry.get("key") == key:
                 rec = entry.get("run")
                 try:
                     run = record_to_run(self.runs_dir, run_id, rec) if rec else None
-                except (KeyError, TypeError, ValueError):
+                except (KeyError, TypeError, ValueError, AttributeError):
                     entry = None  # foreign record: reload
                 else:
                     if run is not None and run.status == "running":
@@ -121,11 +130,14 @@ class RunStore:
                             runs.append(run)
                         continue
             changed = True
-            meta = layout.meta_zip(runs_dir, run_id) if is_zip else layout.meta_dir(runs_dir, run_id)
             if run is None:
-                run = load_run(self.runs_dir, run_id, meta)
+                run = load_run(self.runs_dir, run_id, self.runs_dir / f"{run_id}{suffix}")
             # A run with no opref yet is cached as "not a run" (record None)
-            # until its meta dir changes.
+            # until its meta dir changes. A key with an mtime this recent
+            # may miss a change made in the same clock tick after it was
+            # taken: such entries are not trusted (reloaded next time).
+            if max(key[1:]) > racy_ns:
+                key = None
             new[run_id] = {"key": key, "run": run_to_record(run) if run else None}
             if run is not None:
                 runs.append(run)

@@ -34,8 +34,8 @@ class GageApp(App):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, id="help-f1"),
         Binding("1", "show_runs", "Runs", show=False, id="screen-runs"),
-        Binding("2", "show_operations", "Ops", show=False, id="screen-ops"),
-        Binding("3", "show_problems", "Problems", show=False, id="screen-problems"),
+        Binding("2", "show_operations", "Ops", id="screen-ops"),
+        Binding("3", "show_problems", "Problems", id="screen-problems"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
@@ -152,7 +152,8 @@ class GageApp(App):
         if gagefile is not None and str(gagefile.path) in message.paths:
             self.reload_project()
         runs_dir = str(self.project.runs_dir)
-        if any(p.startswith(runs_dir) for p in message.paths):
+        # Under the runs dir, or a parent of it (the runs dir being created).
+        if any(p.startswith(runs_dir) or runs_dir.startswith(p) for p in message.paths):
             self.refresh_runs()
 
     @work(thread=True, exclusive=True, group="project-load", exit_on_error=False)
@@ -240,11 +241,7 @@ class GageApp(App):
     def _show_named_screen(self, module: str, name: str) -> None:
         import importlib
 
-        try:
-            cls = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            self.notify("This screen is not available in this build.", severity="warning")
-            return
+        cls = getattr(importlib.import_module(module), name)
         if isinstance(self.screen, cls):
             return
         self.action_show_runs()

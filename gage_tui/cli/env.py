@@ -25,7 +25,7 @@ class CliEnv:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "CliEnv":
         return cls(
-            settings=settings_from(cwd=args.cwd, home=args.home, runs=args.runs),
+            settings=settings_from(cwd=args.cwd, home=args.home, runs=args.runs_dir),
             verbose=args.verbose,
             plain=args.plain,
         )

@@ -36,6 +36,24 @@ def _command_modules():
     return sorted(mods, key=lambda m: (getattr(m, "ORDER", 50), m.NAME))
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser. A command module with ``INTERMIXED = True`` gets
+    positionals and options in any order (``gage run train -y epochs=3``):
+    argparse otherwise ends ``nargs="*"`` positionals at the first option."""
+
+    intermixed = False
+    _mixing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if not self.intermixed or self._mixing:
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     from gage_core import __version__
 
@@ -49,14 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-H", dest="home", metavar="PATH", help="Gage home (runs in PATH/runs); env GAGE_HOME"
     )
-    parser.add_argument("--runs", metavar="PATH", help="runs directory; env GAGE_RUNS")
+    # dest runs_dir: commands use "runs" for their RUN arguments.
+    parser.add_argument(
+        "--runs", dest="runs_dir", metavar="PATH", help="runs directory; env GAGE_RUNS"
+    )
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="more detail (repeat for more)"
     )
     parser.add_argument(
         "--plain", action="store_true", help="plain output: no colour, no box drawing"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands", parser_class=_CommandParser
+    )
     for mod in _command_modules():
         cmd = sub.add_parser(
             mod.NAME,
@@ -65,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
             description=getattr(mod, "DESCRIPTION", mod.HELP),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        cmd.intermixed = bool(getattr(mod, "INTERMIXED", False))
         mod.configure(cmd)
         # Also accepted after the command (`gage ls --plain`).
         cmd.add_argument("--plain", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
@@ -72,9 +96,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SORT_COMMANDS = ("ls", "list", "runs")
+
+
+def _glue_sort_keys(argv: list[str]) -> list[str]:
+    """``gage ls -s -metric.loss``: argparse takes ``-metric.loss`` for an
+    option; glue a descending sort key to its ``-s``/``--sort``."""
+    if not any(a in _SORT_COMMANDS for a in argv):
+        return argv
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        nxt = argv[i + 1] if i + 1 < len(argv) else ""
+        if a in ("-s", "--sort") and len(nxt) > 1 and nxt[0] == "-" and nxt[1] not in "-0123456789":
+            out.append(f"{a}{'=' if a == '--sort' else ''}{nxt}")
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_sort_keys(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:
         parser.print_help()
         return 0

@@ -152,6 +152,8 @@ def _make_console(file, plain: bool):
 def print_error(error, plain: bool = False) -> None:
     """``gage: message`` on stderr, then the hint, if any."""
     lines = [f"gage: {error.message}"]
+    if callable(getattr(error, "caret_lines", None)):  # FilterSyntaxError: show where
+        lines += ["  " + line for line in error.caret_lines().splitlines()]
     if getattr(error, "hint", None):
         lines.append(error.hint)
     for line in lines:

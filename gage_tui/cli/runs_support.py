@@ -11,38 +11,29 @@ if TYPE_CHECKING:
     from gage_core.store.run import Run
     from gage_core.store.store import RunStore
 
-__all__ = ["open_store", "project_namespace", "in_project", "project_runs", "select_one_run", "select_runs"]
+__all__ = [
+    "open_store",
+    "project_namespace",
+    "in_project",
+    "project_runs",
+    "select_one_run",
+    "select_runs",
+    "add_selection_args",
+    "select_for_command",
+    "confirm",
+    "print_run_list",
+]
 
 
 def open_store(env) -> tuple["Project", "RunStore"]:
     """The current project (from ``env.settings``) and its run store."""
+    from gage_core.project import open_project
     from gage_core.store.store import RunStore
 
     project = env._cache.get("project")
     if project is None:
-        project = env._cache["project"] = _open_project(env.settings)
+        project = env._cache["project"] = open_project(env.settings)
     return project, RunStore(project.runs_dir)
-
-
-def _open_project(settings):
-    try:
-        from gage_core.project import open_project
-    except ImportError:  # TODO(store): drop once the Gagefile loader lands
-        from pathlib import Path
-        from types import SimpleNamespace
-
-        from gage_core.settings import resolve_runs_dir
-
-        start = Path(settings.cwd).resolve()
-        project_dir = next(
-            (p for p in (start, *start.parents)
-             if any((p / m).exists() for m in ("gage.toml", "gage.json", "gage.yaml", ".gage"))
-             and p != Path.home()),
-            None,
-        )
-        return SimpleNamespace(dir=project_dir, gagefile=None,
-                               runs_dir=resolve_runs_dir(settings, project_dir))
-    return open_project(settings)
 
 
 def project_namespace(project: "Project") -> str | None:
@@ -55,16 +46,31 @@ def in_project(run: "Run", project: "Project") -> bool:
     """True when ``run`` belongs to ``project``: same project dir or same
     project id. Runs with no project reference belong to a project whose
     runs dir lies inside it. Outside any project every run belongs."""
+    return project_matcher(project)(run)
+
+
+def project_matcher(project: "Project"):
+    """A fast ``in_project`` for many runs (real paths computed once per
+    distinct project dir)."""
     if project.dir is None:
-        return True
+        return lambda run: True
     pid = project.gagefile.project_id if project.gagefile is not None else None
-    if pid and run.project_id == pid:
-        return True
     pdir = os.path.realpath(project.dir)
-    if run.project_dir:
-        return os.path.realpath(run.project_dir) == pdir
     runs_dir = os.path.realpath(project.runs_dir)
-    return runs_dir == pdir or runs_dir.startswith(pdir + os.sep)
+    local_runs = runs_dir == pdir or runs_dir.startswith(pdir + os.sep)
+    seen: dict[str, bool] = {}
+
+    def match(run: "Run") -> bool:
+        if pid and run.project_id == pid:
+            return True
+        if not run.project_dir:
+            return local_runs
+        hit = seen.get(run.project_dir)
+        if hit is None:
+            hit = seen[run.project_dir] = os.path.realpath(run.project_dir) == pdir
+        return hit
+
+    return match
 
 
 def project_runs(
@@ -77,76 +83,129 @@ def project_runs(
     if deleted:
         runs = [r for r in runs if r.container == "trash"]
     if not all_projects:
-        runs = [r for r in runs if in_project(r, project)]
+        match = project_matcher(project)
+        runs = [r for r in runs if match(r)]
     if where:
         runs = _filter(runs, where)
     return project, store, runs
 
 
 def _filter(runs: list["Run"], where: str) -> list["Run"]:
-    try:
-        from gage_core.query.filter import parse_filter
-    except ImportError:  # query engine not there yet: Gage 0.1.2's string match
-        return [
-            r for r in runs
-            if where in (r.opref.name, r.status) or (r.label is not None and where in r.label)
-        ]
-    flt = parse_filter(where)
-    return [r for r in runs if flt.matches(r)]
+    from gage_core.query.filter import parse_filter
+
+    return parse_filter(where).filter(runs)  # one clock for all runs
 
 
 def select_runs(runs: Sequence["Run"], specs: Iterable[str]) -> list["Run"]:
     """Runs matching any of ``specs`` (index, slice, id or name prefix)."""
+    from gage_core.query.select import select_runs as _select
+
     specs = list(specs)
-    if not specs:
-        return list(runs)
-    try:
-        from gage_core.query.select import select_runs as _select
-    except ImportError:
-        return _select_fallback(runs, specs)
-    return list(_select(runs, specs))
+    return list(_select(runs, specs)) if specs else list(runs)
 
 
 def select_one_run(runs: Sequence["Run"], spec: str | None) -> "Run":
     """The one run ``spec`` names (default: the latest)."""
-    from gage_core.errors import RunNotFound
+    from gage_core.query.select import select_one
 
-    if not runs:
-        raise RunNotFound("there are no runs", hint="Use 'gage run' to start one.")
-    spec = spec or "1"
-    try:
-        from gage_core.query.select import select_one
-    except ImportError:
-        return _select_one_fallback(runs, spec)
     return select_one(runs, spec)
 
 
-# TODO(store): remove the fallbacks below once gage_core.query.select lands.
+def add_selection_args(parser, *, what: str = "runs", where: bool = True, all_: bool = True) -> None:
+    """The RUN specs (``args.run_specs``; not ``runs``, which is the global
+    ``--runs``), ``-w/--where``, ``-a/--all`` (``args.all_runs``) and
+    ``--all-projects`` arguments shared by the commands that act on runs."""
+    parser.add_argument(
+        "run_specs", nargs="*", metavar="RUN",
+        help=f"{what}: index from 'gage ls' (1 = latest), slice (2:4), id or name prefix",
+    )
+    if where:
+        parser.add_argument("-w", "--where", metavar="EXPR", help="runs matching a filter (see 'gage help filters')")
+    if all_:
+        parser.add_argument("-a", "--all", action="store_true", dest="all_runs", help="all runs")
+    parser.add_argument("--all-projects", action="store_true", help="select among runs of all projects")
 
 
-def _spec_matches(runs: Sequence["Run"], spec: str) -> list["Run"]:
-    if spec.isdigit():
-        i = int(spec)
-        if 1 <= i <= len(runs):
-            return [runs[i - 1]]
-    return [r for r in runs if r.id.startswith(spec) or r.name.startswith(spec)]
+def select_for_command(
+    env,
+    specs: Iterable[str] | None,
+    where: str | None = None,
+    all_: bool = False,
+    *,
+    deleted: bool = False,
+    all_projects: bool = False,
+    default_latest: bool = False,
+) -> tuple["Project", "RunStore", list["Run"]]:
+    """``(project, store, runs)`` a command acts on, newest first.
+
+    RUN specs select among the runs matching ``where``; ``where`` alone or
+    ``all_`` takes every matching run; with neither, ``default_latest``
+    takes the latest run and otherwise it is an error (so destructive
+    commands never act on runs the user did not name). Raises
+    ``RunNotFound`` for a spec or filter that selects nothing."""
+    from gage_core.errors import GageError, RunNotFound
+    from gage_core.query.select import select_runs as _select
+
+    project, store, runs = project_runs(env, all_projects=all_projects, deleted=deleted, where=where)
+    specs = [s for s in (specs or ()) if s.strip()]
+    if specs:
+        return project, store, _select(runs, specs)
+    if where or all_:
+        if not runs:
+            what = "deleted runs" if deleted else "runs"
+            raise RunNotFound(
+                f"No {what} match '{where}'" if where else f"No {what}",
+                hint="Use 'gage ls" + (" -d" if deleted else "") + "' to show available runs.",
+            )
+        return project, store, runs
+    if default_latest:
+        return project, store, [select_one_run(runs, None)]
+    raise GageError(
+        "no runs specified",
+        hint="name runs (1 = latest; see 'gage ls'), or use -w EXPR or -a/--all",
+        exit_code=2,
+    )
 
 
-def _select_fallback(runs: Sequence["Run"], specs: list[str]) -> list["Run"]:
-    chosen = {r.id for spec in specs for r in _spec_matches(runs, spec)}
-    return [r for r in runs if r.id in chosen]
+def confirm(
+    env, question: str, default: bool, yes: bool = False, runs: Sequence["Run"] = (), project=None
+) -> bool:
+    """Show ``runs`` (when given) and ask ``question`` on the terminal;
+    ``yes`` (``-y``) answers for the user. Without a terminal the answer
+    must come from ``-y``."""
+    import sys
+
+    from gage_core.errors import GageError
+
+    if yes:
+        return True
+    if not sys.stdin or not sys.stdin.isatty():
+        raise GageError("cannot ask for confirmation: stdin is not a terminal", hint="pass -y to confirm")
+    if runs:
+        print_run_list(env, runs, project)
+    suffix = " (Y/n) " if default else " (y/N) "
+    try:
+        answer = input(question + suffix).strip().lower()
+    except EOFError:
+        return False
+    if not answer:
+        return default
+    return answer in ("y", "yes")
 
 
-def _select_one_fallback(runs: Sequence["Run"], spec: str) -> "Run":
-    from gage_core.errors import RunNotFound, RunSelectError
+def print_run_list(env, runs: Sequence["Run"], project=None) -> None:
+    """A short table of runs (for confirmation prompts and results)."""
+    from gage_core.timefmt import format_ago
+    from gage_tui.cli.output import Column
 
-    matches = _spec_matches(runs, spec)
-    if not matches:
-        raise RunNotFound(f"no runs match '{spec}'", hint="Use 'gage ls' to show available runs.")
-    if len(matches) > 1:
-        raise RunSelectError(
-            f"'{spec}' matches {len(matches)} runs",
-            candidates=[r.id for r in matches],
-            hint="Use a longer prefix: " + ", ".join(r.name for r in matches[:5]),
-        )
-    return matches[0]
+    namespace = project_namespace(project) if project is not None else None
+    rows = [
+        [r.name, r.opref.display_name(namespace) if hasattr(r.opref, "display_name") else r.op_name,
+         format_ago(r.timestamp), r.status, r.label or ""]
+        for r in runs
+    ]
+    env.out.table(
+        [Column("name", style="cyan"), Column("operation", style="bold"), Column("started"),
+         Column("status"), Column("label")],
+        rows,
+    )

@@ -126,7 +126,8 @@ def test_filter_matches(where, expected):
 ERRORS = [
     # text, column, words in the message
     ("a <", 4, "expected a value"),
-    ("a = ", 4, "end of filter"),
+    ("a = ", 5, "end of filter"),
+    ("a =", 4, "end of filter"),
     ("(a", 3, "expected ')'"),
     ("a b )", 5, "unmatched ')'"),
     ("label = \"abc", 9, "unterminated string"),
@@ -186,3 +187,45 @@ def test_help_and_fields():
     fields = filter_fields(RUNS)
     assert fields[:3] == ["op", "status", "label"]
     assert "config.lr" in fields and "metric.loss" in fields and "config.seed" in fields
+
+
+DOC_EXAMPLES = [
+    "op = train and metric.loss < 0.2 and started in last 1 day",
+    "status in [error, terminated]",
+    "started before 30 days ago and not tag = keep",
+    "lr > 0.1", "loss < 0.2", "label ~ best", "label ~ /^v[0-9]+$/", "label ~ /x/i",
+    "label = \"my run\"", "label = 'my run'", "label = 'it\\'s'", "tag != keep",
+    "train error", "started today", "started yesterday", "started this week",
+    "started this year", "started this hour", "started in last 3 days",
+    "started in the last 3 days", "started within 3 days", "started in last week",
+    "started after 2 hours ago", "started after 2h ago", "started before 2026-01-01",
+    "started after 2026-01-01", "started since 2026-01-01", "started until 2026-01-31",
+    "started on 2026-01-15", "started between 2026-01-01 and 2026-01-31",
+    "started >= 2026-01-01", "started < 2 days ago", "stopped = today",
+    "started after 2026-01-01T10:30", "started after 2026-01-01T10:30:15",
+    "a && b || !c", "x == 1", "x =~ y", "x !~ y", "status in [a b]", "status in []",
+]
+
+
+@pytest.mark.parametrize("text", DOC_EXAMPLES)
+def test_documented_examples_parse(text):
+    f = parse_filter(text)
+    for run in RUNS:
+        f.matches(run, now=NOW)
+
+
+def test_quoted_escapes():
+    from _query_runs import make_run
+
+    run = make_run(1, label="it's \"quoted\"")
+    assert parse_filter("label = 'it\\'s \"quoted\"'").matches(run, now=NOW)
+    assert parse_filter('label ~ "\\"quoted\\""').matches(run, now=NOW)
+
+
+def test_completions():
+    from gage_core.query.filter import filter_completions
+
+    assert filter_completions("op = train and st", RUNS) == ["status", "started", "stopped", "staged"]
+    assert filter_completions("metric.l", RUNS) == ["metric.loss"]
+    assert filter_completions("status = comp") == ["completed"]
+    assert "config.lr" in filter_completions("", RUNS)

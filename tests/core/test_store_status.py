@@ -72,6 +72,7 @@ def test_killed_process_reads_terminated(tmp_path):
         meta = _meta(tmp_path, {"staged": "1", "proc/lock": f"runner {proc.pid} {ct!r}\nchild {proc.pid} {ct!r}\n"})
         assert run_status(meta) == "running"
         os.kill(proc.pid, signal.SIGKILL)
+        _wait_zombie(proc.pid)
         # Not reaped yet: a zombie is not alive.
         assert run_status(meta) == "terminated"
         proc.wait()

@@ -48,10 +48,11 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help-dialog"):
-            yield Static(self._render(), id="help-body")
+            yield Static(self._help_table(), id="help-body")
 
-    def _render(self) -> Table:
-        below = self.app.screen_stack[-1] if self.app.screen_stack else None
+    def _help_table(self) -> Table:
+        stack = [s for s in self.app.screen_stack if s is not self]
+        below = stack[-1] if stack else None
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()

@@ -176,10 +176,10 @@ class LaunchScreen(Screen):
     @work(thread=True, exclusive=True, group="launch", exit_on_error=False)
     def _launch(self, flags: dict, label: str, tags: tuple) -> None:
         from gage_core.errors import GageError
-        from gage_core.process.launch import launch_runs
+        from gage_core.batch import launch_runs
 
         try:
-            run_ids = launch_runs(self.app.project, self.opdef, flags, label=label or None, tags=tags)
+            run_ids = launch_runs(self.app.project, self.opdef, flags, label=label or None, tags=tags, store=self.app.store)
         except GageError as e:
             self.post_message(_Launched([], e.message + (f" ({e.hint})" if e.hint else "")))
         else:

@@ -26,14 +26,15 @@ class RunsScreen(Screen):
         Binding("enter", "open_run", "Open", id="runs-open"),
         Binding("o", "output", "Output", id="runs-output"),
         Binding("slash", "focus_filter", "Filter", id="runs-filter"),
-        Binding("space", "toggle_mark", "Mark", id="runs-mark"),
+        Binding("space", "toggle_mark", "Mark", show=False, id="runs-mark"),
         Binding("l", "label", "Label", id="runs-label"),
         Binding("t", "tag", "Tag", id="runs-tag"),
-        Binding("c", "comment", "Comment", id="runs-comment"),
+        Binding("c", "comment", "Comment", show=False, id="runs-comment"),
         Binding("x", "stop", "Stop", id="runs-stop"),
         Binding("d", "delete", "Delete", id="runs-delete"),
         Binding("u", "restore", "Restore", show=False, id="runs-restore"),
-        Binding("s", "cycle_sort", "Sort", id="runs-sort"),
+        Binding("R", "rerun", "Re-run", id="runs-rerun"),
+        Binding("s", "cycle_sort", "Sort", show=False, id="runs-sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="runs-sort-reverse"),
         Binding("z", "toggle_trash", "Trash", show=False, id="runs-trash"),
         Binding("a", "mark_all", "Mark all", show=False, id="runs-mark-all"),
@@ -68,11 +69,24 @@ class RunsScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for header, key, width in RUN_COLUMNS:
-            table.add_column(header, key=key, width=width)
+            table.add_column(header, key=key, width=width or self._metrics_width())
         table.focus()
         self.sub_title = self._project_title()
         if self.app.runs_loaded:
             self.runs_changed(self.app.runs)
+
+    def _metrics_width(self) -> int:
+        # The metrics column takes what the fixed columns leave (each
+        # column has one cell of padding on both sides).
+        fixed = sum((w or 0) + 2 for _, _, w in RUN_COLUMNS)
+        return max(20, self.app.size.width - fixed - 2)
+
+    def on_resize(self) -> None:
+        table = self.query_one(DataTable)
+        column = table.columns.get("metrics")
+        if column is not None and column.width != self._metrics_width():
+            column.width = self._metrics_width()
+            table.refresh()
 
     def _project_title(self) -> str:
         project = self.app.project
@@ -295,6 +309,18 @@ class RunsScreen(Screen):
         from gage_tui.app.run_actions import confirm_delete
 
         confirm_delete(self, self.target_runs(), self.marked)
+
+    def action_rerun(self) -> None:
+        from gage_tui.app.screens.launch import LaunchScreen
+
+        run = self.current_run()
+        if run is None:
+            return
+        gagefile = self.app.project.gagefile
+        if gagefile is None or run.op_name not in gagefile.ops:
+            self.notify(f"Operation '{run.op_name}' is not in this project's Gagefile.", severity="error")
+            return
+        self.app.push_screen(LaunchScreen(run.op_name, flags=run.config, label=run.label or "", tags=run.tags))
 
     def action_restore(self) -> None:
         from gage_tui.app.run_actions import restore

@@ -11,14 +11,14 @@ __all__ = ["RUN_COLUMNS", "SORT_KEYS", "STATUS_STYLES", "run_row", "status_text"
 # (header, column key, width or None for auto)
 RUN_COLUMNS: list[tuple[str, str, int | None]] = [
     ("", "mark", 1),
-    ("#", "index", 4),
+    ("#", "index", 3),
     ("name", "name", 11),
-    ("operation", "op", 14),
+    ("operation", "op", 12),
     ("started", "started", 10),
-    ("time", "time", 8),
+    ("time", "time", 7),
     ("status", "status", 10),
-    ("label", "label", 16),
-    ("tags", "tags", 12),
+    ("label", "label", 14),
+    ("tags", "tags", 10),
     ("metrics", "metrics", None),
 ]
 
@@ -52,7 +52,7 @@ def metrics_text(metrics: dict, limit: int = 4) -> str:
     parts = []
     for key, value in list(metrics.items())[:limit]:
         if isinstance(value, float):
-            value = f"{value:.4g}"
+            value = f"{value:.3g}"
         parts.append(f"{key}={value}")
     return " ".join(parts)
 

@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "-v", "--verbose", dest="check_verbose", action="count", default=0,
-        help="show schema keyword locations and JSON pointers",
+        help="show schema keyword locations and JSON pointers; twice: raw jschon output",
     )
 
 
@@ -49,6 +49,15 @@ def run(args, env) -> int:
             env.out, result.diagnostics, result.text, args.format, verbose,
             result.shown if args.format == "full" else None,
         )
+    if verbose >= 2 and args.format == "full" and result.diagnostics:
+        import json
+
+        from gage_core.check import raw_schema_output
+
+        raw = raw_schema_output(result)
+        if raw is not None:
+            env.out.line("jschon basic output:")
+            env.out.line(json.dumps(raw, indent=2))
     if result.valid and args.format in ("full", "concise"):
         env.out.line(f"{result.shown} is a valid Gage file", style="green")
     return 0 if result.valid else 1

@@ -20,7 +20,7 @@ RUN specs select runs: an index from this list (1 is the latest), a slice
 Examples:
   gage ls -a                       all runs of the project
   gage ls -w "status = error"      filter (see 'gage help filters')
-  gage ls -s -loss                 sort by a metric, descending
+  gage ls --sort=-metric.loss      sort by a metric, descending
   gage ls --json                   machine-readable output"""
 
 STATUS_STYLES = {
@@ -37,7 +37,7 @@ _MAX_METRICS = 3
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("runs", nargs="*", metavar="RUN", help="runs to list (index, slice, id or name prefix)")
+    parser.add_argument("run_specs", nargs="*", metavar="RUN", help="runs to list (index, slice, id or name prefix)")
     parser.add_argument("-n", "--limit", type=int, default=20, metavar="N", help="show at most N runs (default 20)")
     parser.add_argument("-a", "--all", action="store_true", help="show all runs")
     parser.add_argument("--all-projects", action="store_true", help="include runs of other projects")
@@ -45,7 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-w", "--where", metavar="EXPR", help="show runs matching a filter expression")
     parser.add_argument(
         "-s", "--sort", action="append", metavar="KEY",
-        help="sort by KEY (prefix '-' for descending); repeat for more keys",
+        help="sort by KEY (--sort=-KEY for descending); repeat for more keys",
     )
     parser.add_argument("--json", action="store_true", help="print runs as JSON")
 
@@ -59,8 +59,8 @@ def run(args, env) -> int:
         env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
     )
     numbered = list(enumerate(runs, 1))
-    if args.runs:
-        chosen = {r.id for r in select_runs(runs, args.runs)}
+    if args.run_specs:
+        chosen = {r.id for r in select_runs(runs, args.run_specs)}
         numbered = [(i, r) for i, r in numbered if r.id in chosen]
     if args.sort:
         numbered = _sort(numbered, args.sort)
@@ -72,46 +72,20 @@ def run(args, env) -> int:
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
         return 0
     namespace = project_namespace(project)
+    if not numbered and not args.all_projects and not args.run_specs:
+        others = len(project_runs(env, all_projects=True, deleted=args.deleted, where=args.where)[2])
+        if others:
+            env.out.line(f"No runs for this project ({others} of other projects: use --all-projects)")
+            return 0
     _print_table(env, numbered, namespace, total)
     return 0
 
 
 def _sort(numbered, keys):
-    from gage_core.errors import GageError
+    from gage_core.query.sort import sort_runs
 
-    runs = [r for _, r in numbered]
     index = {r.id: i for i, r in numbered}
-    try:
-        from gage_core.query.sort import sort_runs
-    except ImportError:  # TODO(store): remove once gage_core.query.sort lands
-        sorted_runs = _sort_fallback(runs, keys)
-    else:
-        sorted_runs = sort_runs(runs, keys)
-    if sorted_runs is None:
-        raise GageError("cannot sort runs")
-    return [(index[r.id], r) for r in sorted_runs]
-
-
-def _sort_fallback(runs, keys):
-    for key in reversed(keys):
-        desc = key.startswith("-")
-        name = key.lstrip("-+")
-
-        def value(r, name=name):
-            v = getattr(r, name, None) if name in ("id", "name", "status", "label", "started",
-                                                    "stopped", "staged", "exit_code") else None
-            if v is None:
-                v = r.metrics.get(name, r.config.get(name))
-            return v
-
-        present = [r for r in runs if value(r) is not None]
-        missing = [r for r in runs if value(r) is None]
-        try:
-            present.sort(key=value, reverse=desc)
-        except TypeError:
-            present.sort(key=lambda r: str(value(r)), reverse=desc)
-        runs = present + missing
-    return runs
+    return [(index[r.id], r) for r in sort_runs([r for _, r in numbered], keys)]
 
 
 def _metrics_text(run) -> str:
@@ -128,10 +102,12 @@ def _num(value) -> str:
 
 
 def _print_table(env, numbered, namespace, total) -> None:
-    from rich.text import Text
-
     from gage_core.timefmt import format_ago, format_duration
     from gage_tui.cli.output import Column
+
+    plain = env.out.plain
+    if not plain:
+        from rich.text import Text
 
     columns = [
         Column("#", justify="right", style="dim"),
@@ -146,9 +122,12 @@ def _print_table(env, numbered, namespace, total) -> None:
     ]
     rows = []
     for i, r in numbered:
-        status = Text(r.status, style=STATUS_STYLES.get(r.status, ""))
-        if r.meta_error:
-            status.append(" !", style="bold red")
+        if plain:
+            status = r.status + " !" if r.meta_error else r.status
+        else:
+            status = Text(r.status, style=STATUS_STYLES.get(r.status, ""))
+            if r.meta_error:
+                status.append(" !", style="bold red")
         rows.append(
             [
                 str(i),

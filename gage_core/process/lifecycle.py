@@ -1,0 +1,321 @@
+"""A run's life before the runner takes over: init and staging.
+
+``init_run`` writes the meta (``opref`` first, ``initialized`` last), the
+``<id>.project`` pointer and the user attributes. ``stage_run`` copies
+source code, runs the ``stage-sourcecode`` hook, applies the config
+(``log/patched``), runs ``stage-runtime``, resolves dependencies
+(``deps.json``) and runs ``stage-dependencies``, logging the files each
+step adds (``log/files``), then writes ``manifest`` and ``staged``.
+
+Decision: staging hooks run in the process that stages (the CLI, or a TUI
+worker), with the runner's capture code (``runner.run_phase``): their
+output lands in ``output/10_sourcecode`` etc. exactly as if the runner had
+run them, errors surface synchronously to whoever asked for the run, and
+``gage run --stage`` needs no runner at all. The runner runs ``run`` and
+``finalize``.
+
+A failure after the meta exists never leaves a half-made run that reads
+``running`` or ``pending``: ``proc/exit`` is written (the hook's exit code,
+else 1), with a ``log/runner`` line saying why, and the lock is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from gage_core.errors import GageError, StagingError, StoreError
+from gage_core.process import files as _files
+from gage_core.process import metafiles as mf
+
+__all__ = ["RunFailed", "init_run", "stage_run", "fail_run", "opdef_json", "run_command"]
+
+
+class RunFailed(StagingError):
+    """A staging step failed; the run is recorded as ended (``proc/exit``)."""
+
+
+def opdef_json(opdef) -> dict:
+    """What ``opdef.json`` holds: the op's Gagefile object (``OpDef.data``);
+    for an OpDef built in code, the equivalent object."""
+    if opdef.data:
+        return opdef.data
+    out: dict[str, Any] = {}
+    if opdef.description:
+        out["description"] = opdef.description
+    if opdef.exec:
+        out["exec"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opdef.exec.items()}
+    if opdef.progress:
+        out["progress"] = dict(opdef.progress)
+    if opdef.output_summary is not True:
+        out["output-summary"] = opdef.output_summary
+    if opdef.summary_filename:
+        out["summary"] = {"filename": opdef.summary_filename}
+    if opdef.env:
+        out["env"] = dict(opdef.env)
+    if opdef.sourcecode is not None:
+        out["sourcecode"] = list(opdef.sourcecode)
+    if opdef.version:
+        out["version"] = opdef.version
+    return out
+
+
+def run_command(opdef, project_dir: Path | None):
+    """The run phase command with ``$project_dir`` replaced."""
+    cmd = opdef.exec.get("run")
+    if not cmd:
+        return None
+    pd = str(project_dir) if project_dir is not None else ""
+    if isinstance(cmd, str):
+        return cmd.replace("$project_dir", pd)
+    return [str(a).replace("$project_dir", pd) for a in cmd]
+
+
+def _namespace(project) -> str:
+    gf = getattr(project, "gagefile", None)
+    if gf is not None and getattr(gf, "namespace", None):
+        return gf.namespace
+    if project.dir is not None:
+        return Path(project.dir).name.replace(" ", "_") or "gage"
+    return "gage"
+
+
+def _project_ref(project_dir: Path, runs_dir: Path) -> str:
+    try:
+        rd, pd = runs_dir.resolve(), project_dir.resolve()
+    except OSError:
+        return f"file:{project_dir}"
+    if rd == pd or pd in rd.parents:
+        return "file:" + os.path.relpath(pd, rd)
+    return f"file:{pd}"
+
+
+def init_run(
+    project,
+    opdef,
+    config: Mapping[str, Any],
+    *,
+    label: str | None = None,
+    tags: Iterable[str] = (),
+    comment: str | None = None,
+    batch_id: str | None = None,
+) -> str:
+    """Create a run's meta; returns the run id. Raises ``StoreError`` when
+    the runs directory cannot be written (nothing is left behind then)."""
+    from gage_core.store import layout
+    from gage_core.store.ids import new_run_id
+    from gage_core.store.opref import OpRef
+    from gage_core.store.user_attrs import append_user_attrs, new_comment_id
+
+    runs_dir = Path(project.runs_dir)
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(runs_dir, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as e:
+        raise StoreError(
+            f"cannot write runs directory {runs_dir}: {e.strerror or e}",
+            hint="use --runs PATH or -H PATH to choose another location",
+        ) from None
+    run_id = new_run_id()
+    meta = layout.meta_dir(runs_dir, run_id)
+    opref = OpRef(_namespace(project), opdef.name, opdef.version).encode()
+    try:
+        meta.mkdir()
+    except OSError as e:
+        raise StoreError(f"cannot create run in {runs_dir}: {e.strerror or e}") from None
+    try:
+        mf.write_atomic(meta / "opref", opref)
+        mf.write_atomic(meta / "__schema__", "1")
+        mf.write_atomic(meta / "id", run_id)
+        mf.write_json(meta / "opdef.json", opdef_json(opdef))
+        mf.write_json(meta / "config.json", dict(config))
+        project_dir = Path(project.dir).resolve() if project.dir is not None else None
+        mf.write_json(meta / "proc" / "cmd.json", run_command(opdef, project_dir))
+        mf.write_json(meta / "proc" / "env.json", dict(opdef.env))
+        mf.write_json(meta / "sys" / "platform.json", platform.platform())
+        gf = getattr(project, "gagefile", None)
+        mf.write_json(
+            meta / "project.json",
+            {
+                "project_dir": str(project_dir) if project_dir else None,
+                "project_id": getattr(gf, "project_id", None),
+                "namespace": _namespace(project),
+            },
+        )
+        if batch_id:
+            mf.write_atomic(meta / "batch", batch_id)
+        if project_dir is not None:
+            mf.write_atomic(layout.project_file(runs_dir, run_id), _project_ref(project_dir, runs_dir))
+        attrs: dict[str, Any] = {}
+        if label:
+            attrs["label"] = label
+        tag_list = list(dict.fromkeys(t for t in tags if t))
+        if tag_list:
+            attrs["tags"] = tag_list
+        if comment:
+            attrs[f"comment:{new_comment_id()}"] = {"msg": comment, "timestamp": int(time.time() * 1000)}
+        if attrs:
+            append_user_attrs(layout.user_dir(runs_dir, run_id), set=attrs)
+        mf.write_timestamp(meta, "initialized")
+    except OSError as e:
+        fail_run(meta, 1, f"Error initializing run: {e}")
+        raise StoreError(f"cannot write run {run_id}: {e.strerror or e}") from None
+    except BaseException as e:
+        fail_run(meta, -2 if isinstance(e, KeyboardInterrupt) else 1, f"Error initializing run: {e!r}")
+        raise
+    return run_id
+
+
+def fail_run(meta_dir: str | os.PathLike, code: int, message: str) -> None:
+    """Record a run that ended before or during staging: log, ``stopped``,
+    ``proc/exit``, no lock. Best effort, never raises."""
+    meta_dir = Path(meta_dir)
+    mf.log_line(meta_dir, message)
+    try:
+        if not (meta_dir / "stopped").exists():
+            mf.write_timestamp(meta_dir, "stopped")
+        mf.write_exit(meta_dir, code if code != 0 else 1)
+    except OSError:
+        pass
+    mf.remove_lock(meta_dir)
+
+
+@contextmanager
+def _forward_interrupt(holder: list):
+    """While a hook runs in this (main) thread, Ctrl-C stops the hook's
+    process group instead of abandoning it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, _frame):
+        holder.append(signum)
+        for proc in holder[:1]:
+            if hasattr(proc, "request_stop"):
+                proc.request_stop(signal.SIGINT, 5.0)
+
+    old = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def _hook(run_dir: Path, meta: Path, opdef, phase: str, status: Callable | None, echo=None) -> None:
+    from gage_core.process.runner import run_phase
+
+    cmd = opdef.exec.get(phase)
+    if not cmd:
+        return
+    if status:
+        status(phase)
+    holder: list = []
+    try:
+        with _forward_interrupt(holder):
+            code = run_phase(
+                run_dir, meta, phase, cmd, opdef=opdef, echo=echo,
+                on_process=lambda p: holder.insert(0, p),
+            )
+    finally:
+        mf.remove_lock(meta)
+    interrupted = any(isinstance(h, int) for h in holder)
+    if interrupted and code >= 0:
+        code = -int(signal.SIGINT)
+    if code != 0:
+        raise RunFailed(
+            f"{phase} failed with exit code {code}",
+            hint=f"see its output: gage cat {run_dir.name} --output",
+            exit_code=code if code > 0 else 1,
+        )
+
+
+def stage_run(
+    project,
+    run_id: str,
+    opdef,
+    config: Mapping[str, Any],
+    *,
+    store=None,
+    status: Callable[[str], None] | None = None,
+    echo: Callable[[int, bytes], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Stage an initialized run (see the module doc). ``status(step)`` is
+    called before each step (``copy-sourcecode``, ``stage-sourcecode``,
+    ``stage-config``, ``stage-runtime``, ``resolve-dependencies``,
+    ``stage-dependencies``); ``echo(stream, data)`` gets hook output live
+    (stream 0 stdout, 1 stderr); ``progress(done, total)`` gets source code
+    copy progress (files). Raises ``RunFailed``/``GageError``; the run is
+    then recorded as ended."""
+    from gage_core.store import layout
+
+    runs_dir = Path(project.runs_dir)
+    run_dir = layout.run_dir(runs_dir, run_id)
+    meta = layout.meta_dir(runs_dir, run_id)
+    project_dir = Path(project.dir) if project.dir is not None else None
+    try:
+        run_dir.mkdir(exist_ok=True)
+        if project_dir is not None and opdef.sourcecode != ():
+            if status:
+                status("copy-sourcecode")
+            from gage_core.staging.sourcecode import copy_source_files, select_source_files
+
+            selection = select_source_files(project_dir, opdef.sourcecode, runs_dir=runs_dir)
+            mf.log_line(meta, f"Copying source code (see log/files): {list(selection.patterns_used)}")
+            if selection.truncated_rules:
+                mf.log_line(
+                    meta,
+                    f"max-matches reached: {selection.refused} file(s) not copied "
+                    f"(rules: {', '.join(selection.truncated_rules)})",
+                )
+            copy_source_files(selection, project_dir, run_dir, progress=progress)
+        _hook(run_dir, meta, opdef, "stage-sourcecode", status, echo)
+        _files.log_files(run_dir, meta, "s")
+        if config and project_dir is not None:
+            if status:
+                status("stage-config")
+            from gage_core.staging.config import apply_config
+
+            mf.log_line(meta, "Applying configuration (see log/patched)")
+            diff = apply_config(run_dir, opdef, config)
+            if diff:
+                mf.write_atomic(meta / "log" / "patched", diff)
+            _files.log_files(run_dir, meta, "s")
+        _hook(run_dir, meta, opdef, "stage-runtime", status, echo)
+        _files.log_files(run_dir, meta, "r")
+        if opdef.depends:
+            if status:
+                status("resolve-dependencies")
+            from gage_core.staging.deps import resolve_dependencies
+
+            if store is None:
+                from gage_core.store.store import RunStore
+
+                store = RunStore(runs_dir)
+            mf.log_line(meta, "Resolving dependencies (see deps.json)")
+            result = resolve_dependencies(project_dir or run_dir, opdef, run_dir, store, config)
+            mf.write_json(meta / "deps.json", result.to_json())
+        _hook(run_dir, meta, opdef, "stage-dependencies", status, echo)
+        _files.log_files(run_dir, meta, "d")
+        _files.write_manifest(run_dir, meta)
+        mf.write_timestamp(meta, "staged")
+    except RunFailed as e:
+        fail_run(meta, e.exit_code if e.exit_code else 1, f"Staging failed: {e.message}")
+        raise
+    except GageError as e:
+        fail_run(meta, 1, f"Staging failed: {e.message}" + (f" ({e.hint})" if e.hint else ""))
+        raise
+    except OSError as e:
+        fail_run(meta, 1, f"Staging failed: {e}")
+        raise StagingError(f"cannot stage run {run_id}: {e.strerror or e}") from None
+    except BaseException as e:
+        fail_run(meta, -2 if isinstance(e, KeyboardInterrupt) else 1, f"Staging failed: {e!r}")
+        raise
+

@@ -1,0 +1,257 @@
+"""Operations screen: every operation of the project and, for the selected
+one, what a run would do (the same core preview as ``gage run --preview``):
+exec phases, flags with defaults, source code, dependencies."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from gage_tui.app.widgets.banner import ProblemsBanner
+
+__all__ = ["OperationsScreen", "preview_renderable"]
+
+
+class _PreviewReady(Message):
+    def __init__(self, op_name: str, preview, error: str | None):
+        super().__init__()
+        self.op_name = op_name
+        self.preview = preview
+        self.error = error
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return ""
+
+
+def _command(cmd) -> str:
+    if cmd is None:
+        return ""
+    if isinstance(cmd, (list, tuple)):
+        import shlex
+
+        return shlex.join(cmd)
+    return str(cmd)
+
+
+def _section(title: str) -> Text:
+    return Text(f"\n{title}", style="bold")
+
+
+def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
+    """The preview of ``opdef`` as rich renderables (also used by tests)."""
+    from gage_core.staging.flags import format_flag_value
+
+    parts: list = []
+    head = Text.assemble((opdef.name, "bold"), "  ")
+    if opdef.default:
+        head.append("(default) ", style="cyan")
+    if opdef.broken:
+        head.append("broken: see Problems (3)", style="bold red")
+    parts.append(head)
+    if opdef.description.strip():
+        parts.append(Text(opdef.description.strip(), style="italic"))
+
+    parts.append(_section("Exec"))
+    phases = Table.grid(padding=(0, 2))
+    phases.add_column(style="cyan", no_wrap=True)
+    phases.add_column()
+    any_cmd = False
+    for entry in preview.exec:
+        if entry.get("command") is not None:
+            any_cmd = True
+            phases.add_row(entry["phase"], _command(entry["command"]))
+    parts.append(phases if any_cmd else Text("no exec command: this operation cannot run", style="red"))
+
+    parts.append(_section("Flags"))
+    if preview.flags:
+        flags = Table(box=None, padding=(0, 2), show_edge=False)
+        for col in ("flag", "value", "default", "from"):
+            flags.add_column(col, style="dim" if col == "from" else None)
+        for f in preview.flags:
+            value = format_flag_value(f["value"])
+            flags.add_row(
+                f["name"],
+                Text(value, style="bold yellow") if f.get("given") else value,
+                format_flag_value(f["default"]),
+                f.get("source") or "",
+            )
+        parts.append(flags)
+    else:
+        parts.append(Text("no flags", style="dim"))
+
+    parts.append(_section("Source code"))
+    src = preview.sourcecode or {}
+    if "error" in src:
+        parts.append(Text(src["error"], style="red"))
+    else:
+        patterns = src.get("patterns") or []
+        parts.append(Text("patterns: " + ("  ".join(patterns) if patterns else "none"), style="dim"))
+        paths = src.get("paths") or []
+        summary = f"{src.get('count', len(paths))} files, {_size(int(src.get('total_size', 0)))}"
+        if src.get("gitignore"):
+            summary += f" ({src.get('gitignored', 0)} ignored by .gitignore)"
+        parts.append(Text(summary))
+        for path in paths[:max_files]:
+            parts.append(Text(f"  {path}"))
+        if len(paths) > max_files:
+            parts.append(Text(f"  … {len(paths) - max_files} more", style="dim"))
+
+    if preview.dependencies:
+        parts.append(_section("Dependencies"))
+        for dep in preview.dependencies:
+            spec = dep.get("spec") or dep.get("type", "")
+            if "error" in dep:
+                parts.append(Text.assemble(f"  {spec}: ", (dep["error"], "red")))
+                continue
+            source = dep.get("source") or dep.get("run_name") or dep.get("run") or ""
+            files = dep.get("files") or []
+            parts.append(Text.assemble(f"  {spec}", (f"  from {source}" if source else "", "dim")))
+            for f in files[:10]:
+                parts.append(Text(f"    {f if isinstance(f, str) else f.get('path', f)}"))
+            if len(files) > 10:
+                parts.append(Text(f"    … {len(files) - 10} more", style="dim"))
+
+    if preview.problems:
+        parts.append(_section("Problems"))
+        for problem in preview.problems:
+            parts.append(Text(f"  {problem}", style="yellow"))
+    return Group(*parts)
+
+
+class OperationsScreen(Screen):
+    HELP_TITLE = "Operations"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="ops-back"),
+        Binding("enter,l", "launch", "Launch", id="ops-launch"),
+        Binding("r", "reload", "Reload", show=False, id="ops-reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected: str | None = None
+        self.previews: dict[str, object] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ProblemsBanner()
+        with Horizontal(id="ops-body"):
+            yield OptionList(id="ops-list")
+            with VerticalScroll(id="ops-preview-scroll"):
+                yield Static("", id="ops-preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Operations"
+        self._populate()
+        self.query_one(OptionList).focus()
+
+    def project_changed(self, project) -> None:
+        self.previews.clear()
+        self.query_one(ProblemsBanner).refresh_count()
+        self._populate()
+
+    def action_reload(self) -> None:
+        self.previews.clear()
+        if self.selected:
+            self._preview(self.selected)
+
+    def _populate(self) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        gagefile = self.app.project.gagefile
+        if gagefile is None or not gagefile.ops:
+            where = self.app.project.dir or "this directory"
+            self.query_one("#ops-preview", Static).update(
+                Text(f"No operations defined in {where}. Run 'gage help gagefile' to define some.", style="yellow")
+            )
+            return
+        for name in sorted(gagefile.ops):
+            op = gagefile.ops[name]
+            label = Text(name, style="bold red" if op.broken else "bold")
+            if op.default:
+                label.append(" ★", style="cyan")
+            if op.broken:
+                label.append(" broken", style="red")
+            desc = op.first_line
+            if desc:
+                label.append(f"\n  {desc}", style="dim")
+            options.add_option(Option(label, id=name))
+        index = sorted(gagefile.ops).index(self.selected) if self.selected in gagefile.ops else 0
+        options.highlighted = index
+
+    @on(OptionList.OptionHighlighted, "#ops-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.selected = event.option.id
+        self._preview(self.selected)
+
+    @on(OptionList.OptionSelected, "#ops-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.selected = event.option.id
+        self.action_launch()
+
+    def _preview(self, name: str) -> None:
+        if name in self.previews:
+            self._show(name, self.previews[name], None)
+            return
+        self.query_one("#ops-preview", Static).update(Text(f"Previewing {name}…", style="dim"))
+        self._build_preview(name)
+
+    @work(thread=True, exclusive=True, group="ops-preview", exit_on_error=False)
+    def _build_preview(self, name: str) -> None:
+        from gage_core.errors import GageError
+        from gage_core.staging.preview import build_preview
+
+        opdef = self.app.project.gagefile.ops[name]
+        try:
+            preview = build_preview(self.app.project, opdef, {}, store=self.app.store)
+        except GageError as e:
+            self.post_message(_PreviewReady(name, None, e.message))
+            return
+        self.post_message(_PreviewReady(name, preview, None))
+
+    @on(_PreviewReady)
+    def _ready(self, message: _PreviewReady) -> None:
+        if message.preview is not None:
+            self.previews[message.op_name] = message.preview
+        if message.op_name == self.selected:
+            self._show(message.op_name, message.preview, message.error)
+
+    def _show(self, name: str, preview, error: str | None) -> None:
+        gagefile = self.app.project.gagefile
+        opdef = gagefile.ops.get(name) if gagefile else None
+        target = self.query_one("#ops-preview", Static)
+        if opdef is None:
+            target.update("")
+        elif preview is None:
+            target.update(Text(error or "no preview", style="red"))
+        else:
+            target.update(preview_renderable(opdef, preview))
+
+    def action_launch(self) -> None:
+        from gage_tui.app.screens.launch import LaunchScreen
+
+        gagefile = self.app.project.gagefile
+        if not self.selected or gagefile is None or self.selected not in gagefile.ops:
+            return
+        opdef = gagefile.ops[self.selected]
+        if opdef.broken:
+            self.notify(f"'{opdef.name}' has problems in the Gagefile: fix them first (3 shows them).", severity="error")
+            return
+        if not opdef.exec.get("run"):
+            self.notify(f"'{opdef.name}' has no exec command (gage help exec).", severity="error")
+            return
+        self.app.push_screen(LaunchScreen(opdef.name))

@@ -1,0 +1,78 @@
+"""gage cat: print a run's output or one of its files."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["NAME", "HELP", "ORDER", "DESCRIPTION", "configure", "run"]
+
+NAME = "cat"
+HELP = "print a run's output or a run file"
+ORDER = 23
+DESCRIPTION = """\
+Print the output of a run (default: the latest), every phase in order, as
+the run wrote it (bytes unchanged), or with -p a file of the run.
+--stderr/--stdout keep one stream, --timestamps prefixes each line with its
+time and stream."""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", nargs="?", metavar="RUN", help="run (default: latest)")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--output", action="store_true", help="print the output (default)")
+    what.add_argument("-p", "--path", metavar="PATH", help="print a file from the run dir")
+    parser.add_argument(
+        "--phase", action="append", metavar="PHASE",
+        help="only this phase (run, finalize, sourcecode...; repeatable)",
+    )
+    streams = parser.add_mutually_exclusive_group()
+    streams.add_argument("--stderr", action="store_true", help="only lines written to stderr")
+    streams.add_argument("--stdout", action="store_true", help="only lines written to stdout")
+    parser.add_argument("--timestamps", action="store_true", help="prefix lines with time and stream")
+    parser.add_argument("--all-projects", action="store_true", help="select among runs of all projects")
+
+
+def run(args, env) -> int:
+    from gage_tui.cli.output_support import phase_readers, write_lines
+    from gage_tui.cli.runs_support import project_runs, select_one_run
+
+    _project, store, runs = project_runs(env, all_projects=args.all_projects)
+    if not runs and args.run and not args.all_projects:
+        _project, store, runs = project_runs(env, all_projects=True)
+    target = select_one_run(runs, args.run)
+    if args.path:
+        return _cat_file(env, target, args.path)
+    stream = "stderr" if args.stderr else "stdout" if args.stdout else "all"
+    for _name, reader in phase_readers(store, target, args.phase):
+        with reader:
+            reader.refresh(final=target.status != "running")
+            step = 50_000
+            for start in range(0, len(reader), step):
+                write_lines(env, reader.read(start, start + step), stream, args.timestamps)
+    return 0
+
+
+def _cat_file(env, target, relpath: str) -> int:
+    import os
+
+    from gage_core.errors import GageError
+
+    base = os.path.realpath(target.run_dir)
+    path = os.path.realpath(os.path.join(base, relpath))
+    if path != base and not path.startswith(base + os.sep):
+        raise GageError(f"{relpath}: not inside the run directory")
+    if not os.path.isfile(path):
+        raise GageError(f"{relpath}: no such file in run {target.name}")
+    out = env.out.file
+    buf = getattr(out, "buffer", None)
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                break
+            if buf is not None:
+                buf.write(chunk)
+            else:
+                out.write(chunk.decode("utf-8", errors="replace"))
+    (buf or out).flush()
+    return 0

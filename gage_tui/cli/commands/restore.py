@@ -1,0 +1,45 @@
+"""gage restore: bring deleted runs back from the trash."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["NAME", "HELP", "ORDER", "DESCRIPTION", "configure", "run"]
+
+NAME = "restore"
+HELP = "restore deleted runs from the trash"
+ORDER = 46
+DESCRIPTION = """\
+Restore runs from the trash. RUN specs refer to the list shown by
+'gage ls -d'. Name the runs, or use -w or -a for all deleted runs.
+
+Examples:
+  gage restore 1                     the most recent deleted run
+  gage restore -a -y                 everything in the trash"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from gage_tui.cli.runs_support import add_selection_args
+
+    add_selection_args(parser, what="deleted runs to restore (see 'gage ls -d')")
+    parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def run(args, env) -> int:
+    from gage_core.store.trash import restore_runs
+    from gage_tui.cli.runs_support import confirm, select_for_command
+
+    project, _store, runs = select_for_command(
+        env, args.run_specs, args.where, args.all_runs, deleted=True, all_projects=args.all_projects
+    )
+    n = f"{len(runs)} run" + ("" if len(runs) == 1 else "s")
+    if not args.yes:
+        if not confirm(
+            env, f"You are about to restore {n}. Continue?", True,
+            runs=runs, project=project,
+        ):
+            env.out.line("Nothing restored")
+            return 1
+    restore_runs(runs)
+    env.out.line(f"Restored {n}")
+    return 0

@@ -1,0 +1,282 @@
+"""gage run: stage and run an operation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["NAME", "HELP", "ORDER", "DESCRIPTION", "configure", "run"]
+
+NAME = "run"
+HELP = "run an operation"
+ORDER = 10
+INTERMIXED = True  # flags after options: `gage run train -y epochs=3` (main.py)
+DESCRIPTION = """\
+Run an operation from the project's Gagefile.
+
+OP may be omitted for the default operation; FLAG=VALUE arguments set
+flags (a first argument that looks like FLAG=VALUE is a flag of the default
+operation). The run's output is echoed live; Ctrl-C stops the run (twice
+kills it). With --background the run continues on its own: follow it with
+'gage tail -f'.
+
+Without -y you are asked to confirm; when stdin is not a terminal -y is
+required."""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("op", nargs="?", metavar="OP", help="operation (default: the default op)")
+    parser.add_argument("flags", nargs="*", metavar="FLAG=VALUE", help="flag assignments")
+    parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--stage", action="store_true", help="stage the run but do not start it")
+    parser.add_argument("--start", metavar="RUN", help="start a staged run")
+    parser.add_argument(
+        "-b", "--background", action="store_true", help="start the run and return at once"
+    )
+    parser.add_argument("-l", "--label", metavar="LABEL", help="run label")
+    parser.add_argument(
+        "-t", "--tag", dest="tags", action="append", default=[], metavar="TAG",
+        help="run tag (repeatable)",
+    )
+    parser.add_argument("--comment", metavar="TEXT", help="a comment on the run")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not echo the run's output")
+    # STAGING engineer's hook: `gage run OP --preview [--json]` (see _preview).
+    parser.add_argument(
+        "--preview", action="store_true", help="show what the run would do, without running"
+    )
+    parser.add_argument("--json", action="store_true", help="with --preview: print JSON")
+
+
+def run(args, env) -> int:
+    from gage_core.errors import GageError
+
+    if args.json and not args.preview:
+        raise GageError("--json is only valid with --preview")
+    if args.start:
+        if args.op or args.flags:
+            raise GageError("--start takes no operation or flags")
+        return _start_staged(args, env)
+    from gage_tui.cli.runs_support import open_store
+
+    project, store = open_store(env)
+    opdef, flag_args = _resolve_op(project, args, env)
+    config = _config(project, opdef, flag_args)
+    if args.preview:
+        return _preview(args, env, project, opdef, flag_args, store)
+    if not args.yes:
+        _confirm(env, opdef.name, config, "stage" if args.stage else "run")
+    return _init_stage_start(args, env, project, store, opdef, config)
+
+
+# -- operation and flags -----------------------------------------------------
+
+
+def _resolve_op(project, args, env):
+    import difflib
+
+    from gage_core.errors import GageError, GagefileNotFound, OpBroken, OpNotFound
+    from gage_core.staging.flags import is_flag_assign
+
+    gf = project.gagefile
+    if gf is None:
+        where = project.dir or env.settings.cwd
+        raise GagefileNotFound(
+            f"no Gagefile in {where}", hint="create gage.toml (see 'gage help gagefile')"
+        )
+    op_name, flag_args = args.op, list(args.flags)
+    if op_name is not None and is_flag_assign(op_name):
+        op_name, flag_args = None, [op_name, *flag_args]
+    for arg in flag_args:
+        if not is_flag_assign(arg):
+            raise GageError(f"invalid flag assignment '{arg}'", hint="flags are given as NAME=VALUE")
+    names = sorted(gf.ops)
+    if op_name is None:
+        opdef = gf.default_op()
+        if opdef is None:
+            raise OpNotFound(
+                "no default operation: name the operation to run",
+                available=names,
+                hint="operations: " + (", ".join(names) if names else "(none)"),
+            )
+    else:
+        opdef = gf.ops.get(op_name)
+        if opdef is None:
+            close = difflib.get_close_matches(op_name, names, n=1)
+            hint = (f"did you mean '{close[0]}'? " if close else "") + "operations: " + (
+                ", ".join(names) if names else "(none)"
+            )
+            raise OpNotFound(
+                f"no operation '{op_name}' in {gf.path.name}", available=names, hint=hint
+            )
+    if opdef.broken:
+        _print_diagnostics(env, gf, opdef)
+        raise OpBroken(
+            f"operation '{opdef.name}' in {gf.path.name} has errors and cannot run",
+            diagnostics=opdef.diagnostics,
+            hint=f"fix them, then check with 'gage check {gf.path.name}'",
+        )
+    if not opdef.exec.get("run"):
+        raise GageError(
+            f"operation '{opdef.name}' defined in {gf.path.name} is missing an exec command",
+            hint="run 'gage help exec' for more information",
+        )
+    return opdef, flag_args
+
+
+def _print_diagnostics(env, gf, opdef) -> None:
+    diags = [d for d in opdef.diagnostics]
+    if not diags:
+        return
+    try:
+        from gage_tui.cli.diagnostics_view import render_diagnostics
+        from gage_tui.cli.output import Output
+    except ImportError:
+        for d in diags:
+            print(f"{d.location()}: {d.message}", file=sys.stderr)
+        return
+    try:
+        text = gf.path.read_text(encoding="utf-8")
+    except OSError:
+        text = None
+    render_diagnostics(Output(plain=env.plain, file=sys.stderr), diags, text, "full", env.verbose)
+
+
+def _config(project, opdef, flag_args) -> dict:
+    from gage_core.staging.config import read_config_defaults
+    from gage_core.staging.flags import check_flags, parse_flag_assigns
+
+    defaults = dict(read_config_defaults(project.dir, opdef)) if project.dir is not None else {}
+    given = check_flags(parse_flag_assigns(flag_args), defaults, opdef.name)
+    return {**defaults, **given}
+
+
+def _preview(args, env, project, opdef, flag_args, store) -> int:
+    """STAGING engineer's hook: render ``gage_core.staging.preview``."""
+    import json
+
+    try:
+        from gage_core.staging.preview import build_preview
+    except ImportError:
+        from gage_core.errors import GageError
+
+        raise GageError("--preview is not available yet") from None
+    preview = build_preview(project, opdef, flag_args, store=store)
+    if args.json:
+        env.out.file.write(json.dumps(preview.to_json(), indent=2, sort_keys=True) + "\n")
+        return 0
+    try:
+        from gage_tui.cli.run_preview import render_preview  # STAGING: fills this in
+    except ImportError:
+        env.out.file.write(json.dumps(preview.to_json(), indent=2, sort_keys=True) + "\n")
+        return 0
+    render_preview(env, preview)
+    return 0
+
+
+def _confirm(env, op_name: str, config: dict, action: str) -> None:
+    from gage_core.errors import GageError
+    from gage_core.staging.flags import format_flag_value
+    from gage_tui.cli.output import Column
+
+    if not sys.stdin or not sys.stdin.isatty():
+        raise GageError(
+            "cannot ask for confirmation: stdin is not a terminal",
+            hint=f"pass -y to {action} without confirmation",
+        )
+    env.out.line(f"You are about to {action} {op_name}")
+    if config:
+        rows = [(k, format_flag_value(v)) for k, v in sorted(config.items())]
+        env.out.table([Column("flag"), Column("value")], rows)
+    try:
+        answer = input("Continue? (Y/n) ")
+    except EOFError:
+        answer = "n"
+    if answer.strip().lower() not in ("", "y", "yes"):
+        raise GageError("cancelled", exit_code=1)
+
+
+# -- init, stage, start --------------------------------------------------------
+
+
+def _init_stage_start(args, env, project, store, opdef, config) -> int:
+    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.store.ids import run_name
+
+    run_id = init_run(
+        project, opdef, config, label=args.label, tags=args.tags, comment=args.comment
+    )
+    name = run_name(run_id)
+    status = None
+    if env.verbose and not args.quiet:
+        status = lambda step: env.out.err(f"[{name}] {step}")  # noqa: E731
+    from gage_tui.cli.staging_progress import copy_progress_for
+
+    progress = None if args.quiet else copy_progress_for(sys.stderr)
+    try:
+        stage_run(project, run_id, opdef, config, store=store, status=status,
+                  echo=None if args.quiet else _echo, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    run_dir = project.runs_dir / run_id
+    if args.stage:
+        env.out.line(f'Run "{name}" is staged')
+        env.out.line(f"To start it, run 'gage run --start {name}'")
+        return 0
+    return _launch(args, env, run_dir, name)
+
+
+def _echo(stream: int, data: bytes) -> None:
+    """Staging hook output, live, to our stdout/stderr."""
+    f = sys.stderr if stream == 1 else sys.stdout
+    buf = getattr(f, "buffer", None)
+    if buf is not None:
+        buf.write(data)
+        buf.flush()
+    else:
+        f.write(data.decode("utf-8", errors="replace"))
+
+
+def _launch(args, env, run_dir, name: str) -> int:
+    from gage_core.process.launch import run_foreground, start_detached
+
+    if args.background:
+        pid = start_detached(run_dir)
+        env.out.line(f"Run {name} started in the background (runner pid {pid})")
+        env.out.line(f"To follow its output, run 'gage tail -f {name}'")
+        return 0
+
+    def on_interrupt(n: int) -> None:
+        if n == 1:
+            env.out.err("gage: stopping the run (Ctrl-C again to kill it)")
+        else:
+            env.out.err("gage: killing the run")
+
+    code = run_foreground(run_dir, echo=not args.quiet, on_interrupt=on_interrupt)
+    if code == 0:
+        return 0
+    if code < 0:
+        env.out.err(f"gage: run {name} was terminated (signal {-code})")
+        return 128 - code
+    env.out.err(f"gage: run {name} failed with exit code {code}")
+    return code if code < 256 else 1
+
+
+def _start_staged(args, env) -> int:
+    from gage_core.errors import RunStateError
+    from gage_tui.cli.runs_support import project_runs, select_one_run
+
+    if args.label or args.tags or args.comment:
+        from gage_core.errors import GageError
+
+        raise GageError("--label, --tag and --comment cannot be used with --start")
+    _project, store, runs = project_runs(env, all_projects=True)
+    target = store.refresh(select_one_run(runs, args.start))
+    if target.status != "staged":
+        raise RunStateError(
+            f"run {target.name} is {target.status}",
+            hint="only staged runs can be started with --start",
+        )
+    if not args.yes:
+        _confirm(env, target.op_name, target.config, "start")
+    return _launch(args, env, target.run_dir, target.name)

@@ -1,0 +1,66 @@
+"""Helpers for the commands that print run output (``cat``, ``tail``):
+open a reader per phase output (meta dir or Gage 0.1.2 ``.meta.zip``),
+format lines, write raw bytes to stdout."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+__all__ = ["phase_readers", "format_line", "write_lines", "STREAM_CHOICES"]
+
+STREAM_CHOICES = ("all", "stdout", "stderr")
+
+
+def phase_readers(store, run, phases: Iterable[str] | None = None):
+    """[(name, OutputReader)] for the run's phase outputs, in phase order."""
+    from gage_core.process.output import OutputReader
+
+    wanted = set(phases) if phases else None
+    out = []
+    with store.meta(run) as meta:
+        for name in meta.output_names():
+            if wanted is not None and name not in wanted and name.split("_", 1)[-1] not in wanted:
+                continue
+            path = meta.output_path(name)
+            if path is not None:
+                out.append((name, OutputReader(path)))
+            else:
+                data = meta.read_bytes(f"output/{name}") or b""
+                index = meta.read_bytes(f"output/{name}.index") or b""
+                out.append((name, OutputReader(data=data, index_data=index)))
+    return out
+
+
+def format_line(line, timestamps: bool) -> bytes:
+    """The line's raw bytes, with ``TIME STREAM `` in front when asked."""
+    data = line.data if line.data.endswith(b"\n") else line.data + b"\n"
+    if not timestamps:
+        return data
+    if line.time_ms is None:
+        stamp = "-" * 23
+    else:
+        secs, ms = divmod(line.time_ms, 1000)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(secs)) + f".{ms:03d}"
+    tag = "err" if line.stream == 1 else "out"
+    return f"{stamp} {tag} ".encode() + data
+
+
+def _keep(line, stream: str) -> bool:
+    return stream == "all" or (line.stream == 1) == (stream == "stderr")
+
+
+def write_lines(env, lines, stream: str = "all", timestamps: bool = False) -> None:
+    """Write lines to stdout as raw bytes (text when stdout has no buffer)."""
+    out = env.out.file
+    buf = getattr(out, "buffer", None)
+    chunks = [format_line(line, timestamps) for line in lines if _keep(line, stream)]
+    if not chunks:
+        return
+    data = b"".join(chunks)
+    if buf is not None:
+        buf.write(data)
+        buf.flush()
+    else:
+        out.write(data.decode("utf-8", errors="replace"))
+        out.flush()

@@ -1,0 +1,67 @@
+"""Source code copy progress for ``gage run`` on a terminal.
+
+``stage_run(..., progress=cb)`` calls ``cb(done, total)`` while copying
+source files (about 100 times at most, and once at the end). This shows
+``Copying source code: N/M files`` on one ``\\r``-rewritten line of stderr,
+only when stderr is a terminal and only once staging has taken longer than
+``delay`` seconds (a quick copy prints nothing).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, TextIO
+
+__all__ = ["CopyProgress", "copy_progress_for"]
+
+
+class CopyProgress:
+    """A ``progress(done, total)`` callback drawing one status line."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        delay: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.stream = stream
+        self.delay = delay
+        self.clock = clock
+        self.start = clock()
+        self.shown = False
+        self.ended = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.ended:
+            return
+        if not self.shown and self.clock() - self.start < self.delay:
+            return
+        self.shown = True
+        line = f"\rCopying source code: {done}/{total} files"
+        if done >= total:
+            line += "\n"
+            self.ended = True
+        try:
+            self.stream.write(line)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.ended = True
+
+    def close(self) -> None:
+        """End the line if one was drawn and not finished (staging failed)."""
+        if self.shown and not self.ended:
+            self.ended = True
+            try:
+                self.stream.write("\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
+
+
+def copy_progress_for(stream: TextIO | None, delay: float = 0.5) -> CopyProgress | None:
+    """A ``CopyProgress`` on ``stream`` when it is a terminal, else None."""
+    try:
+        tty = stream is not None and stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        tty = False
+    return CopyProgress(stream, delay) if tty else None

@@ -1,0 +1,177 @@
+"""`gage check`, `gage ops` and `gage help gagefile` from the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gagefiles"
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gage-samples"
+
+
+@pytest.fixture
+def typos(tmp_path) -> Path:
+    shutil.copy(FIXTURES / "typos.toml", tmp_path / "gage.toml")
+    return tmp_path
+
+
+def test_full_format(gage_cli, typos):
+    code, out, err = gage_cli("check", cwd=typos)
+    assert code == 1, err
+    lines = out.splitlines()
+    assert lines[0] == "gage.toml:3:1: error[unknown-key]: unknown key 'exce' in operation 'train'"
+    assert lines[1:4] == [
+        "  |",
+        '3 | exce = "python train.py"',
+        "  | ^^^^ did you mean 'exec'?",
+    ]
+    # Carets under the non-ASCII line land under the 7.
+    i = lines.index('4 | sourcecode = ["données/*.py", 7]')
+    assert lines[i + 1] == "  | " + " " * 30 + "^"
+    assert lines[-1] == "gage.toml: 5 errors"
+    headers = [l for l in lines if l.startswith("gage.toml:") and "error[" in l]
+    assert len(headers) == 5
+
+
+def test_concise_and_github_formats(gage_cli, typos):
+    code, out, _ = gage_cli("check", "--format", "concise", cwd=typos)
+    assert code == 1
+    assert out.splitlines() == [
+        "gage.toml:3:1: error[unknown-key]: unknown key 'exce' in operation 'train'",
+        "gage.toml:4:31: error[type]: train.sourcecode[1]: expected a string, got an integer",
+        'gage.toml:7:8: error[enum]: train.depends[0].type: invalid type "run-file"; '
+        'expected "dir", "dvcfile", "file", "project-files", "run-files" or "runs-summary"',
+        "gage.toml:10:1: error[missing-key]: train.depends[1]: missing required key 'runs-select'",
+        "gage.toml:15:15: error[type]: prepare.description: expected a string, got an integer",
+    ]
+    code, out, _ = gage_cli("check", "--format", "github", cwd=typos)
+    first = out.splitlines()[0]
+    assert first.startswith("::error file=gage.toml,line=3,col=1,endLine=3,endColumn=5,title=unknown-key::")
+    assert first.endswith("(did you mean 'exec'?)")
+
+
+def test_json_format(gage_cli, typos):
+    code, out, _ = gage_cli("check", "--format", "json", "gage.toml", cwd=typos)
+    assert code == 1
+    data = json.loads(out)
+    assert data["file"] == "gage.toml" and data["valid"] is False
+    assert [(d["line"], d["col"]) for d in data["diagnostics"]][:2] == [(3, 1), (4, 31)]
+    assert data["diagnostics"][0]["hint"] == "did you mean 'exec'?"
+
+
+def test_valid_file(gage_cli, example_project):
+    code, out, _ = gage_cli("check", cwd=example_project)
+    assert code == 0
+    assert out.strip() == "gage.toml is a valid Gage file"
+    code, out, _ = gage_cli("check", str(example_project / "gage.toml"))
+    assert code == 0 and "is a valid Gage file" in out
+
+
+def test_warnings_do_not_fail(gage_cli, tmp_path):
+    (tmp_path / "gage.json").write_text('{"a": {"exec": "x", "exec": "y"}}')
+    code, out, _ = gage_cli("check", cwd=tmp_path)
+    assert code == 0
+    assert "warning[duplicate-key]" in out
+    assert "gage.json is a valid Gage file" in out
+
+
+def test_verbose_shows_keyword(gage_cli, typos):
+    code, out, _ = gage_cli("check", "-v", cwd=typos)
+    assert "= keyword: /patternProperties/" in out
+    assert "= pointer: /train/exce" in out
+
+
+def test_syntax_error(gage_cli, tmp_path):
+    (tmp_path / "gage.json").write_text('// c\n{"a": {"exec": "x" /* c */ "b": 1}}\n')
+    code, out, _ = gage_cli("check", "--format", "concise", cwd=tmp_path)
+    assert code == 1
+    assert out.startswith("gage.json:2:28: error[syntax]: invalid JSON: expecting ',' delimiter")
+
+
+def test_no_gagefile_in_dir(gage_cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    code, out, err = gage_cli("check", "empty", cwd=tmp_path)
+    assert code == 1
+    assert "cannot find a Gage file in empty" in err
+    assert ".gage/gage.toml" in err and "gage.json" in err
+    assert "gage help gagefile" in err
+
+
+def test_not_a_file_or_dir(gage_cli, tmp_path):
+    code, _, err = gage_cli("check", "nothing-here", cwd=tmp_path)
+    assert code == 1
+    assert "'nothing-here' is not a file or project directory" in err
+    code, _, err = gage_cli("check", "missing.toml", cwd=tmp_path)
+    assert code == 1 and "does not exist" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="samples not available")
+def test_samples_via_cli(gage_cli):
+    code, out, _ = gage_cli("check", "--format", "concise", str(SAMPLES / "invalid-exec.json"))
+    assert code == 1 and len(out.splitlines()) == 3
+    code, out, _ = gage_cli("check", str(SAMPLES / "jsonc-invalid.json"))
+    assert code == 0
+    code, out, _ = gage_cli("check", str(SAMPLES / "empty.json"))
+    assert code == 1 and ":1:1: error[syntax]" in out
+
+
+def test_ops_lists_operations(gage_cli, example_project):
+    code, out, _ = gage_cli("--plain", "ops", cwd=example_project)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["operation", "description"]
+    train = next(l for l in lines if l.startswith("train "))
+    assert "(default)" in train and "Train a logistic regression" in train
+    code, out2, _ = gage_cli("--plain", "operations", cwd=example_project)
+    assert out2 == out
+
+
+def test_ops_marks_broken(gage_cli, tmp_path):
+    shutil.copy(FIXTURES / "partial.toml", tmp_path / "gage.toml")
+    code, out, _ = gage_cli("--plain", "ops", cwd=tmp_path)
+    assert code == 0
+    lines = out.splitlines()
+    assert "[broken: see 'gage check']" in next(l for l in lines if l.startswith("bad-exec"))
+    assert "broken" not in next(l for l in lines if l.split()[0] == "ok")
+    assert lines[-1] == "2 operations are broken: run 'gage check' for details"
+
+
+def test_ops_without_project(gage_cli, tmp_path):
+    code, _, err = gage_cli("ops", cwd=tmp_path)
+    assert code == 1 and "no operations defined" in err
+
+
+def test_help_gagefile_topic(gage_cli):
+    code, out, _ = gage_cli("--plain", "help", "gagefile")
+    assert code == 0
+    for word in ("$runs-dir", "$project-id", "depends", "runfiles: op=prepare", "output-summary",
+                 "sourcecode", "summary", "env"):
+        assert word in out
+
+
+def test_render_diagnostics_for_other_commands(tmp_path):
+    import io
+
+    from gage_core.gagefile import load_gagefile
+    from gage_tui.cli.diagnostics_view import render_diagnostics
+    from gage_tui.cli.output import Output
+
+    shutil.copy(FIXTURES / "partial.toml", tmp_path / "gage.toml")
+    gf = load_gagefile(tmp_path / "gage.toml", shown_as="gage.toml")
+    buf = io.StringIO()
+    out = Output(plain=True, file=buf)
+    op = gf.ops["bad-exec"]
+    render_diagnostics(out, op.diagnostics, (tmp_path / "gage.toml").read_text())
+    text = buf.getvalue()
+    assert text.splitlines()[0].startswith("gage.toml:9:8: error[type]: bad-exec.exec:")
+    assert "9 | exec = 123" in text
+
+
+def test_double_verbose_dumps_jschon_output(gage_cli, typos):
+    code, out, _ = gage_cli("check", "-vv", cwd=typos)
+    assert code == 1
+    assert "jschon basic output:" in out and '"instanceLocation": "/train"' in out
