@@ -19,6 +19,7 @@ __all__ = [
     "RunSelectError",
     "FilterSyntaxError",
     "RunStateError",
+    "BatchError",
 ]
 
 
@@ -105,3 +106,7 @@ class FilterSyntaxError(GageError):
 
 class RunStateError(GageError):
     """The run is in a state that does not allow the action (e.g. running)."""
+
+
+class BatchError(GageError):
+    """A batch file cannot be read or its rows are invalid."""

@@ -128,23 +128,65 @@ def _writer(stream):
 
 
 class _Echo:
-    """Copies new run output lines to out/err as they appear."""
+    """Copies new run output lines to out/err as they appear. When ``err``
+    is a terminal and the op reports progress, the latest progress is kept
+    on a status line (cleared before output lines are written)."""
 
     def __init__(self, meta_dir: Path, out, err):
         self.follower = RunOutputFollower(meta_dir, _ECHO_PHASES)
         self.out_write, self.out_flush = _writer(out)
         self.err_write, self.err_flush = _writer(err)
+        self.progress_path = meta_dir / "progress"
+        self.show_progress = _isatty(err)
+        self._progress_mtime = 0
+        self._status_shown = False
 
     def poll(self, final: bool = False) -> None:
         lines = self.follower.poll(final)
+        if lines and self._status_shown:
+            self._clear_status()
         for _name, line in lines:
             (self.err_write if line.stream == STDERR else self.out_write)(line.data)
         if lines:
             self.out_flush()
             self.err_flush()
+        if self.show_progress and not final:
+            self._progress()
+
+    def _progress(self) -> None:
+        try:
+            mtime = self.progress_path.stat().st_mtime_ns
+        except OSError:
+            return
+        if mtime == self._progress_mtime and self._status_shown:
+            return
+        self._progress_mtime = mtime
+        from gage_core.process.progress import read_progress
+
+        p = read_progress(self.progress_path.parent)
+        if not p:
+            return
+        amount = f" {p['n']}/{p['total']}" if p.get("n") is not None and p.get("total") else ""
+        self.err_write(f"\r\x1b[K[{p.get('phase')}] {p.get('percent', 0):3}%{amount}".encode())
+        self.err_flush()
+        self._status_shown = True
+
+    def _clear_status(self) -> None:
+        self.err_write(b"\r\x1b[K")
+        self.err_flush()
+        self._status_shown = False
 
     def close(self) -> None:
+        if self._status_shown:
+            self._clear_status()
         self.follower.close()
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def wait_for_exit(meta_dir: Path, timeout: float | None = None) -> int | None:

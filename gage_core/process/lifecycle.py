@@ -38,7 +38,12 @@ __all__ = ["RunFailed", "init_run", "stage_run", "fail_run", "opdef_json", "run_
 
 
 class RunFailed(StagingError):
-    """A staging step failed; the run is recorded as ended (``proc/exit``)."""
+    """A staging step failed; the run is recorded as ended with
+    ``run_code`` in ``proc/exit`` (negative when interrupted)."""
+
+    def __init__(self, message: str, hint: str | None = None, *, run_code: int = 1):
+        super().__init__(message, hint, exit_code=run_code if run_code > 0 else 128 - run_code)
+        self.run_code = run_code
 
 
 def opdef_json(opdef) -> dict:
@@ -187,19 +192,25 @@ def fail_run(meta_dir: str | os.PathLike, code: int, message: str) -> None:
     mf.remove_lock(meta_dir)
 
 
+class _HookStop:
+    """The running hook's process, and whether Ctrl-C asked it to stop."""
+
+    proc = None
+    interrupted = False
+
+
 @contextmanager
-def _forward_interrupt(holder: list):
+def _forward_interrupt(state: _HookStop):
     """While a hook runs in this (main) thread, Ctrl-C stops the hook's
     process group instead of abandoning it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def handler(signum, _frame):
-        holder.append(signum)
-        for proc in holder[:1]:
-            if hasattr(proc, "request_stop"):
-                proc.request_stop(signal.SIGINT, 5.0)
+    def handler(_signum, _frame):
+        state.interrupted = True
+        if state.proc is not None:
+            state.proc.request_stop(signal.SIGINT, 5.0)
 
     old = signal.signal(signal.SIGINT, handler)
     try:
@@ -216,23 +227,26 @@ def _hook(run_dir: Path, meta: Path, opdef, phase: str, status: Callable | None,
         return
     if status:
         status(phase)
-    holder: list = []
+    state = _HookStop()
+
+    def keep(proc) -> None:
+        state.proc = proc
+        if state.interrupted:
+            proc.stop_signal = signal.SIGINT
+
     try:
-        with _forward_interrupt(holder):
-            code = run_phase(
-                run_dir, meta, phase, cmd, opdef=opdef, echo=echo,
-                on_process=lambda p: holder.insert(0, p),
-            )
+        with _forward_interrupt(state):
+            code = run_phase(run_dir, meta, phase, cmd, opdef=opdef, echo=echo, on_process=keep)
     finally:
         mf.remove_lock(meta)
-    interrupted = any(isinstance(h, int) for h in holder)
-    if interrupted and code >= 0:
+    if state.interrupted and code >= 0:
         code = -int(signal.SIGINT)
     if code != 0:
+        what = "was interrupted" if code < 0 else f"failed with exit code {code}"
         raise RunFailed(
-            f"{phase} failed with exit code {code}",
-            hint=f"see its output: gage cat {run_dir.name} --output",
-            exit_code=code if code > 0 else 1,
+            f"{phase} {what}",
+            hint=f"see its output: gage cat {run_dir.name} --phase {phase.split('-')[-1]}",
+            run_code=code,
         )
 
 
@@ -307,7 +321,7 @@ def stage_run(
         _files.write_manifest(run_dir, meta)
         mf.write_timestamp(meta, "staged")
     except RunFailed as e:
-        fail_run(meta, e.exit_code if e.exit_code else 1, f"Staging failed: {e.message}")
+        fail_run(meta, e.run_code, f"Staging failed: {e.message}")
         raise
     except GageError as e:
         fail_run(meta, 1, f"Staging failed: {e.message}" + (f" ({e.hint})" if e.hint else ""))

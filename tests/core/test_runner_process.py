@@ -363,3 +363,32 @@ def test_request_stop_is_non_blocking(project):
     assert request_stop(run_dir) is True
     assert wait_exit(run_dir) == -15
     assert request_stop(run_dir) is False
+
+
+def test_ctrl_c_during_staging_hook_stops_it(project):
+    import subprocess
+
+    opdef_code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from gage_core.gagefile.model import OpDef\n"
+        "from gage_core.project import Project\n"
+        "from gage_core.process.lifecycle import init_run, stage_run\n"
+        f"p = Project(dir=Path({str(project.dir)!r}), gagefile=None, runs_dir=Path({str(project.runs_dir)!r}))\n"
+        "op = OpDef(name='op', exec={'run': 'true', 'stage-runtime': 'echo building; sleep 60'}, sourcecode=())\n"
+        "rid = init_run(p, op, {})\n"
+        "print(rid, flush=True)\n"
+        "try:\n    stage_run(p, rid, op, {})\nexcept KeyboardInterrupt:\n    sys.exit(130)\n"
+        "except Exception as e:\n    print(type(e).__name__, e.exit_code, flush=True); sys.exit(3)\n"
+    )
+    proc = subprocess.Popen([PY, "-c", opdef_code], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    run_id = proc.stdout.readline().strip()
+    run_dir = project.runs_dir / run_id
+    lock_pids(run_dir)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 3 and "RunFailed 130" in out
+    run = RunStore(project.runs_dir).get(run_id)
+    assert run.status == "terminated" and run.exit_code == -2
+    assert not (Path(f"{run_dir}.meta") / "proc" / "lock").exists()

@@ -50,10 +50,20 @@ class OutputView(ScrollView, can_focus=True):
         self.reader = reader
         self.line_count = len(reader) if reader is not None else 0
         self._cache.clear()
+        self._records_cache.clear()
         self.virtual_size = Size(self.size.width, self.line_count)
+        self._follow_end()
+        self.refresh()
+
+    def _follow_end(self) -> None:
+        if self.follow:
+            # After the new virtual size is laid out, or the end is stale.
+            self.scroll_end(animate=False, immediate=True)
+            self.call_after_refresh(self._scroll_end_if_following)
+
+    def _scroll_end_if_following(self) -> None:
         if self.follow:
             self.scroll_end(animate=False, immediate=True)
-        self.refresh()
 
     def lines_added(self, count: int) -> None:
         """The reader now has ``count`` lines (called after ``refresh()``)."""
@@ -64,8 +74,8 @@ class OutputView(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, count)
         if not grew:
             self._cache.clear()
-        if self.follow:
-            self.scroll_end(animate=False, immediate=True)
+            self._records_cache.clear()
+        self._follow_end()
         self.refresh()
 
     # -- rendering -----------------------------------------------------
@@ -153,7 +163,7 @@ class OutputView(ScrollView, can_focus=True):
 
     def go_bottom(self) -> None:
         self.follow = True
-        self.scroll_end(animate=False, immediate=True)
+        self._follow_end()
 
     def top_line(self) -> int:
         return int(self.scroll_offset.y)

@@ -1,4 +1,5 @@
-"""gage check [PATH]: validate a Gagefile and show every problem at its line:col."""
+"""gage check [PATH | RUN]: validate a Gagefile (every problem at its
+line:col) or a run's record (gage_tui/cli/check_runs.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 __all__ = ["NAME", "HELP", "ORDER", "DESCRIPTION", "configure", "run"]
 
 NAME = "check"
-HELP = "check a Gagefile and show problems with line:column"
+HELP = "check a Gagefile (problems with line:column) or a run"
 ORDER = 60
 DESCRIPTION = """\
 Check a Gagefile (gage.toml, gage.json or gage.yaml) against the Gagefile
@@ -16,13 +17,22 @@ schema and show each problem once, at its line and column.
 PATH is a Gagefile or a project directory (default: the current project).
 Exit status: 0 when there are no errors (warnings allowed), 1 otherwise.
 
+RUN (index from 'gage ls', slice, id or name prefix, or a run directory)
+checks a run instead: a staged run's files against its manifest and its
+dependencies; a finished run's meta (opref, timestamps, proc/exit,
+summary.json), that no stale lock is left, that its files are read-only
+and match the manifest (files the run itself modified are noted, not
+reported as tampering). An existing file or directory is taken as a PATH.
+
 Formats: full (default; an excerpt with carets and hints), concise (one
 line per problem: FILE:LINE:COL: error[code]: message), json, github
-(GitHub Actions annotations)."""
+(GitHub Actions annotations; Gagefiles only)."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", metavar="PATH", help="Gagefile or project directory")
+    parser.add_argument(
+        "path", nargs="?", metavar="PATH|RUN", help="Gagefile, project directory or run"
+    )
     parser.add_argument(
         "--format",
         choices=("full", "concise", "json", "github"),
@@ -37,7 +47,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args, env) -> int:
     from gage_core.check import check_path
+    from gage_tui.cli.check_runs import runs_for_check
     from gage_tui.cli.diagnostics_view import render_diagnostics
+
+    runs = runs_for_check(args.path, env)
+    if runs is not None:
+        return _check_runs(args, env, runs)
 
     result = check_path(args.path, env.settings)
     verbose = args.check_verbose + env.verbose
@@ -61,3 +76,13 @@ def run(args, env) -> int:
     if result.valid and args.format in ("full", "concise"):
         env.out.line(f"{result.shown} is a valid Gage file", style="green")
     return 0 if result.valid else 1
+
+
+def _check_runs(args, env, runs) -> int:
+    from gage_core.check_run import check_run
+    from gage_core.errors import GageError
+    from gage_tui.cli.check_runs import render_run_checks
+
+    if args.format == "github":
+        raise GageError("--format github is for Gagefiles", hint="use full, concise or json for runs")
+    return render_run_checks(env, [check_run(r) for r in runs], args.format)

@@ -89,11 +89,23 @@ def _section(env, title: str) -> None:
 
 
 def _kv(env, pairs) -> None:
-    from gage_tui.cli.output import Column
+    """Aligned ``key  value`` lines (no header)."""
+    rows = [(k, v) for k, v in pairs if v not in (None, "")]
+    if not rows:
+        return
+    if env.out.plain:
+        width = max(len(k) for k, _ in rows)
+        for k, v in rows:
+            env.out.line(f"{k:<{width}}  {v}")
+        return
+    from rich.table import Table
 
-    rows = [[k, v] for k, v in pairs if v not in (None, "")]
-    if rows:
-        env.out.table([Column("", style="dim", no_wrap=True), Column("")], rows)
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column()
+    for k, v in rows:
+        grid.add_row(k, v)
+    env.out.console.print(grid)
 
 
 def _value(v) -> str:
