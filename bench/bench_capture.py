@@ -21,6 +21,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _benchline import emit, row  # noqa: E402
 
 from gage_core.gagefile.model import OpDef  # noqa: E402
 from gage_core.process.launch import run_foreground  # noqa: E402
@@ -89,6 +92,8 @@ def main() -> None:
         print(f"baseline (file):   {b:.3f} s  (rounds: {', '.join(f'{x:.2f}' for x in base)})")
         print(f"capture (runner):  {c:.3f} s  (rounds: {', '.join(f'{x:.2f}' for x in cap)})")
         print(f"ratio:             {c / b:.2f}x  (target <= 1.2x)")
+        emit("capture", [row(f"capture {args.lines:,} {'metric ' if args.metrics else ''}lines vs program writing a file",
+                             c, b, target="<= 1.2x", ok=c / b <= 1.2)])
 
 
 if __name__ == "__main__":

@@ -19,6 +19,9 @@ from pathlib import Path
 __all__ = ["generate_gagefile", "main"]
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _benchline import emit, row  # noqa: E402
 
 
 def generate_gagefile(n: int, broken_every: int = 0) -> str:
@@ -88,6 +91,7 @@ def main(argv=None) -> int:
     help_t, _ = _time(gage + ["--help"], args.repeat, cwd=REPO)
     print(f"python -c pass           {base * 1000:8.1f} ms  (baseline)")
     print(f"gage --help              {help_t * 1000:8.1f} ms  ratio {help_t / base:5.2f}x baseline")
+    rows = [row("CLI startup: gage --help vs python -c pass", help_t, base)]
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         for label, broken in (("valid", 0), ("1% broken", 100)):
@@ -103,6 +107,9 @@ def main(argv=None) -> int:
                 f"ratio {check_t / base:5.2f}x baseline; target < 1000 ms: "
                 f"{'OK' if check_t < 1.0 else 'MISSED'}"
             )
+            rows.append(row(f"gage check {args.ops} ops ({label}) vs python -c pass", check_t, base,
+                            target="< 1 s", ok=check_t < 1.0))
+    emit("check", rows)
     return 0
 
 

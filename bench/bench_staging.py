@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _benchline import emit, row  # noqa: E402
 
 from gage_core.staging.sourcecode import copy_source_files, select_source_files  # noqa: E402
 
@@ -93,6 +96,11 @@ def main() -> int:
     print(f"select_source_files ('**/*'):   {t_sel * 1000:8.1f} ms")
     print(f"select (default text rules):    {t_def * 1000:8.1f} ms   (max-matches=500 stops at 500)")
     print(f"stage = select + copy:          {t_stage * 1000:8.1f} ms   ratio {t_stage / t_cp:.2f}x (target <= 2x)")
+    emit("staging", [
+        row(f"staging {args.files:,} files (select + copy) vs cp -r", t_stage, t_cp,
+            target="<= 2x", ok=t_stage / t_cp <= 2.0),
+        row(f"copy only {args.files:,} files vs cp -r", t_copy, t_cp),
+    ])
     return 0
 
 

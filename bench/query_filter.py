@@ -12,6 +12,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _benchline import emit, row  # noqa: E402
 
 from gage_core.query.filter import parse_filter  # noqa: E402
 from gage_core.store.opref import OpRef  # noqa: E402
@@ -66,6 +69,7 @@ def main() -> None:
     print(f"filter {N} runs:          {t_match * 1e3:8.2f} ms")
     print(f"hand-written baseline:     {t_base * 1e3:8.2f} ms")
     print(f"ratio filter/baseline:     {t_match / t_base:8.2f}x")
+    emit("query", [row(f"filter {N:,} runs vs hand-written Python", t_match, t_base)])
 
 
 if __name__ == "__main__":

@@ -160,6 +160,7 @@ def plan_batch(
     from gage_core.staging.flags import check_flags
 
     defaults = dict(read_config_defaults(project.dir, opdef)) if project.dir is not None else {}
+    batch_files = list(batch_files)
     files_rows = [read_batch_file(f) for f in batch_files]
     for path, rows in zip(batch_files, files_rows):
         if not rows:

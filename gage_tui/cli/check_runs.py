@@ -11,6 +11,7 @@ a path and otherwise says it is neither a file, a project dir nor a run.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -68,7 +69,7 @@ def _select(env, spec: str) -> list["Run"]:
     try:
         return [store.refresh(r) for r in select_runs(runs, [spec])]
     except RunNotFound:
-        if spec.strip().lstrip("-").replace(":", "").isdigit():
+        if re.fullmatch(r"-?\d*(:-?\d*)?", spec.strip()):
             raise  # an index or slice refers to the project's listing only
     _project, store, runs = project_runs(env, all_projects=True)
     return [store.refresh(r) for r in select_runs(runs, [spec])]

@@ -105,7 +105,7 @@ def test_background_tail_follow_and_stop(gage_cli, tmp_path):
     assert code == 0 and "started in the background" in out, err
     code, out, _ = gage_cli("tail", "-f", cwd=tmp_path)
     assert code == 0 and out == "tick 1\ntick 2\ntick 3\n"
-    assert gage_cli("run", "forever", "-b", "-y", cwd=tmp_path)[0] == 0
+    assert gage_cli("run", "forever", "--background", "-y", cwd=tmp_path)[0] == 0
     deadline = time.monotonic() + 10
     while RunStore(tmp_path / ".gage" / "runs").list_runs()[0].status != "running":
         assert time.monotonic() < deadline

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -197,3 +195,47 @@ def test_copy_progress_callback(project):
     assert all(t == total for _d, t in calls) and len(calls) < total  # throttled
     assert [d for d, _t in calls] == sorted(d for d, _t in calls)
     assert len([p for p in run_dir.iterdir() if p.suffix == ".py"]) == total
+
+
+def test_gage_012_runs(tmp_path):
+    from fixtures.gage012 import make_finished_run, make_stale_lock_run
+
+    runs_dir = tmp_path / "runs"
+    zipped = make_finished_run(runs_dir)
+    stale = make_stale_lock_run(runs_dir)
+    store = RunStore(runs_dir)
+    for run_dir in (runs_dir / zipped, runs_dir / stale):
+        for p in run_dir.rglob("*"):
+            if p.is_file():
+                os.chmod(p, 0o444)
+    result = check_run(store.get(zipped))
+    assert result.kind == "finished" and result.verdict == "ok", _problems(result)
+    result = check_run(store.get(stale))
+    assert result.status == "terminated"
+    problems = _problems(result)
+    assert any(t == "lock" and "no proc/exit" in m for t, m in problems)
+    assert any(t == "meta" and "proc/exit" in m for t, m in problems)
+
+
+def test_running_run(project):
+    import time
+
+    from gage_core.process.launch import start_detached
+    from gage_core.process.stop import stop_run
+
+    (project.dir / "train.py").write_text("import time\ntime.sleep(60)\n")
+    run_dir = _stage(project)
+    start_detached(run_dir)
+    lock = Path(f"{run_dir}.meta") / "proc" / "lock"
+    deadline = time.monotonic() + 20
+    while "child" not in (lock.read_text() if lock.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        result = _check(run_dir)
+        assert result.kind == "running" and result.verdict == "ok", _problems(result)
+        assert any(f.level == "note" and "running" in f.message for f in result.findings)
+    finally:
+        stop_run(RunStore(run_dir.parent).get(run_dir.name), grace=5.0)
+    result = _check(run_dir)
+    assert result.kind == "finished" and result.status == "terminated"
+    assert result.verdict == "ok", _problems(result)

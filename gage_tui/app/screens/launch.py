@@ -83,6 +83,9 @@ class LaunchScreen(Screen):
             yield Input(value=self.initial_label, placeholder="optional label", id="launch-label")
             yield Label("tags", classes="field-label")
             yield Input(value=self.initial_tags, placeholder="space-separated tags", id="launch-tags")
+            # COMPARE engineer: batches run through the batch supervisor.
+            yield Label("max parallel  [dim]runs of a batch started at once[/]", classes="field-label")
+            yield Input(value="1", type="integer", id="launch-max-parallel")
             yield Static(id="launch-summary")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Start (F5)", id="launch-start", variant="success")
@@ -169,17 +172,22 @@ class LaunchScreen(Screen):
             return
         label = self.query_one("#launch-label", Input).value.strip()
         tags = tuple(self.query_one("#launch-tags", Input).value.split())
+        try:
+            max_parallel = max(1, int(self.query_one("#launch-max-parallel", Input).value or "1"))
+        except ValueError:
+            max_parallel = 1
         self.launching = True
         self.query_one("#launch-summary", Static).update("[b]Staging…[/]")
-        self._launch(flags, label, tags)
+        self._launch(flags, label, tags, max_parallel)
 
     @work(thread=True, exclusive=True, group="launch", exit_on_error=False)
-    def _launch(self, flags: dict, label: str, tags: tuple) -> None:
+    def _launch(self, flags: dict, label: str, tags: tuple, max_parallel: int = 1) -> None:
         from gage_core.errors import GageError
         from gage_core.batch import launch_runs
 
         try:
-            run_ids = launch_runs(self.app.project, self.opdef, flags, label=label or None, tags=tags, store=self.app.store)
+            run_ids = launch_runs(self.app.project, self.opdef, flags, label=label or None, tags=tags,
+                                  store=self.app.store, max_parallel=max_parallel)
         except GageError as e:
             self.post_message(_Launched([], e.message + (f" ({e.hint})" if e.hint else "")))
         else:
@@ -198,7 +206,25 @@ class LaunchScreen(Screen):
         n = len(message.run_ids)
         self.notify(f"Started {n} run{'s' if n != 1 else ''} of {self.op_name}")
         self.app.pop_screen()
+        if n > 1:
+            # A batch: show its runs (filtered by batch id) on the runs screen.
+            _show_batch(self.app, message.run_ids[0])
+            return
         self.app.push_screen(OutputScreen(message.run_ids[0]))
+
+
+def _show_batch(app, run_id: str) -> None:
+    from gage_core.errors import GageError
+    from gage_tui.app.screens.runs import RunsScreen
+
+    try:
+        batch_id = app.store.get(run_id).batch_id
+    except GageError:
+        batch_id = None
+    app.action_show_runs()
+    screen = app.screen
+    if batch_id and isinstance(screen, RunsScreen):
+        screen.query_one("#filter", Input).value = f"batch = {batch_id}"
 
 
 def _safe_id(name: str) -> str:

@@ -133,9 +133,10 @@ class ProblemsScreen(Screen):
         if diagnostic.line:
             scroll = self.query_one("#problems-source-scroll", VerticalScroll)
             self.call_after_refresh(scroll.scroll_to, y=max(0, diagnostic.line - 6), animate=False)
+        where = gagefile.path.name + (f":{diagnostic.line}:{diagnostic.col or 1}" if diagnostic.line else "")
         parts = [
             Text.assemble(
-                (f"{diagnostic.location()}: ", "bold"),
+                (f"{where}: ", "bold"),
                 (f"{diagnostic.severity.name.lower()}[{diagnostic.code}]: ", "red" if diagnostic.is_error else "yellow"),
                 diagnostic.message,
             )

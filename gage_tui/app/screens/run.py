@@ -126,8 +126,8 @@ class RunScreen(Screen):
         attrs.add_row("label", run.label or "")
         attrs.add_row("tags", " ".join(run.tags))
         attrs.add_row("command", _command_text(details.command))
-        attrs.add_row("run dir", str(run.run_dir))
-        attrs.add_row("project", run.project_dir or "")
+        attrs.add_row("run dir", _short_path(run.run_dir, self.app.project.dir))
+        attrs.add_row("project", _project_text(run.project_dir, self.app.project.dir))
         if run.batch_id:
             attrs.add_row("batch", run.batch_id)
         if run.meta_error or details.problems:
@@ -206,6 +206,29 @@ class RunScreen(Screen):
         from gage_tui.app.run_actions import confirm_stop
 
         confirm_stop(self, self._runs())
+
+
+def _short_path(path, project_dir) -> str:
+    """``path`` relative to the project when inside it (shorter, and the
+    same on every machine)."""
+    from pathlib import Path
+
+    if project_dir is not None:
+        try:
+            return str(Path(path).relative_to(project_dir))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _project_text(run_project: str | None, current) -> str:
+    from pathlib import Path
+
+    if not run_project:
+        return ""
+    if current is not None and Path(run_project) == Path(current):
+        return f"this project ({Path(current).name})"
+    return run_project
 
 
 def _command_text(command) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +18,7 @@ __all__ = ["RunsScreen", "MAX_ROWS"]
 
 # The built-in DataTable's first paint costs ~0.17 ms a row: past a few
 # thousand rows the filter is the way to narrow, not scrolling.
-MAX_ROWS = 2000
+MAX_ROWS = 1000
 
 
 class RunsScreen(Screen):
@@ -90,8 +92,14 @@ class RunsScreen(Screen):
 
     def _project_title(self) -> str:
         project = self.app.project
-        where = str(project.dir) if project.dir else "no project"
-        return f"{where}  ·  runs in {project.runs_dir}"
+        if project.dir is None:
+            return f"no project  ·  runs in {project.runs_dir}"
+        runs = Path(project.runs_dir)
+        try:
+            runs_text = str(runs.relative_to(project.dir))
+        except ValueError:
+            runs_text = str(runs)
+        return f"project {project.dir.name}  ·  runs in {runs_text}"
 
     # -- data ----------------------------------------------------------
 

@@ -20,6 +20,12 @@ operation). The run's output is echoed live; Ctrl-C stops the run (twice
 kills it). With --background the run continues on its own: follow it with
 'gage tail -f'.
 
+Batches: a list value (lr=[0.01,0.1]) or a batch file (-b FILE, .csv or
+.json; several files give their product) stages one run per combination,
+all with one batch id (filter: batch = ID); flags given on the command line
+override batch file values. The runs execute at most --max-parallel at
+once, with one status line per run start and end.
+
 Without -y you are asked to confirm; when stdin is not a terminal -y is
 required."""
 
@@ -31,8 +37,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stage", action="store_true", help="stage the run but do not start it")
     parser.add_argument("--start", metavar="RUN", help="start a staged run")
     parser.add_argument(
-        "-b", "--background", action="store_true", help="start the run and return at once"
+        "--background", action="store_true", help="start the run and return at once"
     )
+    # COMPARE engineer: batches (gage_tui/cli/batch_run.py). -b is --batch as in Gage.
+    parser.add_argument(
+        "-b", "--batch", action="append", default=[], metavar="FILE",
+        help="batch file (.csv with a header row, or .json array of objects); repeat for a product",
+    )
+    parser.add_argument(
+        "--max-parallel", type=int, default=1, metavar="N",
+        help="run at most N runs of a batch at once (default 1)",
+    )
+    parser.add_argument("-m", "--max-runs", type=int, metavar="N", help="start at most N runs of a batch")
     parser.add_argument("-l", "--label", metavar="LABEL", help="run label")
     parser.add_argument(
         "-t", "--tag", dest="tags", action="append", default=[], metavar="TAG",
@@ -53,13 +69,17 @@ def run(args, env) -> int:
     if args.json and not args.preview:
         raise GageError("--json is only valid with --preview")
     if args.start:
-        if args.op or args.flags:
-            raise GageError("--start takes no operation or flags")
+        if args.op or args.flags or args.batch:
+            raise GageError("--start takes no operation, flags or batch files")
         return _start_staged(args, env)
     from gage_tui.cli.runs_support import open_store
 
     project, store = open_store(env)
     opdef, flag_args = _resolve_op(project, args, env)
+    from gage_tui.cli.batch_run import is_batch, run_batch_cli
+
+    if is_batch(args, flag_args) and not args.preview:
+        return run_batch_cli(args, env, project, store, opdef, flag_args)
     config = _config(project, opdef, flag_args)
     if args.preview:
         return _preview(args, env, project, opdef, flag_args, store)
@@ -161,8 +181,13 @@ def _preview(args, env, project, opdef, flag_args, store) -> int:
 
         raise GageError("--preview is not available yet") from None
     preview = build_preview(project, opdef, flag_args, store=store)
+    from gage_tui.cli.batch_run import is_batch, preview_run_count
+
+    runs = preview_run_count(args, env, project, opdef, flag_args) if is_batch(args, flag_args) else 1
     if args.json:
-        env.out.file.write(json.dumps(preview.to_json(), indent=2, sort_keys=True) + "\n")
+        data = preview.to_json()
+        data["runs"] = runs  # COMPARE engineer: batch size
+        env.out.file.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
         return 0
     try:
         from gage_tui.cli.run_preview import render_preview  # STAGING: fills this in
@@ -170,6 +195,8 @@ def _preview(args, env, project, opdef, flag_args, store) -> int:
         env.out.file.write(json.dumps(preview.to_json(), indent=2, sort_keys=True) + "\n")
         return 0
     render_preview(env, preview)
+    if runs != 1:
+        env.out.line(f"Batch: {runs} runs will start (one per combination)")
     return 0
 
 
