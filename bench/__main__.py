@@ -112,6 +112,8 @@ def _fmt(v, unit: str = "") -> str:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return str(v)
     if unit == "s":
+        if v < 0.01:
+            return f"{v * 1000:.2f} ms"
         return f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s"
     if unit:
         return f"{v:.1f} {unit}" if v < 100 else f"{v:.0f} {unit}"

@@ -21,5 +21,5 @@ for name, part in (("train.csv", rows[:split]), ("test.csv", rows[split:])):
         w = csv.writer(f)
         w.writerow(["x", "y", "label"])
         w.writerows(part)
-    print(f"wrote {name}: {len(part)} rows")
+    print(f"wrote {len(part)} rows to {name}")
 print(f"samples: {samples}")

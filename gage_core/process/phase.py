@@ -37,6 +37,7 @@ _SMALL_READ = 1 << 16
 _PAUSE = 0.01
 _F_SETPIPE_SZ = 1031
 _DRAIN_AFTER_EXIT = 0.5
+_WRITE_ERROR_GRACE = 2.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class PhaseResult:
     exit_code: int
     stop_signal: int | None  # set when a stop was requested
     lines: int
+    write_error: OSError | None = None  # the output could not be written (disk full)
 
 
 def command_args(cmd) -> list[str]:
@@ -140,6 +142,7 @@ class PhaseProcess:
         self._kill_at: float | None = None
         self._guard_w: int | None = None
         self._guard: subprocess.Popen | None = None
+        self.write_error: OSError | None = None
 
     # -- control -----------------------------------------------------------
 
@@ -242,7 +245,16 @@ class PhaseProcess:
                         sel.unregister(key.fd)
                         open_fds -= 1
                         continue
-                    block = writer.write(key.data, data)
+                    if self.write_error is not None:
+                        continue  # output lost: drain the pipes until the child ends
+                    try:
+                        block = writer.write(key.data, data)
+                    except OSError as e:
+                        # Disk full (ENOSPC, EDQUOT, EFBIG): the output can no
+                        # longer be recorded, so the run cannot go on.
+                        self.write_error = e
+                        self.request_stop(signal.SIGTERM, _WRITE_ERROR_GRACE)
+                        continue
                     if on_lines is not None and block:
                         on_lines(block)
                     if on_chunk is not None:
@@ -272,7 +284,7 @@ class PhaseProcess:
         self._release_guard()
         if self.stop_signal is not None and code >= 0:
             code = -int(self.stop_signal)
-        return PhaseResult(code, self.stop_signal, writer.lines)
+        return PhaseResult(code, self.stop_signal, writer.lines, self.write_error)
 
     def _wait(self, proc: subprocess.Popen) -> int:
         while True:

@@ -114,14 +114,20 @@ def run_phase(
         out_path,
         on_lines=summary.feed if summary is not None else None,
         on_chunk=on_chunk if (progress is not None or echo is not None) else None,
-        on_started=lambda pid: mf.write_lock(meta_dir, owner, pid),
+        on_started=lambda pid: _write_lock(meta_dir, owner, pid),
         pdeathsig=pdeathsig,
     )
     if on_process is not None:
         on_process(proc)
-    mf.write_lock(meta_dir, owner)
+    _write_lock(meta_dir, owner)
     mf.log_line(meta_dir, f"Starting {phase} (see output/{out_path.name}): {_show_cmd(cmd)}")
-    with OutputWriter(out_path) as writer:
+    try:
+        writer = OutputWriter(out_path)
+    except OSError as e:
+        mf.log_line(meta_dir, f"Cannot write output/{out_path.name}: {_os_error(e)}; {phase} not started")
+        return 1
+    write_error: OSError | None = None
+    try:
         try:
             proc.start(writer)
             if proc.stop_signal is not None:
@@ -131,10 +137,38 @@ def run_phase(
             mf.log_line(meta_dir, f"Cannot start {phase}: {e}")
             return 127
         result = proc.capture(writer)
+        write_error = result.write_error
+    finally:
+        try:
+            writer.close()
+        except OSError as e:
+            write_error = write_error or e
     if progress is not None and progress.latest is not None:
-        write_progress(meta_dir, progress.latest)
+        try:
+            write_progress(meta_dir, progress.latest)
+        except OSError:
+            pass
+    if write_error is not None:
+        mf.log_line(
+            meta_dir,
+            f"Cannot write output/{out_path.name}: {_os_error(write_error)}; "
+            f"{phase} was stopped and the run marked as failed (free some space and run it again)",
+        )
+        return 1
     mf.log_line(meta_dir, f"Phase {phase} exited with {result.exit_code}")
     return result.exit_code
+
+
+def _os_error(e: OSError) -> str:
+    return f"{e.strerror} (errno {e.errno})" if e.strerror else str(e)
+
+
+def _write_lock(meta_dir, owner: int, child: int | None = None) -> None:
+    """The lock, best effort: a full disk must not abandon a started child."""
+    try:
+        mf.write_lock(meta_dir, owner, child)
+    except OSError as e:
+        mf.log_line(meta_dir, f"Cannot write proc/lock: {_os_error(e)}")
 
 
 def _show_cmd(cmd) -> str:
@@ -181,6 +215,7 @@ class Runner:
         opdef = None
         try:
             mf.write_lock(meta, os.getpid())
+            _reserve_space(meta)
             mf.write_timestamp(meta, "started")
             opdef = load_opdef(meta)
             cmd = json.loads((meta / "proc" / "cmd.json").read_text(encoding="utf-8"))
@@ -193,6 +228,10 @@ class Runner:
                     mf.log_line(meta, f"finalize exited with {fcode}")
                     if code == 0:
                         code = fcode
+        except OSError as e:  # disk full, permissions: a clear message, no traceback
+            mf.log_line(meta, f"Runner error: {e}")
+            if code is None:
+                code = -self.stop_signal if self.stop_signal else 1
         except BaseException as e:  # noqa: BLE001 - the run must still end cleanly
             mf.log_line(meta, "Runner error: " + "".join(traceback.format_exception(e)).rstrip())
             if code is None:
@@ -230,6 +269,8 @@ class Runner:
                 signal.signal(sig, signal.SIG_IGN)
             except (OSError, ValueError):
                 pass
+        # Space set aside at start: bookkeeping can finish on a full disk.
+        _release_space(meta)
         steps = (
             ("summary", lambda: self._write_summary(summary, opdef)),
             ("files", self._finish_files),
@@ -242,9 +283,13 @@ class Runner:
                 mf.log_line(meta, f"Error finishing run ({name}): {e!r}")
         try:
             mf.write_exit(meta, code)
-            mf.log_line(meta, f"Run exited with {code}")
-        finally:
-            mf.remove_lock(meta)
+        except OSError as e:
+            # Keep the lock: with its PIDs dead the run reads "terminated",
+            # never "running" nor "staged".
+            mf.log_line(meta, f"Cannot record the exit code {code}: {_os_error(e)}")
+            return
+        mf.log_line(meta, f"Run exited with {code}")
+        mf.remove_lock(meta)
 
     def _write_summary(self, summary: SummaryParser | None, opdef) -> None:
         output = self.meta_dir / "output" / "40_run"
@@ -265,6 +310,27 @@ class Runner:
         for msg in _files.write_manifest(self.run_dir, self.meta_dir, changed):
             mf.log_line(self.meta_dir, msg)
         _files.set_readonly(self.run_dir)
+
+
+_RESERVE = "proc/.reserve"
+_RESERVE_SIZE = 256 * 1024
+
+
+def _reserve_space(meta: Path) -> None:
+    """Set aside a little disk space (a file of zeros), released when the
+    run finishes so its summary, exit and log fit on a full disk."""
+    try:
+        with open(meta / _RESERVE, "wb") as f:
+            f.write(bytes(_RESERVE_SIZE))
+    except OSError:
+        _release_space(meta)
+
+
+def _release_space(meta: Path) -> None:
+    try:
+        os.unlink(meta / _RESERVE)
+    except OSError:
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,7 +44,7 @@ from gage_core.staging.deps_dvc import dvc_cached_files
 from gage_core.staging.deps_runs import runs_table, select_dep_run, select_dep_runs
 from gage_core.staging.patterns import glob_to_regex
 
-__all__ = ["DepsResult", "resolve_dependencies", "normalize_dependency"]
+__all__ = ["DepsResult", "resolve_dependencies", "normalize_dependency", "dependency_source_text"]
 
 _ALIASES = {
     "file": "project-files", "dir": "project-files", "files": "project-files",
@@ -346,3 +346,20 @@ def _check_sha(dep, run_dir: Path | None, entry: dict) -> None:
             f"sha256 of {files[0]['path']} is {actual[:12]}..., expected {dep.sha256.strip()[:12]}...",
             hint="the file changed; update sha256 in the Gagefile if that is intended",
         )
+
+
+def dependency_source_text(entry: dict) -> str:
+    """Where a resolved dependency's files came from, said for people
+    (``train run fasun-kibof``, ``project files``...)."""
+    src = entry.get("source") or {}
+    if "run" in src:
+        name = src.get("run_name") or str(src["run"])[:8]
+        return f"{src.get('operation') or 'run'} run {name}"
+    if "runs" in src:
+        count = len(src["runs"])
+        return f"summary of {count} run{'s' if count != 1 else ''}"
+    if "dvc" in src:
+        return "DVC cache"
+    if "project" in src:
+        return "project files"
+    return ""

@@ -108,7 +108,10 @@ def load_index(runs_dir: Path) -> dict[str, dict[str, Any]]:
     if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
         return {}
     runs = data.get("runs")
-    return runs if isinstance(runs, dict) else {}
+    if not isinstance(runs, dict):
+        return {}
+    # Foreign or damaged entries are dropped (those runs are reloaded).
+    return {k: v for k, v in runs.items() if isinstance(v, dict)}
 
 
 def save_index(runs_dir: Path, entries: dict[str, dict[str, Any]]) -> bool:

@@ -158,6 +158,8 @@ def _load(runs_dir: Path, run_id: str, meta: MetaReader, opref: OpRef, errors: l
     tags = tuple(str(t) for t in tags_raw) if isinstance(tags_raw, list) else ()
 
     project = _read(meta, errors, "read_json", "project.json")
+    if project is not None and not isinstance(project, dict):
+        errors.append("meta project.json is not an object")
     project = project if isinstance(project, dict) else {}
     project_file = layout.project_file(runs_dir, run_id)
     if legacy_deleted:

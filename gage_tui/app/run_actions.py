@@ -30,6 +30,16 @@ def _nothing(screen: Screen, runs: list) -> bool:
     return False
 
 
+def _only(screen: Screen, runs: list, keep, why_none: str) -> list:
+    """The runs ``keep`` accepts; a warning saying ``why_none`` if none."""
+    if _nothing(screen, runs):
+        return []
+    kept = [r for r in runs if keep(r)]
+    if not kept:
+        screen.notify(why_none, severity="warning")
+    return kept
+
+
 def _apply(screen: Screen, runs: list, fn, done: str) -> None:
     from gage_core.errors import GageError
 
@@ -117,11 +127,8 @@ def prompt_comment(screen: Screen, runs: list) -> None:
 
 
 def confirm_stop(screen: Screen, runs: list) -> None:
-    if _nothing(screen, runs):
-        return
-    running = [r for r in runs if r.status == "running"]
+    running = _only(screen, runs, lambda r: r.status == "running", "None of the selected runs is running.")
     if not running:
-        screen.notify("None of the selected runs is running.", severity="warning")
         return
 
     def done(yes: bool | None) -> None:
@@ -173,11 +180,10 @@ def confirm_delete(screen: Screen, runs: list, marked: set) -> None:
 def restore(screen: Screen, runs: list, marked: set) -> None:
     from gage_core.store import trash
 
-    if _nothing(screen, runs):
-        return
-    deleted = [r for r in runs if r.container == "trash"]
+    deleted = _only(
+        screen, runs, lambda r: r.container == "trash", "Only deleted runs can be restored: press z for the trash."
+    )
     if not deleted:
-        screen.notify("Only deleted runs can be restored: press z for the trash.", severity="warning")
         return
     marked.difference_update(r.id for r in deleted)
     _apply(screen, deleted, trash.restore_run, f"Restored {_names(deleted)}")

@@ -39,6 +39,7 @@ def show_preview(env, project, opdef, flag_args, as_json: bool = False) -> int:
 
 def render_preview(env, pv) -> int:
     """Print a ``Preview`` with env.out tables; 1 when it lists problems."""
+    from gage_core.staging.deps import dependency_source_text
     from gage_core.staging.flags import format_flag_value
     from gage_tui.cli.output import Column
 
@@ -80,13 +81,11 @@ def render_preview(env, pv) -> int:
     if pv.dependencies:
         rows = []
         for d in pv.dependencies:
-            src = d.get("source", {})
             if "error" in d:
                 what = f"cannot resolve: {d['error']}"
-            elif "run" in src:
-                what = f"run {src.get('run_name')} ({src['run'][:8]}): {len(d['files'])} files"
             else:
-                what = f"{len(d['files'])} files"
+                source = dependency_source_text(d)
+                what = f"{source}: {len(d['files'])} files" if source else f"{len(d['files'])} files"
             rows.append((d["spec"], what))
         out.table([Column("dependency"), Column("resolves to")], rows, caption="Dependencies")
     for problem in pv.problems:

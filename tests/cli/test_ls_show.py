@@ -155,7 +155,10 @@ def test_show_sections_files_output_comments_deps(gage_cli, project):
     (meta / "output").mkdir()
     (meta / "output" / "40_run").write_text("".join(f"line {i}\n" for i in range(30)))
     (meta / "output" / "10_sourcecode").write_text("copied\n")
-    (meta / "deps.json").write_text(json.dumps([{"name": "data", "source": "prepare run abc"}]))
+    (meta / "deps.json").write_text(json.dumps({"dependencies": [{
+        "type": "run-files", "spec": "runfiles: op=prepare", "files": ["data.csv"],
+        "source": {"run": "01a2b000-0000-7000-8000-00000000a001", "run_name": "abc", "operation": "prepare"},
+    }]}))
     append_user_attrs(layout.user_dir(runs, rid), set={"comment:01a2-x": {"msg": "looks good", "timestamp": 1795471227000}})
     code, out, err = gage_cli("show", rid, cwd=path)
     assert code == 0, err
@@ -163,7 +166,7 @@ def test_show_sections_files_output_comments_deps(gage_cli, project):
     assert "Output (run, last 20 lines)" in out
     assert "line 29" in out and "line 10" in out and "line 9\n" not in out
     assert "looks good" in out
-    assert "prepare run abc" in out
+    assert "data.csv (from prepare run abc)" in out
     code, out, _ = gage_cli("show", rid, "--json", cwd=path)
     data = json.loads(out)
     assert data["outputs"] == ["10_sourcecode", "40_run"]

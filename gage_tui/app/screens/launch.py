@@ -120,8 +120,15 @@ class LaunchScreen(Screen):
         for name in sorted(defaults):
             value = self.initial_flags.get(name, defaults[name])
             source = sources.get(name) or ""
-            box.mount(Label(f"{name}  [dim]{_type_label(defaults[name])} · default {format_flag_value(defaults[name])} · {source}[/]", classes="field-label"))
-            box.mount(Input(value=format_flag_value(value), id=f"flag-{_safe_id(name)}", classes="flag-input"))
+            hint = f"{_type_label(defaults[name])} · default {format_flag_value(defaults[name]) or '(none)'}"
+            box.mount(
+                Horizontal(
+                    Label(name, classes="flag-name"),
+                    Input(value=format_flag_value(value), id=f"flag-{_safe_id(name)}", classes="flag-input"),
+                    Label(f"{hint}  {source}", classes="flag-hint"),
+                    classes="flag-row",
+                )
+            )
             box.mount(Static("", id=f"flag-error-{_safe_id(name)}", classes="field-error"))
         self._validate()
         first = self.query(".flag-input")

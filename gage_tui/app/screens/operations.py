@@ -53,6 +53,7 @@ def _section(title: str) -> Text:
 
 def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
     """The preview of ``opdef`` as rich renderables (also used by tests)."""
+    from gage_core.staging.deps import dependency_source_text
     from gage_core.staging.flags import format_flag_value
 
     parts: list = []
@@ -117,7 +118,7 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
             if "error" in dep:
                 parts.append(Text.assemble(f"  {spec}: ", (dep["error"], "red")))
                 continue
-            source = dep.get("source") or dep.get("run_name") or dep.get("run") or ""
+            source = dependency_source_text(dep)
             files = dep.get("files") or []
             parts.append(Text.assemble(f"  {spec}", (f"  from {source}" if source else "", "dim")))
             for f in files[:10]:
@@ -125,9 +126,11 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
             if len(files) > 10:
                 parts.append(Text(f"    … {len(files) - 10} more", style="dim"))
 
-    if preview.problems:
+    shown = {f"dependency {d.get('spec')}: {d['error']}" for d in preview.dependencies if "error" in d}
+    problems = [p for p in preview.problems if p not in shown]
+    if problems:
         parts.append(_section("Problems"))
-        for problem in preview.problems:
+        for problem in problems:
             parts.append(Text(f"  {problem}", style="yellow"))
     return Group(*parts)
 

@@ -42,6 +42,9 @@ class RunsScreen(Screen):
         Binding("a", "mark_all", "Mark all", show=False, id="runs-mark-all"),
         Binding("A", "clear_marks", "Clear marks", show=False, id="runs-clear-marks"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="runs-clear-filter"),
+        # COMPARE engineer: compare and diff screens.
+        Binding("C", "compare", "Compare", id="runs-compare"),
+        Binding("D", "diff", "Diff two runs", show=False, id="runs-diff"),
     ]
 
     def __init__(self) -> None:
@@ -334,3 +337,26 @@ class RunsScreen(Screen):
         from gage_tui.app.run_actions import restore
 
         restore(self, self.target_runs(), self.marked)
+
+    # -- compare and diff (COMPARE engineer) ------------------------------
+
+    def action_compare(self) -> None:
+        """Compare the marked runs, or every run the filter shows."""
+        from gage_tui.app.screens.compare import CompareScreen
+
+        runs = [r for r in self.shown_runs if r.id in self.marked] if self.marked else list(self.shown_runs)
+        if not runs:
+            self.notify("No runs to compare.", severity="warning")
+            return
+        self.app.push_screen(CompareScreen([r.id for r in runs]))
+
+    def action_diff(self) -> None:
+        """Diff exactly two marked runs (older first)."""
+        from gage_tui.app.screens.diff import DiffScreen
+
+        runs = [r for r in self.shown_runs if r.id in self.marked]
+        if len(runs) != 2:
+            self.notify("Mark exactly two runs (space) to diff them.", severity="warning")
+            return
+        a, b = sorted(runs, key=lambda r: r.timestamp or 0)
+        self.app.push_screen(DiffScreen(a.id, b.id))

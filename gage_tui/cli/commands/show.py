@@ -164,7 +164,7 @@ def _print(env, run, details, tail, namespace, all_files) -> None:
             + [(k, _value(v)) for k, v in sorted(run.metrics.items())])
     if details.dependencies:
         _section(env, "Dependencies")
-        _kv(env, [(str(d.get("name") or d.get("type") or "?"), _dep_text(d)) for d in details.dependencies])
+        _kv(env, [(str(d.get("spec") or d.get("type") or "?"), _dep_text(d)) for d in details.dependencies])
     if details.files:
         _section(env, "Files")
         from gage_tui.cli.output import Column
@@ -189,7 +189,11 @@ def _print(env, run, details, tail, namespace, all_files) -> None:
 
 
 def _dep_text(dep: dict) -> str:
-    for key in ("source", "path", "run", "resolved", "target"):
-        if dep.get(key):
-            return str(dep[key])
-    return ", ".join(f"{k}={v}" for k, v in dep.items() if k != "name")
+    from gage_core.staging.deps import dependency_source_text
+
+    if "error" in dep:
+        return f"not resolved: {dep['error']}"
+    files = dep.get("files") or []
+    source = dependency_source_text(dep)
+    listed = ", ".join(str(f) for f in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    return f"{listed} (from {source})" if source else listed
