@@ -22,7 +22,7 @@ def format_ago(us: int | None, now: float | None = None) -> str:
         return f"{round(secs / 3600)} h ago"
     if secs < 86400 * 30:
         return f"{round(secs / 86400)} d ago"
-    return datetime.fromtimestamp(us / 1e6).strftime("%Y-%m-%d")
+    return _strftime(us, "%Y-%m-%d")
 
 
 def format_duration(us: int | None) -> str:
@@ -42,7 +42,16 @@ def format_timestamp(us: int | None) -> str:
     """Local ``YYYY-MM-DD HH:MM:SS`` of an epoch-microseconds timestamp."""
     if us is None:
         return ""
-    return datetime.fromtimestamp(us / 1e6).strftime("%Y-%m-%d %H:%M:%S")
+    return _strftime(us, "%Y-%m-%d %H:%M:%S")
+
+
+def _strftime(us, fmt: str) -> str:
+    """A timestamp from a (possibly corrupt) meta file: out-of-range
+    values show as ``?`` instead of raising."""
+    try:
+        return datetime.fromtimestamp(us / 1e6).strftime(fmt)
+    except (OverflowError, ValueError, OSError, TypeError):
+        return "?"
 
 
 def run_duration_us(started: int | None, stopped: int | None, running: bool, now: float | None = None) -> int | None:

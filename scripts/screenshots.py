@@ -61,6 +61,11 @@ STATES = {
     "operations": ["2"],
     "launch": ["2", "down", "down", "enter"],
     "trash": ["z"],
+    # COMPARE engineer: compare (with the loss plot) and diff screens.
+    "compare": ["slash", *"op = train", "enter", "C"],
+    "compare-sorted": ["slash", *"op = train", "enter", "C", "slash", *"name status lr epochs metric.*", "enter",
+                       "right", "right", "right", "right", "right", "s", "m"],
+    "diff": ["slash", *"op = train and status = completed", "enter", "space", "space", "D"],
 }
 
 

@@ -255,7 +255,10 @@ def apply_config(run_dir: str | os.PathLike, opdef, config: Mapping[str, Any]) -
             if flag not in config:
                 continue
             old = leaves[key]
-            new = coerce_flag_value(config[flag], old, flag)
+            value = config[flag]
+            # Config values are already typed: a string for a string is
+            # used as is (coercing again would strip or unquote it).
+            new = value if isinstance(value, str) and isinstance(old, str) else coerce_flag_value(value, old, flag)
             if new != old or type(new) is not type(old):
                 changes[key] = new
         if not changes:

@@ -145,8 +145,13 @@ def _sha256(path: Path) -> str:
 
 
 def _place(src: Path, dest_root: Path, rel: str, link: bool, preview: bool, files: list, origin: str):
-    """Copy or link ``src`` to ``dest_root/rel``; records every file."""
+    """Copy or link ``src`` to ``dest_root/rel``; records every file. The
+    destination never leaves ``dest_root`` (no ``..``, absolute path or
+    symlinked dir on the way)."""
+    rel = _check_rel(rel, "dependency destination")
     dest = dest_root / rel
+    if not _inside(dest.parent, dest_root):
+        raise StagingError(f"dependency destination '{rel}' leads out of the run directory (a symlink)")
     if src.is_dir() and not link:
         for sub, is_dir in _walk_rel(src, skip_hidden=False):
             if not is_dir:
@@ -225,6 +230,12 @@ def _run_files(dep, store, config, project_dir, run_dir, preview, entry):
                 continue
         elif manifest and manifest.get(rel, "g") not in ("g", "d"):
             continue
+        src = src_root / rel
+        if not _inside(src, src_root) and not (project_dir is not None and _inside(src, project_dir)):
+            raise StagingError(
+                f"file '{rel}' of run {run.name} ({run.id[:8]}) is a symlink that leaves the run",
+                hint="select other files with 'files', or have the run copy the file instead of linking it",
+            )
         _place(src_root / rel, run_dir, rel, dep.link, preview, entry["files"], f"{run.id}/{rel}")
     if not entry["files"]:
         raise StagingError(
@@ -282,6 +293,7 @@ def _dvcfile(dep, project_dir, run_dir, preview, entry):
     for pattern in dep.files:
         rel = _check_rel(pattern, "dvcfile path")
         for out_rel, md5, cached in dvc_cached_files(project_dir, rel):
+            out_rel = _check_rel(out_rel, "DVC output path")
             entry["source"]["dvc"].append({"path": out_rel, "md5": md5})
             _place(cached, run_dir, out_rel, dep.link, preview, entry["files"], f"dvc:{md5}")
 

@@ -161,10 +161,19 @@ def _comment(key: str, value: Any) -> Comment | None:
     return Comment(
         id=key[len("comment:"):],
         msg=msg if isinstance(msg, str) else str(msg),
-        timestamp=int(ts) if isinstance(ts, (int, float)) and not isinstance(ts, bool) else None,
+        timestamp=_ms(ts),
         author=author if isinstance(author, str) else None,
-        edited=int(edited) if isinstance(edited, (int, float)) and not isinstance(edited, bool) else None,
+        edited=_ms(edited),
     )
+
+
+def _ms(value: Any) -> int | None:
+    """A plausible epoch-ms time from a (hand-edited) log entry, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not 0 <= value < 253_402_300_800_000:  # NaN, inf, negative, past year 9999
+        return None
+    return int(value)
 
 
 def list_comments(target) -> list[Comment]:

@@ -130,7 +130,7 @@ class MetaReader:
             return None
         try:
             return json.loads(data)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:  # RecursionError: absurd nesting
             raise MetaError(f"meta {relpath} is not valid JSON: {e}") from None
 
     def read_int(self, relpath: str) -> int | None:

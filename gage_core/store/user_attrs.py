@@ -54,7 +54,8 @@ def user_attr_entries(
     for path in _entry_files(Path(user_dir)):
         try:
             data = json.loads(path.read_bytes())
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, RecursionError) as e:
+            # RecursionError: absurdly nested JSON (a crafted or damaged entry).
             if errors is not None:
                 errors.append(f"{path.name}: {e}")
             continue
@@ -138,7 +139,7 @@ def comments(attrs: Mapping[str, Any]) -> list[dict]:
             {
                 "id": key[len("comment:"):],
                 "msg": msg if isinstance(msg, str) else str(msg),
-                "timestamp": ts if isinstance(ts, (int, float)) else None,
+                "timestamp": ts if isinstance(ts, (int, float)) and 0 <= ts < 253_402_300_800_000 else None,
             }
         )
     out.sort(key=lambda c: (c["timestamp"] is None, c["timestamp"] or 0, c["id"]))

@@ -123,10 +123,7 @@ class GageApp(App):
             self.load_seconds = message.elapsed
         self.runs_loaded = True
         self._update_meta_watches()
-        for screen in self.screen_stack:
-            handler = getattr(screen, "runs_changed", None)
-            if handler is not None:
-                handler(self.runs)
+        self._tell_screens("runs_changed", self.runs)
 
     def _update_meta_watches(self) -> None:
         if self._watcher is None:
@@ -165,10 +162,15 @@ class GageApp(App):
     @on(ProjectChanged)
     def _project_changed(self, message: ProjectChanged) -> None:
         self.project = message.project
+        self._tell_screens("project_changed", self.project)
+
+    def _tell_screens(self, method: str, value) -> None:
+        # Only screens that are mounted: a screen just pushed has no widgets
+        # yet and reads the app's state itself when it mounts.
         for screen in self.screen_stack:
-            handler = getattr(screen, "project_changed", None)
-            if handler is not None:
-                handler(self.project)
+            handler = getattr(screen, method, None)
+            if handler is not None and screen.is_mounted:
+                handler(value)
 
     # -- helpers for screens ------------------------------------------
 

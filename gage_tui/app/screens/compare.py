@@ -49,8 +49,8 @@ class CompareScreen(Screen):
     DEFAULT_CSS = """
     CompareScreen #compare-columns { border: tall $panel; height: 3; }
     CompareScreen #compare-columns:focus { border: tall $accent; }
-    CompareScreen #compare-table { height: 1fr; }
-    CompareScreen #compare-plot { height: 45%; min-height: 8; border-top: hkey $panel; }
+    CompareScreen #compare-table { height: auto; max-height: 50%; }
+    CompareScreen #compare-plot { height: 1fr; min-height: 10; border-top: hkey $panel; }
     CompareScreen #compare-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
     BINDINGS = [
@@ -237,8 +237,10 @@ class CompareScreen(Screen):
         return (chosen or ids)[:MAX_PLOT_RUNS]
 
     def plot_colors(self) -> dict[str, tuple]:
-        """Run id -> line colour of the runs in the plot."""
-        return {rid: _COLORS[i % len(_COLORS)] for i, rid in enumerate(self.plotted_run_ids())}
+        """Run id -> line colour of the runs in the plot (a run keeps its
+        colour whatever the sort order)."""
+        order = {rid: i for i, rid in enumerate(self.run_ids)}
+        return {rid: _COLORS[order.get(rid, 0) % len(_COLORS)] for rid in self.plotted_run_ids()}
 
     def _draw_plot(self) -> None:
         widget = self.query_one(PlotextPlot)

@@ -94,6 +94,8 @@ class LaunchScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = f"launch {self.op_name}"
+        # The fields take the focus, not the scrolling form around them.
+        self.query_one("#launch-form").can_focus = False
         opdef = self.opdef
         title = self.query_one("#launch-title", Static)
         if opdef is None:
@@ -109,19 +111,19 @@ class LaunchScreen(Screen):
         defaults = read_config_defaults(self.app.project.dir, self.opdef)
         self.app.call_from_thread(self._show_flags, dict(defaults), {k: defaults.source_of(k) for k in defaults})
 
-    def _show_flags(self, defaults: dict, sources: dict) -> None:
+    async def _show_flags(self, defaults: dict, sources: dict) -> None:
         from gage_core.staging.flags import format_flag_value
 
         self.defaults = defaults
         self.sources = sources
-        box = self.query_one("#launch-flags", Vertical)
+        rows: list = []
         if not defaults:
-            box.mount(Static("[dim]This operation has no flags.[/]"))
+            rows.append(Static("[dim]This operation has no flags.[/]"))
         for name in sorted(defaults):
             value = self.initial_flags.get(name, defaults[name])
             source = sources.get(name) or ""
             hint = f"{_type_label(defaults[name])} · default {format_flag_value(defaults[name]) or '(none)'}"
-            box.mount(
+            rows.append(
                 Horizontal(
                     Label(name, classes="flag-name"),
                     Input(value=format_flag_value(value), id=f"flag-{_safe_id(name)}", classes="flag-input"),
@@ -129,11 +131,12 @@ class LaunchScreen(Screen):
                     classes="flag-row",
                 )
             )
-            box.mount(Static("", id=f"flag-error-{_safe_id(name)}", classes="field-error"))
+            rows.append(Static("", id=f"flag-error-{_safe_id(name)}", classes="field-error"))
+        # Mounted before validating and focusing: both need the inputs.
+        await self.query_one("#launch-flags", Vertical).mount_all(rows)
         self._validate()
-        first = self.query(".flag-input")
-        if first:
-            first.first().focus()
+        inputs = self.query(".flag-input")
+        (inputs.first() if inputs else self.query_one("#launch-label", Input)).focus()
 
     def _flag_texts(self) -> dict[str, str]:
         return {name: self.query_one(f"#flag-{_safe_id(name)}", Input).value for name in self.defaults}
