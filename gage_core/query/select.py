@@ -32,12 +32,14 @@ def match_spec(runs: Sequence[Any], spec: str) -> list:
     spec = spec.strip()
     if not spec:
         return []
-    if spec.isdigit():
+    # isdecimal, not isdigit: "²".isdigit() is true but int("²") fails.
+    # int() also refuses more than 4300 digits: such text is a prefix.
+    if spec.isdecimal() and len(spec) < 100:
         n = int(spec)
         if 1 <= n <= len(runs):
             return [runs[n - 1]]
     m = _SLICE.match(spec)
-    if m:
+    if m and len(spec) < 100:
         return list(runs[_slice(m.group(1), m.group(2))])
     low = spec.lower()
     exact = [r for r in runs if (getattr(r, "id", "") or "").lower() == low]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from typing import Any
 
@@ -93,6 +94,11 @@ def _py_render(value: Any, quote: str | None) -> str:
         if quote == '"':
             return json.dumps(value, ensure_ascii=False)
         return repr(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        # repr gives "inf"/"nan": names, not literals (NameError in the program).
+        if math.isnan(value):
+            return 'float("nan")'
+        return "1e999" if value > 0 else "-1e999"
     return repr(value)
 
 

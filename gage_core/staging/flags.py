@@ -90,7 +90,10 @@ def _split_list(body: str) -> list[str]:
     return items
 
 
-def parse_flag_value(text: str) -> Any:
+_MAX_LIST_DEPTH = 20
+
+
+def parse_flag_value(text: str, _depth: int = 0) -> Any:
     """Type one value the way Gage does (see the module docstring)."""
     s = text.strip()
     if s == "":
@@ -102,17 +105,20 @@ def parse_flag_value(text: str) -> Any:
     if s == "null":
         return None
     if _INT_RE.match(s):
-        return int(s)
+        try:
+            return int(s)
+        except ValueError:  # more digits than int() converts (4300): keep the text
+            return s
     if _FLOAT_RE.match(s):
         return float(s)
     unq = _unquote(s)
     if unq is not None:
         return unq
-    if len(s) >= 2 and s[0] == "[" and s[-1] == "]":
+    if len(s) >= 2 and s[0] == "[" and s[-1] == "]" and _depth < _MAX_LIST_DEPTH:
         body = s[1:-1].strip()
         items = [] if not body else _split_list(body)
         if all(items):
-            return FlagList([parse_flag_value(i) for i in items], raw=s)
+            return FlagList([parse_flag_value(i, _depth + 1) for i in items], raw=s)
     return s
 
 

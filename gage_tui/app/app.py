@@ -166,7 +166,10 @@ class GageApp(App):
 
     def _tell_screens(self, method: str, value) -> None:
         # Only screens that are mounted: a screen just pushed has no widgets
-        # yet and reads the app's state itself when it mounts.
+        # yet and reads the app's state itself when it mounts. A worker's
+        # message can land after exit() while screens are being torn down.
+        if self._exit or not self.is_running:
+            return
         for screen in self.screen_stack:
             handler = getattr(screen, method, None)
             if handler is not None and screen.is_mounted:

@@ -181,3 +181,25 @@ async def test_rerun_prefills_flags(demo_project):
         await wait_for(pilot, lambda: bool(app.screen.defaults))
         assert app.screen.query_one("#flag-lr", Input).value == "0.5"
         assert app.screen.query_one("#launch-label", Input).value == "higher lr"
+
+
+async def test_launch_form_by_keys_only(app_project):
+    """The path a person takes: 2, arrows, enter, type, tab, F5."""
+    run_op(app_project, "prepare")
+    app = make_app(app_project, watch=True)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await loaded(pilot)
+        await pilot.press("2")
+        options = app.screen.query_one(OptionList)
+        names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        await pilot.press(*["down"] * names.index("train"), "enter")
+        await wait_for(pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "flag-delay")
+        await pilot.press(*"0.01", "tab", *"3", "tab", *"0.9")
+        assert app.screen.query_one("#flag-lr", Input).value == "0.9"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, OutputScreen), timeout=20)
+        run_id = app.screen.run_id
+        store = RunStore(app_project / ".gage" / "runs")
+        await wait_for(pilot, lambda: store.get(run_id).status == "completed", timeout=20)
+        config = store.get(run_id).config
+        assert (config["delay"], config["epochs"], config["lr"]) == (0.01, 3, 0.9)

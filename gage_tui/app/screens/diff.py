@@ -4,7 +4,6 @@ metrics), the same as ``gage diff`` (core: gage_core/diff.py)."""
 from __future__ import annotations
 
 from rich.console import Group
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -95,14 +94,14 @@ class DiffScreen(Screen):
     @on(_DiffReady)
     def _ready(self, message: _DiffReady) -> None:
         if message.error:
-            self.query_one("#diff-title", Static).update(f"[b red]{escape(message.error)}[/]")
+            self.query_one("#diff-title", Static).update(Text(message.error, style="bold red"))
             return
         self.result = r = message.result
         a, b = r.a, r.b
         self.sub_title = f"diff {a.name} → {b.name}"
-        self.query_one("#diff-title", Static).update(
-            f"[b]{escape(a.name)}[/] ({escape(a.op_name)}, {a.status})  →  [b]{escape(b.name)}[/] ({escape(b.op_name)}, {b.status})"
-        )
+        self.query_one("#diff-title", Static).update(Text.assemble(
+            (a.name, "bold"), f" ({a.op_name}, {a.status})  →  ", (b.name, "bold"), f" ({b.op_name}, {b.status})"
+        ))
         self.query_one("#diff-flags", Static).update(self._flags(r))
         self.query_one("#diff-metrics", Static).update(self._metrics(r))
         self.query_one("#diff-files", Static).update(self._files(r))

@@ -1,0 +1,69 @@
+"""The workbench only looks: opening it, its operations screen (previews
+of every op, the launch form) and its problems screen never execute
+project code; a store with corrupt runs still loads."""
+
+from __future__ import annotations
+
+import os
+
+from conftest import loaded, make_app, wait_for
+from textual.widgets import OptionList
+
+from gage_tui.app.screens.launch import LaunchScreen
+from gage_tui.app.screens.operations import OperationsScreen
+
+GAGEFILE = """\
+"$runs-dir" = ".gage/runs"
+
+[train]
+description = "Would leave markers if anything ran"
+config = "train.py"
+sourcecode = ["*.py", "*.csv"]
+depends = "file: data.csv"
+
+[train.exec]
+stage-sourcecode = "touch {m}/hook-sourcecode"
+stage-runtime = "touch {m}/hook-runtime"
+stage-dependencies = "touch {m}/hook-deps"
+run = "python train.py"
+finalize = "touch {m}/hook-finalize"
+
+[evaluate]
+exec = ["python", "-c", "open(r'{m}/evaluate', 'w')"]
+config = "evaluate.py"
+depends = "runfiles: op=train"
+"""
+
+
+async def test_operations_screen_never_executes_project_code(tmp_path):
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "gage.toml").write_text(GAGEFILE.replace("{m}", str(markers)))
+    for name in ("train.py", "evaluate.py", "setup.py", "conftest.py", "__init__.py"):
+        (proj / name).write_text(f"open(r'{markers}/{name}', 'w')\nlr = 0.1\n")
+    (proj / "data.csv").write_text("a\n1\n")
+    app = make_app(proj, watch=False)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await loaded(pilot)
+        await pilot.press("2")
+        assert isinstance(app.screen, OperationsScreen)
+        options = app.screen.query_one(OptionList)
+        names = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert names == ["evaluate", "train"]
+        for i, name in enumerate(names):
+            options.highlighted = i
+            await wait_for(pilot, lambda name=name: name in app.screen.previews)
+            await pilot.pause()
+        # The launch form reads flag defaults, still without running anything.
+        options.highlighted = names.index("train")
+        await pilot.press("enter")
+        assert isinstance(app.screen, LaunchScreen)
+        await wait_for(pilot, lambda: bool(app.screen.defaults))
+        await pilot.press("escape")
+        await pilot.press("3")  # problems
+        await pilot.pause()
+    assert os.listdir(markers) == []
+    runs_dir = proj / ".gage" / "runs"
+    assert not runs_dir.exists() or not any(n.endswith(".meta") for n in os.listdir(runs_dir))
