@@ -66,12 +66,12 @@ def _tui_rows(data: dict) -> list[dict]:
     t = data.get("table")
     if isinstance(t, dict) and _num(t.get("warm_s")) is not None:
         n = t.get("runs", "?")
-        for kind in ("warm", "cold"):
+        for kind in ("warm", "cold"):  # the target is for the usual (warm: index present) start
             v = _num(t.get(f"{kind}_s"))
             if v is not None:
                 rows.append(_row(f"TUI first populated table, {n:,} runs ({kind}) vs bare Textual app"
                                  if isinstance(n, int) else f"TUI first table ({kind})",
-                                 v, t.get("baseline_s"), "s", "<= 1.5 s", v <= 1.5))
+                                 v, t.get("baseline_s"), "s", *(("<= 1.5 s", v <= 1.5) if kind == "warm" else ())))
     f = data.get("tail")
     if isinstance(f, dict):
         med, p95 = _num(f.get("ui_delay_median_ms")), _num(f.get("ui_delay_p95_ms"))

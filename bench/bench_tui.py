@@ -70,8 +70,7 @@ sourcecode = false
 """
 
 _CHILD_TABLE = """\
-import sys, time, asyncio, psutil
-start = psutil.Process().create_time()
+import sys, time, asyncio
 sys.path.insert(0, {repo!r})
 from gage_core.settings import settings_from
 from gage_tui.app.app import GageApp
@@ -86,14 +85,15 @@ async def main():
             tables = screen.query(DataTable)
             if tables and tables.first().row_count > 0:
                 break
-        await pilot.pause()  # one refresh: the rows are painted
-        print("ELAPSED", time.time() - start, tables.first().row_count, len(app.runs))
+        painted = asyncio.Event()
+        app.call_after_refresh(painted.set)  # after the next paint
+        await painted.wait()
+        print("ELAPSED", time.time(), tables.first().row_count, len(app.runs))
 asyncio.run(main())
 """
 
 _CHILD_BASELINE = """\
-import time, asyncio, psutil
-start = psutil.Process().create_time()
+import time, asyncio
 from textual.app import App
 from textual.widgets import DataTable, Footer, Header
 
@@ -113,16 +113,30 @@ async def main():
     app = Bare()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        print("ELAPSED", app.ready_at - start)
+        print("ELAPSED", app.ready_at)
 asyncio.run(main())
 """
 
 
+def _child_result(code: str) -> list[str]:
+    """Fields of the child's ``RESULT ...`` line."""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    for line in res.stdout.splitlines():
+        if line.startswith("RESULT"):
+            return line.split()[1:]
+    raise RuntimeError(f"child failed: {res.stderr[-2000:]}")
+
+
 def _child(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter; its ``ELAPSED T ...`` line gives
+    an absolute time T, returned as seconds since the spawn (psutil's
+    process create_time is only as precise as the boot time: 1 s)."""
+    spawned = time.time()
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     for line in res.stdout.splitlines():
         if line.startswith("ELAPSED"):
-            return line.split()[1:]
+            fields = line.split()[1:]
+            return [str(float(fields[0]) - spawned), *fields[1:]]
     raise RuntimeError(f"child failed: {res.stderr[-2000:]}")
 
 
@@ -314,7 +328,7 @@ async def main():
         await pilot.press("G")
         await pilot.pause(0.2)
     import resource
-    print("ELAPSED", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, view.line_count)
+    print("RESULT", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, view.line_count)
 asyncio.run(main())
 """
 
@@ -341,7 +355,7 @@ def bench_memory(work: Path, lines: int) -> dict:
                 writer.write(0, block, now_ms=1)
         writer.close()
         code = _CHILD_MEMORY.format(repo=str(REPO), project=str(project), run_id=run_id, lines=count)
-        peak, shown = _child(code)
+        peak, shown = _child_result(code)
         results[label] = int(peak)
     return {"lines": lines, "peak_rss_mb": results["large"] / 2**20, "baseline_rss_mb": results["small"] / 2**20}
 

@@ -108,6 +108,14 @@ def parse_text(text: str, fmt: str, path: str) -> ParseResult:
         return _parse_yaml(text, path)
     except RecursionError:
         return ParseResult(None, [_syntax(path, text, 1, 1, "the file is nested too deeply")])
+    except ValueError:
+        # int() refuses more than 4300 digits (CVE-2020-10735 limit); the
+        # parsers let that ValueError through.
+        m = re.search(r"\d{4000,}", text)
+        pos = m.start() if m else 0
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        return ParseResult(None, [_syntax(path, text, line, col, "a number has too many digits")])
 
 
 _TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")

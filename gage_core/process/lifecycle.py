@@ -135,6 +135,9 @@ def init_run(
         meta.mkdir()
     except OSError as e:
         raise StoreError(f"cannot create run in {runs_dir}: {e.strerror or e}") from None
+    # Released when staging ends either way: a full disk during staging
+    # still leaves room to record the failure.
+    mf.reserve_space(meta, 64 * 1024)
     try:
         mf.write_atomic(meta / "opref", opref)
         mf.write_atomic(meta / "__schema__", "1")
@@ -182,6 +185,7 @@ def fail_run(meta_dir: str | os.PathLike, code: int, message: str) -> None:
     """Record a run that ended before or during staging: log, ``stopped``,
     ``proc/exit``, no lock. Best effort, never raises."""
     meta_dir = Path(meta_dir)
+    mf.release_space(meta_dir)
     mf.log_line(meta_dir, message)
     try:
         if not (meta_dir / "stopped").exists():
@@ -320,6 +324,7 @@ def stage_run(
         _files.log_files(run_dir, meta, "d")
         _files.write_manifest(run_dir, meta)
         mf.write_timestamp(meta, "staged")
+        mf.release_space(meta)
     except RunFailed as e:
         fail_run(meta, e.run_code, f"Staging failed: {e.message}")
         raise

@@ -24,7 +24,11 @@ __all__ = [
     "write_exit",
     "read_exit",
     "log_line",
+    "reserve_space",
+    "release_space",
 ]
+
+RESERVE = "proc/.reserve"
 
 
 def process_create_time(pid: int) -> float | None:
@@ -101,5 +105,25 @@ def log_line(meta_dir: str | os.PathLike, message: str) -> None:
         text = "".join(f"{stamp} {line}\n" for line in (message.splitlines() or [""]))
         with open(path, "a", encoding="utf-8") as f:
             f.write(text)
+    except OSError:
+        pass
+
+
+def reserve_space(meta_dir: str | os.PathLike, size: int = 256 * 1024) -> None:
+    """Set aside a little disk space (a file of zeros in the meta), given
+    back by ``release_space`` before a run's last writes, so its exit code,
+    timestamps and log still fit when its output filled the disk."""
+    path = Path(meta_dir) / RESERVE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(bytes(size))
+    except OSError:
+        release_space(meta_dir)
+
+
+def release_space(meta_dir: str | os.PathLike) -> None:
+    try:
+        os.unlink(Path(meta_dir) / RESERVE)
     except OSError:
         pass

@@ -215,7 +215,7 @@ class Runner:
         opdef = None
         try:
             mf.write_lock(meta, os.getpid())
-            _reserve_space(meta)
+            mf.reserve_space(meta)
             mf.write_timestamp(meta, "started")
             opdef = load_opdef(meta)
             cmd = json.loads((meta / "proc" / "cmd.json").read_text(encoding="utf-8"))
@@ -270,7 +270,7 @@ class Runner:
             except (OSError, ValueError):
                 pass
         # Space set aside at start: bookkeeping can finish on a full disk.
-        _release_space(meta)
+        mf.release_space(meta)
         steps = (
             ("summary", lambda: self._write_summary(summary, opdef)),
             ("files", self._finish_files),
@@ -310,27 +310,6 @@ class Runner:
         for msg in _files.write_manifest(self.run_dir, self.meta_dir, changed):
             mf.log_line(self.meta_dir, msg)
         _files.set_readonly(self.run_dir)
-
-
-_RESERVE = "proc/.reserve"
-_RESERVE_SIZE = 256 * 1024
-
-
-def _reserve_space(meta: Path) -> None:
-    """Set aside a little disk space (a file of zeros), released when the
-    run finishes so its summary, exit and log fit on a full disk."""
-    try:
-        with open(meta / _RESERVE, "wb") as f:
-            f.write(bytes(_RESERVE_SIZE))
-    except OSError:
-        _release_space(meta)
-
-
-def _release_space(meta: Path) -> None:
-    try:
-        os.unlink(meta / _RESERVE)
-    except OSError:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -219,15 +219,20 @@ def _bad(name: str | None, value: Any, default: Any) -> FlagError:
     )
 
 
-def coerce_flag_value(value: Any, default: Any, name: str | None = None) -> Any:
+def coerce_flag_value(value: Any, default: Any, name: str | None = None, _item: bool = False) -> Any:
     """Type ``value`` (raw text or already typed) from ``default``'s type.
 
     Raises FlagError naming the flag and the expected type.
     """
     if isinstance(value, FlagList):
-        return FlagList([coerce_flag_value(v, default, name) for v in value], raw=value.raw)
+        return FlagList([coerce_flag_value(v, default, name, True) for v in value], raw=value.raw)
     text = value if isinstance(value, str) else None
-    parsed = parse_flag_value(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        # A list item is typed as a scalar: parsing it as a list again
+        # would recurse without end on "[[[...]]]".
+        parsed = parse_flag_value(value, _MAX_LIST_DEPTH if _item else 0)
+    else:
+        parsed = value
     if isinstance(parsed, FlagList) and not isinstance(default, list):
         return coerce_flag_value(parsed, default, name)
     if parsed is None or default is None:

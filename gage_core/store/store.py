@@ -99,9 +99,11 @@ class RunStore:
 
     # -- listing ------------------------------------------------------
 
-    def list_runs(self, include_deleted: bool = False) -> list[Run]:
+    def list_runs(self, include_deleted: bool = False, progress=None) -> list[Run]:
         """Runs newest first. Only the ``active`` container unless
-        ``include_deleted`` (then all containers; see ``Run.container``)."""
+        ``include_deleted`` (then all containers; see ``Run.container``).
+        ``progress(done, total)`` is called now and then while runs whose
+        index entry is stale are read (the slow part of a cold listing)."""
         ids, names = self._scan()
         runs_dir = str(self.runs_dir)
         old = load_index(self.runs_dir) if self.use_index else {}
@@ -109,6 +111,7 @@ class RunStore:
         changed = len(old) != len(ids)
         racy_ns = time.time_ns() - _RACY_WINDOW_NS
         runs: list[Run] = []
+        loaded = 0
         for run_id, suffix in ids.items():
             key = run_key(runs_dir, run_id, names, suffix)
             entry = old.get(run_id)
@@ -130,6 +133,9 @@ class RunStore:
                             runs.append(run)
                         continue
             changed = True
+            loaded += 1
+            if progress is not None and loaded % 250 == 0:
+                progress(len(new), len(ids))
             if run is None:
                 run = load_run(self.runs_dir, run_id, self.runs_dir / f"{run_id}{suffix}")
             # A run with no opref yet is cached as "not a run" (record None)
@@ -145,6 +151,28 @@ class RunStore:
             save_index(self.runs_dir, new)
         if not include_deleted:
             runs = [r for r in runs if r.container == "active"]
+        return sort_newest_first(runs)
+
+    def cached_runs(self, include_deleted: bool = False) -> list[Run]:
+        """Runs as the index last saw them, without checking their files:
+        a fast first answer for a UI, which then calls ``list_runs`` for the
+        checked one. Running runs are still checked for liveness; runs the
+        index does not know yet are missing."""
+        if not self.use_index:
+            return []
+        runs = []
+        for run_id, entry in load_index(self.runs_dir).items():
+            rec = entry.get("run")
+            if not rec:
+                continue
+            try:
+                run = record_to_run(self.runs_dir, run_id, rec)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+            if run.status == "running":
+                run = self._recheck_running(run)
+            if include_deleted or run.container == "active":
+                runs.append(run)
         return sort_newest_first(runs)
 
     def _recheck_running(self, run: Run) -> Run:

@@ -17,7 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from gage_core.settings import Settings
-from gage_tui.app.messages import ProjectChanged, RunsLoaded, StoreChanged
+from gage_tui.app.messages import LoadProgress, ProjectChanged, RunsLoaded, StoreChanged
 
 __all__ = ["GageApp"]
 
@@ -113,7 +113,18 @@ class GageApp(App):
     @work(thread=True, exclusive=True, group="runs-load", exit_on_error=False)
     def refresh_runs(self) -> None:
         t0 = time.perf_counter()
-        runs = self.store.list_runs(include_deleted=True)
+        if not self.runs_loaded:
+            # First paint from the index as it was saved; the checked
+            # listing follows after that paint and corrects anything stale.
+            cached = self.store.cached_runs(include_deleted=True)
+            if cached:
+                self.post_message(RunsLoaded(cached, time.perf_counter() - t0, from_cache=True))
+                return
+
+        def progress(done: int, total: int) -> None:
+            self.post_message(LoadProgress(done, total))
+
+        runs = self.store.list_runs(include_deleted=True, progress=progress)
         self.post_message(RunsLoaded(runs, time.perf_counter() - t0))
 
     @on(RunsLoaded)
@@ -122,6 +133,10 @@ class GageApp(App):
         if not self.runs_loaded:
             self.load_seconds = message.elapsed
         self.runs_loaded = True
+        if message.from_cache:
+            # Check the cached listing once this one is on screen (the
+            # check competes with painting for the interpreter).
+            self.call_after_refresh(self.refresh_runs)
         self._update_meta_watches()
         self._tell_screens("runs_changed", self.runs)
 
@@ -142,6 +157,10 @@ class GageApp(App):
         for path in self._watched_meta - wanted:
             self._watcher.unwatch(path)
             self._watched_meta.discard(path)
+
+    @on(LoadProgress)
+    def _load_progress(self, message: LoadProgress) -> None:
+        self._tell_screens("load_progress", (message.done, message.total))
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-__all__ = ["RunsLoaded", "StoreChanged", "ProjectChanged"]
+__all__ = ["RunsLoaded", "LoadProgress", "StoreChanged", "ProjectChanged"]
 
 
 @dataclass
@@ -15,9 +15,21 @@ class RunsLoaded(Message):
 
     runs: list
     elapsed: float
+    from_cache: bool = False
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RunsLoaded)
+
+
+@dataclass
+class LoadProgress(Message):
+    """Runs read so far by a listing that reads many runs from disk."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoadProgress)
 
 
 @dataclass

@@ -162,10 +162,13 @@ def _foreground(args, env, project, run_ids, configs, keys, names) -> int:
     )
     done = [br for br in result if br.exit_code is not None]
     failed = [br for br in done if br.exit_code != 0]
+    terminated = [br for br in failed if br.exit_code < 0]
     not_started = [br for br in result if br.exit_code is None and not br.skipped]
     summary = f"{len(done) - len(failed)} of {n} runs completed"
-    if failed:
-        summary += f", {len(failed)} failed"
+    if len(failed) > len(terminated):
+        summary += f", {len(failed) - len(terminated)} failed"
+    if terminated:
+        summary += f", {len(terminated)} terminated"
     if not_started:
         summary += f", {len(not_started)} not started (still staged)"
     (env.out.err if failed or not_started else env.out.line)(("gage: " if failed or not_started else "") + summary)

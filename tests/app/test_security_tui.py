@@ -67,3 +67,36 @@ async def test_operations_screen_never_executes_project_code(tmp_path):
     assert os.listdir(markers) == []
     runs_dir = proj / ".gage" / "runs"
     assert not runs_dir.exists() or not any(n.endswith(".meta") for n in os.listdir(runs_dir))
+
+
+async def test_runs_and_run_screens_survive_corrupt_runs(app_project):
+    """Corrupt meta and user logs: the table lists every run (the broken
+    ones as such), and the run screen of a broken run opens."""
+    from conftest import run_op
+    from textual.widgets import DataTable
+
+    from gage_tui.app.screens.run import RunScreen
+
+    ids = [run_op(app_project, "prepare") for _ in range(4)]
+    runs_dir = app_project / ".gage" / "runs"
+    (runs_dir / f"{ids[0]}.meta" / "summary.json").write_bytes(b"[" * 50_000 + b"]" * 50_000)
+    (runs_dir / f"{ids[1]}.meta" / "started").write_bytes(b"99999999999999999999999")
+    user = runs_dir / f"{ids[2]}.user"
+    user.mkdir(exist_ok=True)
+    (user / "01900000-0000-7000-8000-000000000001.json").write_bytes(
+        b'{"set": {"comment:x": {"msg": 5, "timestamp": 1e400}, "tags": "x", "label": 7}}')
+    (user / "01900000-0000-7000-8000-000000000002.json").write_bytes(b"[" * 50_000)
+    (runs_dir / f"{ids[3]}.meta" / "opref").write_bytes(b"")
+    app = make_app(app_project, watch=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await loaded(pilot)
+        table = app.screen.query_one("#runs-table", DataTable)
+        assert table.row_count == 4
+        for i in range(4):
+            table.move_cursor(row=i)
+            await pilot.press("enter")
+            assert isinstance(app.screen, RunScreen)
+            await wait_for(pilot, lambda: app.screen.details is not None or getattr(app.screen, "error", None))
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()

@@ -12,7 +12,7 @@ from gage_core.store.store import RunStore
 def test_example_pipeline(gage_cli, example_project):
     code, out, err = gage_cli("run", "prepare", "-y", cwd=example_project)
     assert code == 0, err
-    assert "wrote train.csv" in out
+    assert "wrote 300 rows to train.csv" in out
     code, out, err = gage_cli("run", "train", "epochs=3", "delay=0", "-y", cwd=example_project)
     assert code == 0, err
     assert "epoch 3/3" in out

@@ -18,7 +18,7 @@ def test_run_prepare_full(gage_cli, example_project):
     code, out, err = gage_cli("run", "prepare", "-y", "-l", "first", "--tag", "a", "--tag", "b",
                               "--comment", "hello", cwd=example_project)
     assert code == 0, err
-    assert "wrote train.csv: 300 rows" in out
+    assert "wrote 300 rows to train.csv" in out
     [run] = _runs(example_project)
     assert run.status == "completed" and run.label == "first" and run.tags == ("a", "b")
     assert run.metrics["samples"] == 400
@@ -29,11 +29,11 @@ def test_run_prepare_full(gage_cli, example_project):
     assert (run.run_dir / "train.csv").exists()
 
     code, out, _ = gage_cli("cat", cwd=example_project)
-    assert code == 0 and out.startswith("wrote train.csv")
+    assert code == 0 and out.startswith("wrote 300 rows to train.csv")
     code, out, _ = gage_cli("tail", "-n", "1", cwd=example_project)
     assert code == 0 and out == "samples: 400\n"
     code, out, _ = gage_cli("cat", "--timestamps", cwd=example_project)
-    assert " out wrote train.csv" in out
+    assert " out wrote 300 rows to train.csv" in out
     code, out, _ = gage_cli("cat", "-p", "prepare.py", cwd=example_project)
     assert "samples = 400" in out
 

@@ -111,6 +111,8 @@ def test_python_config_stays_valid_python(text, key):
         value = coerce_flag_value(text, defaults[key], key)
     except FlagError:
         return
+    if isinstance(value, FlagList):
+        return  # batch values are expanded before staging
     new = apply_leaves(_PY_GLOBALS, ".py", {key: value})
     tree = ast.parse(new)
     assigns = {n.targets[0].id: n.value for n in tree.body if isinstance(n, ast.Assign)}
@@ -204,3 +206,20 @@ def test_unicode_digit_specs_regression(spec):
         select_one(RUNS, spec)
     except (RunNotFound, RunSelectError):
         pass
+
+
+@pytest.mark.parametrize("fmt, text", [
+    ("json", '{"train": {"exec": "x", "version": ' + "9" * 5000 + "}}"),
+    ("toml", "[train]\nexec = 'x'\nversion = " + "9" * 5000 + "\n"),
+    ("yaml", "train:\n  exec: x\n  version: " + "9" * 5000 + "\n"),
+    ("yaml", "train:\n  exec: x\n  version: -" + "1" * 4500 + "\n"),
+])
+def test_gagefile_with_a_huge_integer_is_a_diagnostic(fmt, text):
+    """int() refuses more than 4300 digits; the loader reports it at the
+    number instead of raising ValueError."""
+    from gage_core.gagefile import load_gagefile_text
+
+    gf = load_gagefile_text(text, Path(f"gage.{fmt}"), Path("/tmp/p"))
+    assert not gf.valid and gf.diagnostics
+    d = gf.diagnostics[0]
+    assert "digits" in d.message and d.line == text[: text.index("9" * 10 if "9" * 10 in text else "1" * 10)].count("\n") + 1

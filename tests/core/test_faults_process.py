@@ -325,3 +325,66 @@ def test_two_processes_create_runs_concurrently(project):
             tag, i = r.label.split("-")
             assert r.op_name == f"op-{tag}" and r.config == {"i": int(i)}
             assert _lines(r.run_dir) == [f"{tag} {i}\n".encode()]
+
+
+STAGE_SCRIPT = """\
+import sys
+from pathlib import Path
+from gage_core.errors import GageError
+from gage_core.gagefile.model import OpDef
+from gage_core.process.lifecycle import init_run, stage_run
+from gage_core.project import Project
+
+project = Project(dir=Path(sys.argv[1]), gagefile=None, runs_dir=Path(sys.argv[2]))
+opdef = OpDef(name="op", exec={"run": "echo never"}, sourcecode=("*.txt",))
+run_id = init_run(project, opdef, {})
+print(run_id, flush=True)
+try:
+    stage_run(project, run_id, opdef, {})
+except GageError as e:
+    print("gage error:", e.message, flush=True)
+    sys.exit(1)
+"""
+
+
+def _stage_on_full_disk(project, preexec=None) -> tuple[str, str]:
+    (project.dir / "big.txt").write_bytes(b"0123456789abcdef\n" * 200_000)  # 3.4 MB
+    res = subprocess.run([PY, "-c", STAGE_SCRIPT, str(project.dir), str(project.runs_dir)],
+                         cwd=REPO, env=env_with_repo(), capture_output=True, text=True,
+                         preexec_fn=preexec, timeout=120)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr, res.stderr
+    run_id, message = res.stdout.splitlines()[:2]
+    return run_id, message
+
+
+def _assert_staging_failure_recorded(project, run_id: str, message: str) -> None:
+    assert "no space" in message.lower() or "too large" in message.lower(), message
+    run = RunStore(project.runs_dir).get(run_id)
+    # Recorded as ended with an error, never left "pending" or "running".
+    assert run.status == "error", run
+    log = (Path(project.runs_dir) / f"{run_id}.meta" / "log" / "runner").read_text()
+    assert "Staging failed" in log and "Traceback" not in log
+
+
+@pytest.mark.slow
+def test_disk_full_while_staging_on_a_small_tmpfs(tmp_path):
+    mnt = tmp_path / "small"
+    if not _try_tmpfs(mnt, "1m"):
+        pytest.skip("cannot mount a tmpfs here (not root)")
+    try:
+        project = new_project(tmp_path, runs_dir=mnt / "runs")
+        run_id, message = _stage_on_full_disk(project)
+        _assert_staging_failure_recorded(project, run_id, message)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_write_failure_while_staging_file_size_limit(project):
+    limit = 1024 * 1024
+
+    def preexec():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    run_id, message = _stage_on_full_disk(project, preexec)
+    _assert_staging_failure_recorded(project, run_id, message)

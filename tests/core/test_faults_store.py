@@ -90,6 +90,9 @@ def test_corrupt_meta_listed_as_such_rest_unaffected(store_with_corruptions):
     assert runs[bad["exit-junk"]].status == "unknown"
     assert runs[bad["lock-junk"]].status == "terminated"
     assert runs[bad["summary-half"]].metrics == {}
+    # One absurdly nested file spoils only itself, not the whole run.
+    for name in ("summary-deep", "config-deep"):
+        assert runs[bad[name]].status == "completed" and runs[bad[name]].op_name == name
     assert runs[bad["config-binary"]].config == {}
 
 

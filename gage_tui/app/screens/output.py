@@ -107,6 +107,12 @@ class OutputScreen(Screen):
             self.post_message(_Scanned(None, phase or "40_run", []))
             return
         name = phase if phase in names else ("40_run" if "40_run" in names else names[-1])
+        size = _output_size(run, name)
+        if size > 4 << 20:
+            # Indexing lines of a large output takes a moment: say so.
+            self.app.call_from_thread(
+                self.query_one("#output-status", Static).update, f"reading {size / 2**20:,.0f} MB of output…"
+            )
         reader = open_output_reader(run, name)
         self.post_message(_Scanned(reader, name, names))
 
@@ -314,3 +320,11 @@ class OutputScreen(Screen):
         run = self.run
         confirm_stop(self, [run] if run else [])
 
+
+def _output_size(run, name: str) -> int:
+    from pathlib import Path
+
+    try:
+        return (Path(run.meta_dir) / "output" / name).stat().st_size
+    except OSError:
+        return 0

@@ -19,6 +19,7 @@ __all__ = ["RunsScreen", "MAX_ROWS"]
 # The built-in DataTable's first paint costs ~0.17 ms a row: past a few
 # thousand rows the filter is the way to narrow, not scrolling.
 MAX_ROWS = 1000
+_FIRST_PAINT_ROWS = 100
 
 
 class RunsScreen(Screen):
@@ -57,6 +58,7 @@ class RunsScreen(Screen):
         self.marked: set[str] = set()
         self.shown_runs: list = []
         self._row_keys: list[str] = []
+        self._fill_generation = 0
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -109,6 +111,10 @@ class RunsScreen(Screen):
     def runs_changed(self, runs: list) -> None:
         self._rebuild(runs)
 
+    def load_progress(self, progress: tuple[int, int]) -> None:
+        done, total = progress
+        self.query_one("#runs-status", Static).update(f"Loading runs… {done:,} of {total:,} read")
+
     def project_changed(self, project) -> None:
         self.query_one(ProblemsBanner).refresh_count()
 
@@ -145,12 +151,26 @@ class RunsScreen(Screen):
         else:
             current = self.current_run_id()
             table.clear()
-            for key, cells in rows:
+            # A screenful first, the rest after the first paint: the first
+            # paint of a table costs per row.
+            first, rest = rows[:_FIRST_PAINT_ROWS], rows[_FIRST_PAINT_ROWS:]
+            for key, cells in first:
                 table.add_row(*cells, key=key)
-            self._row_keys = keys
-            if current in keys:
+            self._row_keys = [k for k, _ in first]
+            self._fill_generation += 1
+            if rest:
+                self.call_after_refresh(self._add_rows, self._fill_generation, rest)
+            if current in keys[: len(first)]:
                 table.move_cursor(row=keys.index(current), animate=False)
         self._update_status(len(runs), matching, shown)
+
+    def _add_rows(self, generation: int, rows: list) -> None:
+        if generation != self._fill_generation:
+            return  # the table was rebuilt since
+        table = self.query_one(DataTable)
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        self._row_keys.extend(k for k, _ in rows)
 
     def _update_status(self, total: int, matching: list, shown: list) -> None:
         running = sum(1 for r in matching if r.status == "running")
