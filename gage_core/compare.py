@@ -179,7 +179,10 @@ def format_value(column: CompareColumn, value) -> str:
     if column.key in _TIME_ATTRS and isinstance(value, int):
         import datetime as dt
 
-        t = dt.datetime.fromtimestamp(value / 1e6, tz=dt.timezone.utc)
+        try:
+            t = dt.datetime.fromtimestamp(value / 1e6, tz=dt.timezone.utc)
+        except (OverflowError, ValueError, OSError):  # a corrupt timestamp file
+            return str(value)
         return t.strftime("%Y-%m-%dT%H:%M:%SZ")
     if column.key == "duration" and isinstance(value, int):
         return f"{value / 1e6:.1f}"

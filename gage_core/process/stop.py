@@ -104,10 +104,14 @@ def stop_run(run, grace: float = 10.0) -> int:
     if code is None:
         # Nobody is left to record the end: do it here.
         code = -int(signal.SIGTERM)
+        mf.release_space(meta_dir)  # left by a killed runner
         mf.log_line(meta_dir, f"Run stopped by gage stop; exit recorded as {code}")
         try:
             if not (meta_dir / "stopped").exists():
                 mf.write_timestamp(meta_dir, "stopped")
+            from gage_core.process.files import set_readonly
+
+            set_readonly(run_dir)  # a finished run's files, as the runner would
             mf.write_exit(meta_dir, code)
         finally:
             mf.remove_lock(meta_dir)

@@ -100,3 +100,28 @@ async def test_runs_and_run_screens_survive_corrupt_runs(app_project):
             await pilot.pause()
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_output_with_a_corrupt_index_shows_timestamps(app_project):
+    """A damaged ``.index`` (absurd times) must not break the output view
+    when per-line timestamps are shown."""
+    from conftest import run_op
+
+    from gage_tui.app.screens.output import OutputScreen
+
+    run_id = run_op(app_project, "prepare")
+    index = app_project / ".gage" / "runs" / f"{run_id}.meta" / "output" / "40_run.index"
+    os.chmod(index, 0o644)
+    index.write_bytes(b"\xff" * 9 * 3 + b"\x00\x00")  # huge times, then a torn record
+    app = make_app(app_project, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("o")
+        assert isinstance(app.screen, OutputScreen)
+        await pilot.pause()
+        await pilot.press("T")
+        await pilot.pause(0.2)
+        await pilot.press("T")
+        await pilot.pause()

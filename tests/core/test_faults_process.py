@@ -105,6 +105,13 @@ def test_runner_sigkill_mid_output_keeps_output_and_reads_terminated(project):
     # Listing and the CLI agree and do not crash.
     run = RunStore(project.runs_dir).list_runs()[0]
     assert run.status == "terminated" and run.meta_error is None
+    # gage stop records the end (and gives back the killed runner's reserve).
+    from gage_core.process.stop import stop_run
+
+    assert stop_run(run_dir, grace=1) == -15
+    assert not (meta_of(run_dir) / "proc" / ".reserve").exists()
+    assert status(run_dir) == "terminated"
+    assert os.stat(run_dir / "counter.py").st_mode & 0o222 == 0  # finished: read-only
 
 
 def test_child_sigkill_is_recorded_by_the_runner(project):
@@ -388,3 +395,41 @@ def test_write_failure_while_staging_file_size_limit(project):
 
     run_id, message = _stage_on_full_disk(project, preexec)
     _assert_staging_failure_recorded(project, run_id, message)
+
+
+UI_STAGING_SCRIPT = """\
+import sys, time
+from pathlib import Path
+from gage_core.gagefile.model import OpDef
+from gage_core.process.launch import launch_detached
+from gage_core.project import Project
+
+project = Project(dir=Path(sys.argv[1]), gagefile=None, runs_dir=Path(sys.argv[2]))
+opdef = OpDef(name="train", exec={"stage-runtime": "echo installing; sleep 60", "run": "echo never"})
+launch_detached(project, opdef, {})
+"""
+
+
+def test_ui_killed_while_staging_leaves_a_terminated_run(project):
+    """The UI stages in its own process (a worker): killed during a stage
+    hook, the hook's process group ends too and the run reads
+    ``terminated``, never ``running`` or ``pending``."""
+    ui = subprocess.Popen([PY, "-c", UI_STAGING_SCRIPT, str(project.dir), str(project.runs_dir)],
+                          cwd=REPO, env=env_with_repo(), start_new_session=True)
+    try:
+        runs_dir = Path(project.runs_dir)
+        meta = wait_for(lambda: next(iter(runs_dir.glob("*.meta")), None), 30, "a run")
+        run_dir = runs_dir / meta.name[: -len(".meta")]
+        pids = lock_pids(run_dir)
+        wait_for(lambda: (meta / "output" / "20_runtime").exists()
+                 and (meta / "output" / "20_runtime").read_bytes(), 30, "hook output")
+        os.killpg(ui.pid, signal.SIGKILL)
+        ui.wait(timeout=10)
+    finally:
+        if ui.poll() is None:
+            ui.kill()
+            ui.wait()
+    assert wait_gone(pids["child"]), "the stage hook outlived the UI"
+    run = RunStore(project.runs_dir).get(run_dir.name)
+    assert run.status == "terminated", run
+    assert (meta / "output" / "20_runtime").read_bytes() == b"installing\n"

@@ -143,3 +143,14 @@ def test_half_written_meta_never_reads_running(tmp_path):
     assert [r.status for r in runs] == ["terminated"]
     (meta / "proc" / "lock").write_text("runner 999999999 1.5\nchild 999999998 1.5\n")
     assert RunStore(project.runs_dir).get(run_dir.name).status == "terminated"
+
+
+@pytest.mark.parametrize("value", [10**20, -(10**20), 2**63])
+def test_absurd_timestamps_format_without_raising(value):
+    """Times read from damaged meta files (valid integers, impossible
+    dates) format as something, never raise (CLI, compare, TUI)."""
+    from gage_core.compare import CompareColumn, format_value
+    from gage_core.timefmt import format_ago, format_timestamp
+
+    assert format_value(CompareColumn("started", "attr"), value)
+    assert format_timestamp(value) and isinstance(format_ago(value), str)

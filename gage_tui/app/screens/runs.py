@@ -30,8 +30,8 @@ class RunsScreen(Screen):
         Binding("o", "output", "Output", id="runs-output"),
         Binding("slash", "focus_filter", "Filter", id="runs-filter"),
         Binding("space", "toggle_mark", "Mark", show=False, id="runs-mark"),
-        Binding("l", "label", "Label", id="runs-label"),
-        Binding("t", "tag", "Tag", id="runs-tag"),
+        Binding("l", "label", "Label", show=False, id="runs-label"),
+        Binding("t", "tag", "Tag", show=False, id="runs-tag"),
         Binding("c", "comment", "Comment", show=False, id="runs-comment"),
         Binding("x", "stop", "Stop", id="runs-stop"),
         Binding("d", "delete", "Delete", id="runs-delete"),
@@ -149,7 +149,9 @@ class RunsScreen(Screen):
                     if str(new) != str(prev):
                         table.update_cell(key, col_key, new)
         else:
-            current = self.current_run_id()
+            # The cursor stays on its run, unless it is on the first row:
+            # then it stays on the first row (the newest run, by default).
+            current = self.current_run_id() if table.cursor_row > 0 else None
             table.clear()
             # A screenful first, the rest after the first paint: the first
             # paint of a table costs per row.

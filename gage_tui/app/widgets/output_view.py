@@ -141,7 +141,7 @@ class OutputView(ScrollView, can_focus=True):
             style = _CURRENT_STYLE if index == self.current_match else _MATCH_STYLE
             text.highlight_words([self.search_term], style=style, case_sensitive=False)
         if self.show_timestamps:
-            stamp = datetime.fromtimestamp(time_ms / 1000).strftime("%H:%M:%S.%f")[:-3] if time_ms else " " * 12
+            stamp = _clock(time_ms)
             text = Text.assemble((stamp + " ", _TIME_STYLE), text)
         segments = list(text.render(self.app.console))
         strip = Strip(segments).crop_extend(0, width, self.rich_style)
@@ -221,3 +221,14 @@ def output_tail(run, count: int) -> list[str]:
         return [display_text(line.data).plain for line in reader.tail(count)]
     finally:
         reader.close()
+
+
+def _clock(time_ms: int | None) -> str:
+    """``HH:MM:SS.mmm`` of an index time; blank when absent, ``?`` when a
+    damaged index holds an impossible one."""
+    if not time_ms:
+        return " " * 12
+    try:
+        return datetime.fromtimestamp(time_ms / 1000).strftime("%H:%M:%S.%f")[:-3]
+    except (OverflowError, ValueError, OSError):
+        return "?".ljust(12)
