@@ -72,17 +72,15 @@ async def test_filter_narrows_and_reports_syntax_error_column(demo_project):
         assert set(_column(app, "op")) == {"train"}
         # A broken expression keeps the last good filter and points at the column.
         app.screen.query_one("#filter", Input).value = "op = train and (status ="
-        await pilot.pause()
         error = app.screen.query_one("#filter-error", Static)
-        assert error.display
+        await wait_for(pilot, lambda: error.display)
         text = str(error.render())
         caret_line = text.splitlines()[1]
         # The caret sits under the end of the expression, where it broke off.
         assert caret_line.index("^") == len("filter: op = train and (status =")
         assert _table(app).row_count == 2
         app.screen.query_one("#filter", Input).value = ""
-        await pilot.pause()
-        assert _table(app).row_count == 7
+        await wait_for(pilot, lambda: _table(app).row_count == 7)
 
 
 async def test_time_range_filter_uses_the_clock(demo_project):
@@ -90,9 +88,8 @@ async def test_time_range_filter_uses_the_clock(demo_project):
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
         app.screen.query_one("#filter", Input).value = "started in last 50 minutes"
-        await pilot.pause()
         # Runs 45, 30, 20 and 5 minutes old.
-        assert _table(app).row_count == 4
+        await wait_for(pilot, lambda: _table(app).row_count == 4)
 
 
 async def test_sort_cycles_and_reverses(demo_project):

@@ -20,6 +20,7 @@ __all__ = ["RunsScreen", "MAX_ROWS"]
 # thousand rows the filter is the way to narrow, not scrolling.
 MAX_ROWS = 1000
 _FIRST_PAINT_ROWS = 100
+_FILTER_DELAY = 0.25  # seconds of no typing before the filter applies
 
 
 class RunsScreen(Screen):
@@ -59,6 +60,7 @@ class RunsScreen(Screen):
         self.shown_runs: list = []
         self._row_keys: list[str] = []
         self._fill_generation = 0
+        self._filter_timer = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -211,10 +213,28 @@ class RunsScreen(Screen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        # Applied once typing pauses: a half-typed word ("an" on the way to
+        # "and") is a valid filter that matches nothing, and the table
+        # should not flicker empty at every key.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(_FILTER_DELAY, lambda: self.apply_filter(event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self.apply_filter(event.value)
+        self.query_one(DataTable).focus()
+
+    def apply_filter(self, value: str) -> None:
+        """Filter the table by ``value``; a syntax error is shown under the
+        bar (caret at its column) and the last good filter stays."""
         from gage_core.errors import FilterSyntaxError
         from gage_core.query.filter import parse_filter
 
-        text = event.value.strip()
+        self._filter_timer = None
+        text = value.strip()
         error = self.query_one("#filter-error", Static)
         if not text:
             self._filter, self.filter_text = None, ""
@@ -225,7 +245,6 @@ class RunsScreen(Screen):
         try:
             self._filter = parse_filter(text)
         except FilterSyntaxError as e:
-            # Keep the last good filter applied while the user types.
             pad = " " * (len("filter: ") + e.column - 1)
             error.update(f"[b red]filter: {e.text}[/]\n{pad}[b red]^[/] {e.message}")
             error.display = True
@@ -234,10 +253,6 @@ class RunsScreen(Screen):
         error.update("")
         error.display = False
         self._rebuild(self.app.runs)
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self.query_one(DataTable).focus()
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
