@@ -2,9 +2,9 @@
 
     .venv/bin/python scripts/screenshots.py
 
-States come from a copy of examples/ with the deterministic demo store of
-tests/fixtures/demo_store.py (a running run included) and a broken
-Gagefile for the problems screen. PNGs need rsvg-convert (Debian
+States (``DEMO_SCREENS``) come from tests/fixtures/demo_store.py: a copy
+of examples/ with the deterministic demo store (a running run included),
+and a broken Gagefile for the problems screen. PNGs need rsvg-convert (Debian
 librsvg2-bin) and fonts-firacode.
 """
 
@@ -21,52 +21,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 sys.path.insert(0, str(REPO))
 
-from demo_store import DEMO_NOW, write_demo_store  # noqa: E402
+from demo_store import DEMO_NOW, DEMO_SCREENS, copy_demo_project  # noqa: E402
 
 from gage_core.settings import settings_from  # noqa: E402
 from gage_tui.app.app import GageApp  # noqa: E402
 
 OUT = REPO / "screenshots"
 SIZE = (120, 36)
-
-BROKEN_TOML = """\
-"$runs-dir" = ".gage/runs"
-
-[prepare]
-description = "Generate a synthetic two-class data set"
-exec = "python -u prepare.py"
-config = "prepare.py"
-
-[train]
-description = "Train a logistic regression on prepare's data"
-default = true
-exce = "python -u train.py"
-config = "train.py"
-output-summary = 123
-
-[evaluate]
-exec = "python -u evaluate.py"
-depends = { type = "run-file", operation = "train" }
-"""
-
-# name -> (keys to press, extra setup)
-STATES = {
-    "runs": [],
-    "runs-filtered": ["slash", *"op = train and metric.loss < 0.2", "enter"],
-    "runs-filter-error": ["slash", *"op = train and (", ],
-    "run": ["down", "down", "down", "down", "down", "enter"],
-    "output": ["o", "T"],
-    "output-search": ["down", "down", "down", "down", "down", "o", "slash", *"loss=0.2", "enter"],
-    "help": ["question_mark"],
-    "operations": ["2"],
-    "launch": ["2", "down", "down", "enter"],
-    "trash": ["z"],
-    # COMPARE engineer: compare (with the loss plot) and diff screens.
-    "compare": ["slash", *"op = train", "enter", "C"],
-    "compare-sorted": ["slash", *"op = train", "enter", "C", "slash", *"name status lr epochs metric.*", "enter",
-                       "right", "right", "right", "right", "right", "s", "m"],
-    "diff": ["slash", *"op = train and status = completed", "enter", "space", "space", "D"],
-}
 
 
 async def _shoot(project: Path, name: str, keys: list[str]) -> Path:
@@ -93,19 +54,12 @@ def _png(svg: Path) -> None:
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(REPO / "examples", project, ignore=shutil.ignore_patterns(".gage", "__pycache__"))
-        write_demo_store(project)
-        for name, keys in STATES.items():
+    for name, (keys, broken) in DEMO_SCREENS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            project = copy_demo_project(REPO / "examples", Path(tmp) / "project", broken=broken)
             svg = asyncio.run(_shoot(project, name, keys))
-            _png(svg)
-            print(svg.relative_to(REPO))
-        (project / "gage.toml").write_text(BROKEN_TOML)
-        for name, keys in {"problems": ["3"], "problems-next": ["3", "down", "down"]}.items():
-            svg = asyncio.run(_shoot(project, name, keys))
-            _png(svg)
-            print(svg.relative_to(REPO))
+        _png(svg)
+        print(svg.relative_to(REPO))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 if str(FIXTURES) not in sys.path:
     sys.path.insert(0, str(FIXTURES))
 
-from demo_store import DEMO_NOW, write_demo_store  # noqa: E402
+from demo_store import DEMO_NOW, copy_demo_project  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 
@@ -73,10 +73,7 @@ def app_project(tmp_path) -> Path:
 @pytest.fixture
 def demo_project(tmp_path) -> Path:
     """examples/ with the deterministic demo store (see demo_store.py)."""
-    dest = tmp_path / "demo"
-    shutil.copytree(EXAMPLES, dest, ignore=shutil.ignore_patterns(".gage", "__pycache__"))
-    write_demo_store(dest)
-    return dest
+    return copy_demo_project(EXAMPLES, tmp_path / "demo")
 
 
 def run_op(project: Path, op: str, flags: dict | None = None, *, label=None, tags=(), background=False) -> str:
