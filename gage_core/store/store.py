@@ -102,8 +102,10 @@ class RunStore:
     def list_runs(self, include_deleted: bool = False, progress=None) -> list[Run]:
         """Runs newest first. Only the ``active`` container unless
         ``include_deleted`` (then all containers; see ``Run.container``).
-        ``progress(done, total)`` is called now and then while runs whose
-        index entry is stale are read (the slow part of a cold listing)."""
+        ``progress(done, total, runs_so_far)`` is called now and then while
+        runs whose index entry is stale are read (the slow part of a cold
+        listing). Ids are visited newest first (our ids are time ordered),
+        so a UI can show the newest runs before the listing is complete."""
         ids, names = self._scan()
         runs_dir = str(self.runs_dir)
         old = load_index(self.runs_dir) if self.use_index else {}
@@ -112,7 +114,8 @@ class RunStore:
         racy_ns = time.time_ns() - _RACY_WINDOW_NS
         runs: list[Run] = []
         loaded = 0
-        for run_id, suffix in ids.items():
+        for run_id in sorted(ids, reverse=True):
+            suffix = ids[run_id]
             key = run_key(runs_dir, run_id, names, suffix)
             entry = old.get(run_id)
             run = None
@@ -135,7 +138,7 @@ class RunStore:
             changed = True
             loaded += 1
             if progress is not None and loaded % 250 == 0:
-                progress(len(new), len(ids))
+                progress(len(new), len(ids), list(runs))
             if run is None:
                 run = load_run(self.runs_dir, run_id, self.runs_dir / f"{run_id}{suffix}")
             # A run with no opref yet is cached as "not a run" (record None)

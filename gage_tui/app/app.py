@@ -121,7 +121,13 @@ class GageApp(App):
                 self.post_message(RunsLoaded(cached, time.perf_counter() - t0, from_cache=True))
                 return
 
-        def progress(done: int, total: int) -> None:
+        shown_at = [time.perf_counter()]
+
+        def progress(done: int, total: int, so_far: list) -> None:
+            # A long cold listing: show what is read so far, now and then.
+            if not self.runs_loaded and time.perf_counter() - shown_at[0] > 0.3:
+                shown_at[0] = time.perf_counter()
+                self.post_message(RunsLoaded(so_far, time.perf_counter() - t0, partial=True))
             self.post_message(LoadProgress(done, total))
 
         runs = self.store.list_runs(include_deleted=True, progress=progress)
@@ -130,6 +136,9 @@ class GageApp(App):
     @on(RunsLoaded)
     def _runs_loaded(self, message: RunsLoaded) -> None:
         self.runs = message.runs
+        if message.partial:
+            self._tell_screens("runs_changed", self.runs)
+            return
         if not self.runs_loaded:
             self.load_seconds = message.elapsed
         self.runs_loaded = True

@@ -16,6 +16,7 @@ class RunsLoaded(Message):
     runs: list
     elapsed: float
     from_cache: bool = False
+    partial: bool = False  # the first part of a long listing, more to come
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RunsLoaded)
