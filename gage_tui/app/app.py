@@ -121,12 +121,13 @@ class GageApp(App):
                 self.post_message(RunsLoaded(cached, time.perf_counter() - t0, from_cache=True))
                 return
 
-        shown_at = [time.perf_counter()]
+        shown_part = [False]
 
         def progress(done: int, total: int, so_far: list) -> None:
-            # A long cold listing: show what is read so far, now and then.
-            if not self.runs_loaded and time.perf_counter() - shown_at[0] > 0.3:
-                shown_at[0] = time.perf_counter()
+            # A long cold listing: show the newest runs read so far once
+            # (rebuilding the table more often would slow the listing).
+            if not self.runs_loaded and not shown_part[0] and time.perf_counter() - t0 > 0.3:
+                shown_part[0] = True
                 self.post_message(RunsLoaded(so_far, time.perf_counter() - t0, partial=True))
             self.post_message(LoadProgress(done, total))
 
