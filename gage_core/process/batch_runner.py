@@ -154,17 +154,10 @@ def run_batch(
 
 
 def _interrupt(active: list[BatchRun], n: int) -> None:
-    from gage_core.process.stop import kill_run_group
+    from gage_core.process.stop import interrupt_run
 
     for br in active:
-        if n == 1:
-            if br.pid is not None:
-                try:
-                    os.kill(br.pid, signal.SIGINT)
-                except ProcessLookupError:
-                    pass
-        else:
-            kill_run_group(br.meta_dir)
+        interrupt_run(br.pid, br.meta_dir, n)
 
 
 # -- the detached supervisor ------------------------------------------------

@@ -10,7 +10,6 @@ a second Ctrl-C kills the run's process group).
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -211,7 +210,7 @@ def run_foreground(
     """Run the runner as a child and echo its output live; returns the
     run's exit code. Ctrl-C: first stops the run (SIGINT forwarded, exit
     -2), second kills its process group; ``on_interrupt(n)`` is told."""
-    from gage_core.process.stop import kill_run_group
+    from gage_core.process.stop import interrupt_run
 
     _, meta_dir = run_paths(run)
     proc = _popen_runner(run, grace, None)
@@ -230,13 +229,7 @@ def run_foreground(
                 interrupts += 1
                 if on_interrupt is not None:
                     on_interrupt(interrupts)
-                if interrupts == 1:
-                    try:
-                        os.kill(proc.pid, signal.SIGINT)
-                    except ProcessLookupError:
-                        pass
-                else:
-                    kill_run_group(meta_dir)
+                interrupt_run(proc.pid, meta_dir, interrupts)
     finally:
         if echo_obj is not None:
             echo_obj.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 from gage_core.errors import RunStateError
 from gage_core.process import metafiles as mf
 
-__all__ = ["stop_run", "request_stop", "kill_run_group", "read_lock"]
+__all__ = ["stop_run", "request_stop", "kill_run_group", "interrupt_run", "read_lock"]
 
 
 def read_lock(meta_dir: Path):
@@ -53,6 +53,20 @@ def kill_run_group(meta_dir: str | os.PathLike) -> None:
     for entry in read_lock(Path(meta_dir)):
         if entry.role in ("child", "pid") and _live(entry):
             _signal_group(entry, signal.SIGKILL)
+
+
+def interrupt_run(pid: int | None, meta_dir: str | os.PathLike, n: int) -> None:
+    """The ``n``-th Ctrl-C for a run we started (runner ``pid``): the first
+    forwards SIGINT to the runner (it stops the run, exit -2), later ones
+    SIGKILL the run's process group."""
+    if n == 1:
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+    else:
+        kill_run_group(meta_dir)
 
 
 def _wait_dead(entries, timeout: float) -> bool:

@@ -12,6 +12,8 @@ import json
 import math
 from typing import Any, Callable, Iterable
 
+from gage_core.staging.flags import scalar_text
+
 __all__ = [
     "FILTER_FIELDS",
     "TIME_FIELDS",
@@ -171,14 +173,9 @@ def value_text(value) -> str:
     """A run value as text, the way the user writes it (true, 0.1, [1, 2])."""
     if isinstance(value, str):
         return value
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    if isinstance(value, (int, float)):
-        return repr(value)
+    text = scalar_text(value)
+    if text is not None:
+        return text
     try:
         return json.dumps(value, sort_keys=True)
     except (TypeError, ValueError):

@@ -45,6 +45,7 @@ __all__ = [
     "coerce_flag_value",
     "check_flags",
     "format_flag_value",
+    "scalar_text",
 ]
 
 _INT_RE = re.compile(r"[+-]?\d+\Z")
@@ -178,18 +179,27 @@ def parse_flag_assigns(args: Iterable[str], raw: bool = False) -> dict[str, Any]
     return out
 
 
-def format_flag_value(value: Any) -> str:
-    """The text a user would type for ``value`` (inverse of parsing)."""
-    if isinstance(value, FlagList):
-        return value.raw
+def scalar_text(value: Any) -> str | None:
+    """``true``, ``false``, ``null`` or the number as typed (``0.1``, ``3``)
+    for those values; None for anything else."""
     if value is True:
         return "true"
     if value is False:
         return "false"
     if value is None:
         return "null"
-    if isinstance(value, float):
+    if isinstance(value, (int, float)):
         return repr(value)
+    return None
+
+
+def format_flag_value(value: Any) -> str:
+    """The text a user would type for ``value`` (inverse of parsing)."""
+    if isinstance(value, FlagList):
+        return value.raw
+    text = scalar_text(value)
+    if text is not None:
+        return text
     if isinstance(value, str):
         parsed = parse_flag_value(value)
         if parsed != value or not isinstance(parsed, str) or value != value.strip():

@@ -10,8 +10,6 @@ supervisor keeps the limit after this command returns.
 
 from __future__ import annotations
 
-import sys
-
 __all__ = ["is_batch", "run_batch_cli", "preview_run_count"]
 
 
@@ -53,27 +51,14 @@ def _flags_text(config: dict, keys: list[str]) -> str:
 
 
 def _confirm(env, op_name: str, configs: list[dict], action: str, max_parallel: int) -> None:
-    from gage_core.errors import GageError
     from gage_core.staging.flags import format_flag_value
-    from gage_tui.cli.output import Column
+    from gage_tui.cli.runs_support import confirm_launch
 
-    if not sys.stdin or not sys.stdin.isatty():
-        raise GageError(
-            "cannot ask for confirmation: stdin is not a terminal",
-            hint=f"pass -y to {action} without confirmation",
-        )
     keys = _varying(configs)
     at_once = f", at most {max_parallel} at once" if action == "run" and max_parallel > 1 else ""
-    env.out.line(f"You are about to {action} a batch of {len(configs)} {op_name} runs{at_once}")
-    if keys:
-        env.out.table([Column("#"), *(Column(k) for k in keys)],
-                      [(str(i + 1), *(format_flag_value(c.get(k)) for k in keys)) for i, c in enumerate(configs)])
-    try:
-        answer = input("Continue? (Y/n) ")
-    except EOFError:
-        answer = "n"
-    if answer.strip().lower() not in ("", "y", "yes"):
-        raise GageError("cancelled", exit_code=1)
+    heading = f"You are about to {action} a batch of {len(configs)} {op_name} runs{at_once}"
+    rows = [(str(i + 1), *(format_flag_value(c.get(k)) for k in keys)) for i, c in enumerate(configs)] if keys else []
+    confirm_launch(env, action, heading, ("#", *keys), rows)
 
 
 def run_batch_cli(args, env, project, store, opdef, flag_args) -> int:

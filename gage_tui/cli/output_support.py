@@ -7,9 +7,21 @@ from __future__ import annotations
 import time
 from typing import Iterable
 
-__all__ = ["phase_readers", "format_line", "write_lines", "STREAM_CHOICES"]
+__all__ = ["output_target", "phase_readers", "format_line", "write_lines", "write_bytes", "STREAM_CHOICES"]
 
 STREAM_CHOICES = ("all", "stdout", "stderr")
+
+
+def output_target(env, spec: str | None, all_projects: bool = False):
+    """``(store, run)``: the run ``spec`` names (default: the latest) among
+    the current project's runs; a spec that finds no run of the project
+    is looked up among all projects' runs."""
+    from gage_tui.cli.runs_support import project_runs, select_one_run
+
+    _project, store, runs = project_runs(env, all_projects=all_projects)
+    if not runs and spec and not all_projects:
+        _project, store, runs = project_runs(env, all_projects=True)
+    return store, select_one_run(runs, spec)
 
 
 def phase_readers(store, run, phases: Iterable[str] | None = None):
@@ -52,15 +64,18 @@ def _keep(line, stream: str) -> bool:
 
 def write_lines(env, lines, stream: str = "all", timestamps: bool = False) -> None:
     """Write lines to stdout as raw bytes (text when stdout has no buffer)."""
+    chunks = [format_line(line, timestamps) for line in lines if _keep(line, stream)]
+    if chunks:
+        write_bytes(env, b"".join(chunks))
+
+
+def write_bytes(env, data: bytes, flush: bool = True) -> None:
+    """Write raw bytes to stdout (decoded text when stdout has no buffer)."""
     out = env.out.file
     buf = getattr(out, "buffer", None)
-    chunks = [format_line(line, timestamps) for line in lines if _keep(line, stream)]
-    if not chunks:
-        return
-    data = b"".join(chunks)
     if buf is not None:
         buf.write(data)
-        buf.flush()
     else:
         out.write(data.decode("utf-8", errors="replace"))
-        out.flush()
+    if flush:
+        (buf or out).flush()

@@ -20,7 +20,11 @@ __all__ = [
     "select_runs",
     "add_selection_args",
     "select_for_command",
+    "select_from_args",
     "confirm",
+    "go_ahead",
+    "count_runs",
+    "confirm_launch",
     "print_run_list",
 ]
 
@@ -167,6 +171,42 @@ def select_for_command(
     )
 
 
+def select_from_args(env, args, **kwargs) -> tuple["Project", "RunStore", list["Run"]]:
+    """``select_for_command`` with the arguments ``add_selection_args``
+    declared (``run_specs``, ``where``, ``all_runs``, ``all_projects``)."""
+    return select_for_command(
+        env, args.run_specs, args.where, args.all_runs, all_projects=args.all_projects, **kwargs
+    )
+
+
+def count_runs(runs: Sequence["Run"] | int) -> str:
+    """``"1 run"``, ``"3 runs"``."""
+    n = runs if isinstance(runs, int) else len(runs)
+    return f"{n} run" + ("" if n == 1 else "s")
+
+
+def go_ahead(
+    env,
+    args,
+    runs: Sequence["Run"],
+    question: str,
+    *,
+    project=None,
+    default: bool = True,
+    declined: str = "Nothing changed",
+    only_many: bool = False,
+) -> bool:
+    """True when a command may act on ``runs``: ``-y`` (``args.yes``) was
+    given, ``only_many`` and there is at most one run, or the user agrees
+    to ``question``. Otherwise prints ``declined`` and returns False."""
+    if args.yes or (only_many and len(runs) <= 1):
+        return True
+    if confirm(env, question, default, runs=runs, project=project):
+        return True
+    env.out.line(declined)
+    return False
+
+
 def confirm(
     env, question: str, default: bool, yes: bool = False, runs: Sequence["Run"] = (), project=None
 ) -> bool:
@@ -191,6 +231,32 @@ def confirm(
     if not answer:
         return default
     return answer in ("y", "yes")
+
+
+def confirm_launch(env, action: str, heading: str, columns: Sequence[str] = (), rows=()) -> None:
+    """Before ``gage run`` starts or stages: print ``heading`` and a table
+    of the flags (when ``rows``), then ask to continue. Raises GageError
+    (exit code 1) when the user declines, and when there is no terminal
+    to ask on (hint: ``-y``)."""
+    import sys
+
+    from gage_core.errors import GageError
+    from gage_tui.cli.output import Column
+
+    if not sys.stdin or not sys.stdin.isatty():
+        raise GageError(
+            "cannot ask for confirmation: stdin is not a terminal",
+            hint=f"pass -y to {action} without confirmation",
+        )
+    env.out.line(heading)
+    if rows:
+        env.out.table([Column(c) for c in columns], rows)
+    try:
+        answer = input("Continue? (Y/n) ")
+    except EOFError:
+        answer = "n"
+    if answer.strip().lower() not in ("", "y", "yes"):
+        raise GageError("cancelled", exit_code=1)
 
 
 def print_run_list(env, runs: Sequence["Run"], project=None) -> None:

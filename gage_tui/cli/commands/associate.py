@@ -32,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args, env) -> int:
     from gage_core.errors import GageError
     from gage_core.store.associate import associate_candidates, associate_runs
-    from gage_tui.cli.runs_support import confirm, project_runs, select_runs
+    from gage_tui.cli.runs_support import count_runs, go_ahead, project_runs, select_runs
 
     project, _store, runs = project_runs(env, all_projects=True, where=args.where)
     if project.dir is None:
@@ -52,16 +52,11 @@ def run(args, env) -> int:
     if not todo:
         env.out.line(f"Nothing to do: runs already point at {project.dir}")
         return 0
-    n = f"{len(todo)} run" + ("" if len(todo) == 1 else "s")
-    if not args.yes:
-        if not confirm(
-            env, f"You are about to associate {n} with {project.dir}. Continue?", True,
-            runs=todo, project=project,
-        ):
-            env.out.line("Nothing changed")
-            return 1
+    question = f"You are about to associate {count_runs(todo)} with {project.dir}. Continue?"
+    if not go_ahead(env, args, todo, question, project=project):
+        return 1
     changed = associate_runs(todo, project.dir, project_id, force=args.force)
-    env.out.line(f"Associated {len(changed)} run{'' if len(changed) == 1 else 's'} with {project.dir}")
+    env.out.line(f"Associated {count_runs(changed)} with {project.dir}")
     return 0
 
 

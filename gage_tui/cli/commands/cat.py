@@ -33,13 +33,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args, env) -> int:
-    from gage_tui.cli.output_support import phase_readers, write_lines
-    from gage_tui.cli.runs_support import project_runs, select_one_run
+    from gage_tui.cli.output_support import output_target, phase_readers, write_lines
 
-    _project, store, runs = project_runs(env, all_projects=args.all_projects)
-    if not runs and args.run and not args.all_projects:
-        _project, store, runs = project_runs(env, all_projects=True)
-    target = select_one_run(runs, args.run)
+    store, target = output_target(env, args.run, args.all_projects)
     if args.path:
         return _cat_file(env, target, args.path)
     stream = "stderr" if args.stderr else "stdout" if args.stdout else "all"
@@ -56,6 +52,7 @@ def _cat_file(env, target, relpath: str) -> int:
     import os
 
     from gage_core.errors import GageError
+    from gage_tui.cli.output_support import write_bytes
 
     base = os.path.realpath(target.run_dir)
     path = os.path.realpath(os.path.join(base, relpath))
@@ -63,16 +60,8 @@ def _cat_file(env, target, relpath: str) -> int:
         raise GageError(f"{relpath}: not inside the run directory")
     if not os.path.isfile(path):
         raise GageError(f"{relpath}: no such file in run {target.name}")
-    out = env.out.file
-    buf = getattr(out, "buffer", None)
     with open(path, "rb") as f:
-        while True:
-            chunk = f.read(1 << 20)
-            if not chunk:
-                break
-            if buf is not None:
-                buf.write(chunk)
-            else:
-                out.write(chunk.decode("utf-8", errors="replace"))
-    (buf or out).flush()
+        while chunk := f.read(1 << 20):
+            write_bytes(env, chunk, flush=False)
+    write_bytes(env, b"")
     return 0

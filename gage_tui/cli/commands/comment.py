@@ -35,11 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args, env) -> int:
     from gage_core.store import annotate
-    from gage_tui.cli.runs_support import confirm, select_for_command
+    from gage_tui.cli.runs_support import count_runs, go_ahead, select_from_args
 
-    project, _store, runs = select_for_command(
-        env, args.run_specs, args.where, args.all_runs, all_projects=args.all_projects, default_latest=True
-    )
+    project, _store, runs = select_from_args(env, args, default_latest=True)
     if args.list:
         _list(env, runs)
         return 0
@@ -51,16 +49,12 @@ def run(args, env) -> int:
         return 1
     if args.edit:
         return _on_one(env, runs, lambda r: annotate.edit_comment(r, args.edit, msg), "Edited comment")
-    if len(runs) > 1 and not args.yes:
-        if not confirm(
-            env, f"You are about to comment on {len(runs)} runs. Continue?", True,
-            runs=runs, project=project,
-        ):
-            env.out.line("Nothing changed")
-            return 1
+    question = f"You are about to comment on {len(runs)} runs. Continue?"
+    if not go_ahead(env, args, runs, question, project=project, only_many=True):
+        return 1
     for r in runs:
         annotate.add_comment(r, msg)
-    env.out.line(f"Added comment to {len(runs)} run" + ("" if len(runs) == 1 else "s"))
+    env.out.line(f"Added comment to {count_runs(runs)}")
     return 0
 
 

@@ -33,28 +33,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args, env) -> int:
     from gage_core.store.trash import check_not_running, delete_runs
-    from gage_tui.cli.runs_support import confirm, select_for_command
+    from gage_tui.cli.runs_support import count_runs, go_ahead, select_from_args
 
-    project, _store, runs = select_for_command(
-        env, args.run_specs, args.where, args.all_runs, all_projects=args.all_projects
-    )
+    project, _store, runs = select_from_args(env, args)
     check_not_running(runs, "delete")
-    n = _count(runs)
-    if not args.yes:
-        if args.permanent:
-            question = f"You are about to PERMANENTLY delete {n}. This cannot be undone. Continue?"
-        else:
-            question = f"You are about to delete {n}. Continue?"
-        if not confirm(env, question, not args.permanent, runs=runs, project=project):
-            env.out.line("Nothing deleted")
-            return 1
+    n = count_runs(runs)
+    if args.permanent:
+        question = f"You are about to PERMANENTLY delete {n}. This cannot be undone. Continue?"
+    else:
+        question = f"You are about to delete {n}. Continue?"
+    if not go_ahead(
+        env, args, runs, question, project=project, default=not args.permanent, declined="Nothing deleted"
+    ):
+        return 1
     delete_runs(runs, permanent=args.permanent)
     if args.permanent:
         env.out.line(f"Permanently deleted {n}")
     else:
         env.out.line(f"Deleted {n} (restore with 'gage restore', see 'gage ls -d')")
     return 0
-
-
-def _count(runs) -> str:
-    return f"{len(runs)} run" + ("" if len(runs) == 1 else "s")

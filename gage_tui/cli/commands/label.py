@@ -32,29 +32,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args, env) -> int:
     from gage_core.store import annotate
-    from gage_tui.cli.runs_support import confirm, select_for_command
+    from gage_tui.cli.runs_support import count_runs, go_ahead, select_from_args
 
-    project, _store, runs = select_for_command(
-        env, args.run_specs, args.where, args.all_runs, all_projects=args.all_projects, default_latest=True
-    )
+    project, _store, runs = select_from_args(env, args, default_latest=True)
     if args.label is not None and not args.label.strip():
         raise annotate.AnnotationError("label is empty", hint="use -c to remove a label")
-    if len(runs) > 1 and not args.yes:
-        verb = "clear the label of" if args.clear else "label"
-        if not confirm(
-            env, f"You are about to {verb} {_count(runs)}. Continue?", True,
-            runs=runs, project=project,
-        ):
-            env.out.line("Nothing changed")
-            return 1
+    verb = "clear the label of" if args.clear else "label"
+    question = f"You are about to {verb} {count_runs(runs)}. Continue?"
+    if not go_ahead(env, args, runs, question, project=project, only_many=True):
+        return 1
     for r in runs:
         if args.clear:
             annotate.clear_label(r)
         else:
             annotate.set_label(r, args.label)
-    env.out.line(f"{'Cleared label of' if args.clear else 'Set label for'} {_count(runs)}")
+    env.out.line(f"{'Cleared label of' if args.clear else 'Set label for'} {count_runs(runs)}")
     return 0
-
-
-def _count(runs) -> str:
-    return f"{len(runs)} run" + ("" if len(runs) == 1 else "s")

@@ -28,18 +28,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args, env) -> int:
     from gage_core.store.trash import check_not_running, purge_runs
-    from gage_tui.cli.runs_support import confirm, select_for_command
+    from gage_tui.cli.runs_support import count_runs, go_ahead, select_from_args
 
-    project, _store, runs = select_for_command(
-        env, args.run_specs, args.where, args.all_runs, deleted=True, all_projects=args.all_projects
-    )
+    project, _store, runs = select_from_args(env, args, deleted=True)
     check_not_running(runs, "purge")
-    n = f"{len(runs)} run" + ("" if len(runs) == 1 else "s")
-    if not args.yes:
-        question = f"You are about to PERMANENTLY delete {n}. This cannot be undone. Continue?"
-        if not confirm(env, question, False, runs=runs, project=project):
-            env.out.line("Nothing purged")
-            return 1
+    n = count_runs(runs)
+    question = f"You are about to PERMANENTLY delete {n}. This cannot be undone. Continue?"
+    if not go_ahead(env, args, runs, question, project=project, default=False, declined="Nothing purged"):
+        return 1
     purge_runs(runs)
     env.out.line(f"Purged {n}")
     return 0

@@ -27,19 +27,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args, env) -> int:
     from gage_core.store.trash import restore_runs
-    from gage_tui.cli.runs_support import confirm, select_for_command
+    from gage_tui.cli.runs_support import count_runs, go_ahead, select_from_args
 
-    project, _store, runs = select_for_command(
-        env, args.run_specs, args.where, args.all_runs, deleted=True, all_projects=args.all_projects
-    )
-    n = f"{len(runs)} run" + ("" if len(runs) == 1 else "s")
-    if not args.yes:
-        if not confirm(
-            env, f"You are about to restore {n}. Continue?", True,
-            runs=runs, project=project,
-        ):
-            env.out.line("Nothing restored")
-            return 1
+    project, _store, runs = select_from_args(env, args, deleted=True)
+    n = count_runs(runs)
+    question = f"You are about to restore {n}. Continue?"
+    if not go_ahead(env, args, runs, question, project=project, declined="Nothing restored"):
+        return 1
     restore_runs(runs)
     env.out.line(f"Restored {n}")
     return 0

@@ -201,25 +201,11 @@ def _preview(args, env, project, opdef, flag_args, store) -> int:
 
 
 def _confirm(env, op_name: str, config: dict, action: str) -> None:
-    from gage_core.errors import GageError
     from gage_core.staging.flags import format_flag_value
-    from gage_tui.cli.output import Column
+    from gage_tui.cli.runs_support import confirm_launch
 
-    if not sys.stdin or not sys.stdin.isatty():
-        raise GageError(
-            "cannot ask for confirmation: stdin is not a terminal",
-            hint=f"pass -y to {action} without confirmation",
-        )
-    env.out.line(f"You are about to {action} {op_name}")
-    if config:
-        rows = [(k, format_flag_value(v)) for k, v in sorted(config.items())]
-        env.out.table([Column("flag"), Column("value")], rows)
-    try:
-        answer = input("Continue? (Y/n) ")
-    except EOFError:
-        answer = "n"
-    if answer.strip().lower() not in ("", "y", "yes"):
-        raise GageError("cancelled", exit_code=1)
+    rows = [(k, format_flag_value(v)) for k, v in sorted(config.items())]
+    confirm_launch(env, action, f"You are about to {action} {op_name}", ("flag", "value"), rows)
 
 
 # -- init, stage, start --------------------------------------------------------

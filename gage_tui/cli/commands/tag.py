@@ -40,25 +40,19 @@ def _split(values: list[str]) -> list[str]:
 
 def run(args, env) -> int:
     from gage_core.store import annotate
-    from gage_tui.cli.runs_support import confirm, select_for_command
+    from gage_tui.cli.runs_support import go_ahead, select_from_args
 
     add, remove = _split(args.add), _split(args.remove)
     for tag in add:
         annotate.validate_tag(tag)
-    project, _store, runs = select_for_command(
-        env, args.run_specs, args.where, args.all_runs, all_projects=args.all_projects, default_latest=True
-    )
+    project, _store, runs = select_from_args(env, args, default_latest=True)
     if not (add or remove or args.clear):
         for r in runs:
             env.out.line(f"{r.name}  {' '.join(r.tags)}".rstrip())
         return 0
-    if len(runs) > 1 and not args.yes:
-        if not confirm(
-            env, f"You are about to change the tags of {len(runs)} runs. Continue?", True,
-            runs=runs, project=project,
-        ):
-            env.out.line("Nothing changed")
-            return 1
+    question = f"You are about to change the tags of {len(runs)} runs. Continue?"
+    if not go_ahead(env, args, runs, question, project=project, only_many=True):
+        return 1
     for r in runs:
         if args.clear:
             annotate.clear_tags(r)

@@ -25,13 +25,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args, env) -> int:
-    from gage_tui.cli.output_support import phase_readers, write_lines
-    from gage_tui.cli.runs_support import project_runs, select_one_run
+    from gage_tui.cli.output_support import output_target, phase_readers, write_lines
 
-    _project, store, runs = project_runs(env, all_projects=args.all_projects)
-    if not runs and args.run and not args.all_projects:
-        _project, store, runs = project_runs(env, all_projects=True)
-    target = store.refresh(select_one_run(runs, args.run))
+    store, target = output_target(env, args.run, args.all_projects)
+    target = store.refresh(target)
     live = target.status == "running"
     readers = dict(phase_readers(store, target))
     positions: dict[str, int] = {}
