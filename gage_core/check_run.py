@@ -103,6 +103,12 @@ class _Checker:
     def add(self, level: str, topic: str, message: str, paths=()) -> None:
         self.findings.append(Finding(level, topic, message, tuple(paths)))
 
+    def add_paths(self, level: str, topic: str, paths: list[str], what: str) -> None:
+        """A finding ``N <what>: a, b and 3 more`` for ``paths``; none when
+        ``paths`` is empty."""
+        if paths:
+            self.add(level, topic, f"{len(paths)} {what}: {_some(paths)}", paths)
+
     # -- meta ---------------------------------------------------------
 
     def read(self, relpath: str, kind: str = "bytes"):
@@ -174,15 +180,10 @@ class _Checker:
         return out
 
     def manifest(self) -> dict[str, tuple[str, str]] | None:
+        from gage_core.process.files import parse_manifest
+
         data = self.read("manifest")[0]
-        if data is None:
-            return None
-        out: dict[str, tuple[str, str]] = {}
-        for line in data.decode("utf-8", "replace").splitlines():
-            parts = line.split(" ", 2)
-            if len(parts) == 3:
-                out[parts[2]] = (parts[0], parts[1])
-        return out
+        return None if data is None else parse_manifest(data)
 
     def logged_modified(self) -> list[str]:
         log = (self.read("log/runner")[0] or b"").decode("utf-8", "replace")
@@ -214,34 +215,24 @@ class _Checker:
                 changed.append(path)
         extra = sorted(p for p in files if p not in manifest)
         when = "after the run finished" if finished else "after staging"
-        if changed:
-            self.add("problem", "manifest",
-                     f"{len(changed)} file(s) changed {when} (sha256 differs from the manifest): "
-                     f"{_some(changed)}", changed)
-        if missing:
-            self.add("problem", "manifest",
-                     f"{len(missing)} file(s) in the manifest are missing: {_some(missing)}", missing)
-        if extra:
-            self.add("problem", "manifest",
-                     f"{len(extra)} file(s) not in the manifest (added {when}): {_some(extra)}", extra)
+        self.add_paths("problem", "manifest", changed,
+                       f"file(s) changed {when} (sha256 differs from the manifest)")
+        self.add_paths("problem", "manifest", missing, "file(s) in the manifest are missing")
+        self.add_paths("problem", "manifest", extra, f"file(s) not in the manifest (added {when})")
         if unreadable:
             self.add("problem", "manifest", f"cannot read {_some(unreadable)}", unreadable)
         if finished:
             modified = [p for p in self.logged_modified() if p not in changed]
-            if modified:
-                self.add("note", "manifest",
-                         f"{len(modified)} staged file(s) were modified during the run "
-                         f"(logged by the runner): {_some(modified)}", modified)
+            self.add_paths("note", "manifest", modified,
+                           "staged file(s) were modified during the run (logged by the runner)")
         if not (changed or missing or extra or unreadable):
             self.add("ok", "manifest", f"all {len(manifest)} file(s) match the manifest")
 
     def check_readonly(self, files: dict[str, os.stat_result]) -> None:
         writable = sorted(p for p, st in files.items()
                           if stat.S_ISREG(st.st_mode) and st.st_mode & 0o222)
-        if writable:
-            self.add("problem", "read-only",
-                     f"{len(writable)} run file(s) are writable: {_some(writable)}", writable)
-        else:
+        self.add_paths("problem", "read-only", writable, "run file(s) are writable")
+        if not writable:
             self.add("ok", "read-only", "run files are read-only")
 
     def check_deps(self) -> None:
@@ -277,12 +268,8 @@ class _Checker:
                     missing.append(path)
                 elif f.get("link") and not full.exists():
                     broken.append(path)
-        if missing:
-            self.add("problem", "dependencies",
-                     f"{len(missing)} dependency file(s) missing from the run: {_some(missing)}", missing)
-        if broken:
-            self.add("problem", "dependencies",
-                     f"{len(broken)} linked dependency(ies) point to nothing: {_some(broken)}", broken)
+        self.add_paths("problem", "dependencies", missing, "dependency file(s) missing from the run")
+        self.add_paths("problem", "dependencies", broken, "linked dependency(ies) point to nothing")
         if not missing and not broken:
             self.add("ok", "dependencies",
                      f"{count} dependency file(s) from {len(entries)} dependency(ies) present")

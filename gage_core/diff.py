@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MISSING", "FileDiff", "TextDiff", "RunDiff", "diff_runs", "read_manifest_entries"]
+__all__ = ["MISSING", "FileDiff", "TextDiff", "RunDiff", "diff_runs"]
 
 MISSING = object()
 _FILE_TYPES = {"s": "source", "r": "runtime", "d": "dependency", "g": "generated"}
@@ -74,18 +74,6 @@ class RunDiff:
             "output": {"diff": self.output.lines, "truncated": self.output.truncated, "note": self.output.note},
             "metrics": [{"name": k, "a": val(x), "b": val(y)} for k, x, y in self.metrics],
         }
-
-
-def read_manifest_entries(data: bytes | None) -> dict[str, tuple[str, str]]:
-    """relpath -> (type letter, sha256) from manifest bytes."""
-    out: dict[str, tuple[str, str]] = {}
-    if not data:
-        return out
-    for line in data.decode("utf-8", errors="replace").splitlines():
-        parts = line.split(" ", 2)
-        if len(parts) == 3:
-            out[parts[2]] = (parts[0], parts[1])
-    return out
 
 
 def _norm(v) -> str:
@@ -156,9 +144,11 @@ def _diff_flags(result: RunDiff) -> None:
 
 
 def _diff_files(result: RunDiff, store, all_files: bool, max_bytes: int, max_lines: int) -> None:
+    from gage_core.process.files import parse_manifest
+
     a, b = result.a, result.b
-    ma = read_manifest_entries(_meta_file(a, store, "manifest", 16 << 20)[0])
-    mb = read_manifest_entries(_meta_file(b, store, "manifest", 16 << 20)[0])
+    ma = parse_manifest(_meta_file(a, store, "manifest", 16 << 20)[0])
+    mb = parse_manifest(_meta_file(b, store, "manifest", 16 << 20)[0])
     for path in sorted(set(ma) | set(mb)):
         ea, eb = ma.get(path), mb.get(path)
         kind = _FILE_TYPES.get((ea or eb)[0], "other")

@@ -56,7 +56,7 @@ def test_tui_result_rows():
     by = {r["metric"]: r for r in rows}
     warm = next(r for m, r in by.items() if "(warm)" in m)
     assert warm["pass"] is True and abs(warm["ratio"] - 3.0) < 1e-9
-    cold = next(r for m, r in by.items() if "(cold)" in m)
+    cold = next(r for m, r in by.items() if "(cold, first rows)" in m)
     assert cold["pass"] is None  # informational: the target is for a warm start
     assert any("tail delay" in m and r["pass"] is True for m, r in by.items())
     assert any("key response" in m and r["pass"] is True for m, r in by.items())

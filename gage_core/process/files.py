@@ -14,11 +14,14 @@ import os
 import stat
 from pathlib import Path
 
+from gage_core.atomic import write_atomic
+
 __all__ = [
     "PHASE_FILE_TYPES",
     "log_files",
     "read_files_log",
     "read_manifest",
+    "parse_manifest",
     "write_manifest",
     "set_readonly",
     "file_sha256",
@@ -106,12 +109,17 @@ def log_files(run_dir: str | os.PathLike, meta_dir: str | os.PathLike, ftype: st
 
 def read_manifest(meta_dir: str | os.PathLike) -> dict[str, tuple[str, str]]:
     """relpath -> (type, sha256) from the meta ``manifest``."""
-    out: dict[str, tuple[str, str]] = {}
     try:
-        text = (Path(meta_dir) / "manifest").read_text(encoding="utf-8", errors="replace")
+        return parse_manifest((Path(meta_dir) / "manifest").read_bytes())
     except OSError:
-        return out
-    for line in text.splitlines():
+        return {}
+
+
+def parse_manifest(data: bytes | None) -> dict[str, tuple[str, str]]:
+    """relpath -> (type letter, sha256) from manifest bytes
+    (``<type> <sha256> <relpath>`` lines; others are skipped)."""
+    out: dict[str, tuple[str, str]] = {}
+    for line in (data or b"").decode("utf-8", errors="replace").splitlines():
         parts = line.split(" ", 2)
         if len(parts) == 3:
             out[parts[2]] = (parts[0], parts[1])
@@ -157,9 +165,7 @@ def write_manifest(
         else:
             sha = prev[1]
         lines.append(f"{ftype} {sha} {path}\n")
-    tmp = Path(meta_dir) / ".manifest.tmp"
-    tmp.write_text("".join(lines), encoding="utf-8")
-    os.replace(tmp, Path(meta_dir) / "manifest")
+    write_atomic(Path(meta_dir) / "manifest", "".join(lines))
     return messages
 
 

@@ -91,14 +91,25 @@ def _namespace(project) -> str:
     return "gage"
 
 
-def _project_ref(project_dir: Path, runs_dir: Path) -> str:
+@contextmanager
+def _failure_ends_run(meta: Path, prefix: str, error: type[GageError], what: str):
+    """A failure inside ends the run (``fail_run``, logged as ``prefix:
+    ...``) and propagates; an OSError as ``error("<what>: <reason>")``.
+    Exit code: a ``RunFailed``'s ``run_code``, -2 for Ctrl-C, else 1."""
     try:
-        rd, pd = runs_dir.resolve(), project_dir.resolve()
-    except OSError:
-        return f"file:{project_dir}"
-    if rd == pd or pd in rd.parents:
-        return "file:" + os.path.relpath(pd, rd)
-    return f"file:{pd}"
+        yield
+    except RunFailed as e:
+        fail_run(meta, e.run_code, f"{prefix}: {e.message}")
+        raise
+    except GageError as e:
+        fail_run(meta, 1, f"{prefix}: {e.message}" + (f" ({e.hint})" if e.hint else ""))
+        raise
+    except OSError as e:
+        fail_run(meta, 1, f"{prefix}: {e}")
+        raise error(f"{what}: {e.strerror or e}") from None
+    except BaseException as e:
+        fail_run(meta, -2 if isinstance(e, KeyboardInterrupt) else 1, f"{prefix}: {e!r}")
+        raise
 
 
 def init_run(
@@ -114,6 +125,7 @@ def init_run(
     """Create a run's meta; returns the run id. Raises ``StoreError`` when
     the runs directory cannot be written (nothing is left behind then)."""
     from gage_core.store import layout
+    from gage_core.store.associate import project_ref
     from gage_core.store.ids import new_run_id
     from gage_core.store.opref import OpRef
     from gage_core.store.user_attrs import append_user_attrs, new_comment_id
@@ -138,7 +150,7 @@ def init_run(
     # Released when staging ends either way: a full disk during staging
     # still leaves room to record the failure.
     mf.reserve_space(meta, 64 * 1024)
-    try:
+    with _failure_ends_run(meta, "Error initializing run", StoreError, f"cannot write run {run_id}"):
         mf.write_atomic(meta / "opref", opref)
         mf.write_atomic(meta / "__schema__", "1")
         mf.write_atomic(meta / "id", run_id)
@@ -160,7 +172,7 @@ def init_run(
         if batch_id:
             mf.write_atomic(meta / "batch", batch_id)
         if project_dir is not None:
-            mf.write_atomic(layout.project_file(runs_dir, run_id), _project_ref(project_dir, runs_dir))
+            mf.write_atomic(layout.project_file(runs_dir, run_id), project_ref(project_dir, runs_dir))
         attrs: dict[str, Any] = {}
         if label:
             attrs["label"] = label
@@ -172,12 +184,6 @@ def init_run(
         if attrs:
             append_user_attrs(layout.user_dir(runs_dir, run_id), set=attrs)
         mf.write_timestamp(meta, "initialized")
-    except OSError as e:
-        fail_run(meta, 1, f"Error initializing run: {e}")
-        raise StoreError(f"cannot write run {run_id}: {e.strerror or e}") from None
-    except BaseException as e:
-        fail_run(meta, -2 if isinstance(e, KeyboardInterrupt) else 1, f"Error initializing run: {e!r}")
-        raise
     return run_id
 
 
@@ -278,7 +284,7 @@ def stage_run(
     run_dir = layout.run_dir(runs_dir, run_id)
     meta = layout.meta_dir(runs_dir, run_id)
     project_dir = Path(project.dir) if project.dir is not None else None
-    try:
+    with _failure_ends_run(meta, "Staging failed", StagingError, f"cannot stage run {run_id}"):
         run_dir.mkdir(exist_ok=True)
         if project_dir is not None and opdef.sourcecode != ():
             if status:
@@ -325,16 +331,4 @@ def stage_run(
         _files.write_manifest(run_dir, meta)
         mf.write_timestamp(meta, "staged")
         mf.release_space(meta)
-    except RunFailed as e:
-        fail_run(meta, e.run_code, f"Staging failed: {e.message}")
-        raise
-    except GageError as e:
-        fail_run(meta, 1, f"Staging failed: {e.message}" + (f" ({e.hint})" if e.hint else ""))
-        raise
-    except OSError as e:
-        fail_run(meta, 1, f"Staging failed: {e}")
-        raise StagingError(f"cannot stage run {run_id}: {e.strerror or e}") from None
-    except BaseException as e:
-        fail_run(meta, -2 if isinstance(e, KeyboardInterrupt) else 1, f"Staging failed: {e!r}")
-        raise
 

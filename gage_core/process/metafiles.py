@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gage_core.atomic import write_atomic as _write_atomic
+
 __all__ = [
     "process_create_time",
     "write_lock",
@@ -42,15 +44,8 @@ def process_create_time(pid: int) -> float | None:
 
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     """Write via a temp file in the same dir and rename (readers never see
-    a half-written file)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, p)
+    a half-written file); missing parent dirs are created."""
+    _write_atomic(path, data, parents=True)
 
 
 def write_json(path: str | os.PathLike, obj: Any, **kw) -> None:

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gage_core.atomic import write_atomic
+
 __all__ = ["KNOWN_PROGRESS", "Progress", "ProgressParser", "write_progress", "read_progress"]
 
 KNOWN_PROGRESS = ("tqdm",)
@@ -82,10 +84,7 @@ class ProgressParser:
 
 def write_progress(meta_dir: str | os.PathLike, progress: Progress) -> None:
     """Atomically replace the meta ``progress`` file."""
-    path = Path(meta_dir) / "progress"
-    tmp = path.with_name(f".progress.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(progress.to_json()), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(Path(meta_dir) / "progress", json.dumps(progress.to_json()))
 
 
 def read_progress(meta_dir: str | os.PathLike) -> dict | None:

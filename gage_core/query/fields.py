@@ -83,26 +83,26 @@ def _op(run) -> list:
     return [name, f"{ns}:{name}"] if ns else [name]
 
 
+def _attr(name: str) -> Callable[[Any], list]:
+    return lambda r: _one(getattr(r, name, None))
+
+
 _BUILTIN: dict[str, Callable[[Any], list]] = {
     "op": _op,
-    "status": lambda r: _one(getattr(r, "status", None)),
-    "label": lambda r: _one(getattr(r, "label", None)),
     "tag": lambda r: list(getattr(r, "tags", None) or ()),
-    "name": lambda r: _one(getattr(r, "name", None)),
-    "id": lambda r: _one(getattr(r, "id", None)),
-    "started": lambda r: _one(getattr(r, "started", None)),
-    "stopped": lambda r: _one(getattr(r, "stopped", None)),
-    "staged": lambda r: _one(getattr(r, "staged", None)),
-    "initialized": lambda r: _one(getattr(r, "initialized", None)),
     "timestamp": lambda r: _one(
         getattr(r, "started", None) or getattr(r, "staged", None) or getattr(r, "initialized", None)
     ),
-    "duration": lambda r: _one(getattr(r, "duration_us", None)),
-    "project": lambda r: _one(getattr(r, "project_dir", None)),
-    "project_id": lambda r: _one(getattr(r, "project_id", None)),
-    "batch": lambda r: _one(getattr(r, "batch_id", None)),
-    "exit": lambda r: _one(getattr(r, "exit_code", None)),
-    "container": lambda r: _one(getattr(r, "container", None)),
+    **{
+        field: _attr(attr)
+        for field, attr in (
+            ("status", "status"), ("label", "label"), ("name", "name"), ("id", "id"),
+            ("started", "started"), ("stopped", "stopped"), ("staged", "staged"),
+            ("initialized", "initialized"), ("duration", "duration_us"),
+            ("project", "project_dir"), ("project_id", "project_id"), ("batch", "batch_id"),
+            ("exit", "exit_code"), ("container", "container"),
+        )
+    },
 }
 
 

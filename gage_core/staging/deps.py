@@ -44,7 +44,13 @@ from gage_core.staging.deps_dvc import dvc_cached_files
 from gage_core.staging.deps_runs import runs_table, select_dep_run, select_dep_runs
 from gage_core.staging.patterns import glob_to_regex
 
-__all__ = ["DepsResult", "resolve_dependencies", "normalize_dependency", "dependency_source_text"]
+__all__ = [
+    "DepsResult",
+    "resolve_dependencies",
+    "normalize_dependency",
+    "dependency_source_text",
+    "dependency_file_paths",
+]
 
 _ALIASES = {
     "file": "project-files", "dir": "project-files", "files": "project-files",
@@ -375,3 +381,8 @@ def dependency_source_text(entry: dict) -> str:
     if "project" in src:
         return "project files"
     return ""
+
+
+def dependency_file_paths(entry: dict) -> list[str]:
+    """The run-relative paths a resolved dependency supplied."""
+    return [str(f.get("path", f)) if isinstance(f, dict) else str(f) for f in entry.get("files") or []]

@@ -12,10 +12,10 @@ run whose recorded project id equals the project's id.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from gage_core.atomic import write_atomic
 from gage_core.errors import GageError, StoreError
 from gage_core.store import layout
 
@@ -25,6 +25,7 @@ __all__ = [
     "dissociate",
     "associate_candidates",
     "associate_runs",
+    "same_dir",
 ]
 
 
@@ -37,26 +38,12 @@ def project_ref(project_dir: str | os.PathLike, runs_dir: str | os.PathLike) -> 
     return f"file:{pd}"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def associate(run: Any, project_dir: str | os.PathLike) -> str:
     """Point ``run`` at ``project_dir``; returns the written reference."""
     ref = project_ref(project_dir, run.runs_dir)
     path = layout.project_file(run.runs_dir, run.id)
     try:
-        _write_atomic(path, ref + "\n")
+        write_atomic(path, ref + "\n")
     except OSError as e:
         raise StoreError(f"cannot write {path}: {e.strerror or e}") from None
     return ref
@@ -74,7 +61,8 @@ def dissociate(run: Any) -> bool:
     return True
 
 
-def _same_dir(a: str | None, b: str | os.PathLike) -> bool:
+def same_dir(a: str | None, b: str | os.PathLike) -> bool:
+    """True when ``a`` (None: no directory) and ``b`` are the same directory."""
     return a is not None and os.path.realpath(a) == os.path.realpath(b)
 
 
@@ -89,7 +77,7 @@ def associate_candidates(
         r
         for r in runs
         if (getattr(r, "project_id", None) or "").lower() == want
-        and not _same_dir(getattr(r, "project_dir", None), project_dir)
+        and not same_dir(getattr(r, "project_dir", None), project_dir)
     ]
 
 
@@ -118,7 +106,7 @@ def associate_runs(
             )
     changed = []
     for run in runs:
-        if _same_dir(getattr(run, "project_dir", None), project_dir):
+        if same_dir(getattr(run, "project_dir", None), project_dir):
             continue
         associate(run, project_dir)
         changed.append(run)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from gage_core.atomic import write_atomic
 from gage_core.store.opref import OpRef
 from gage_core.store.run import Run
 
@@ -119,18 +119,7 @@ def save_index(runs_dir: Path, entries: dict[str, dict[str, Any]]) -> bool:
     dir is not writable."""
     data = json.dumps({"version": INDEX_VERSION, "runs": entries}, separators=(",", ":"))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".gage-index-", suffix=".tmp", dir=runs_dir)
-    except OSError:
-        return False
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # readable like the rest of the runs dir
-        os.replace(tmp, runs_dir / INDEX_NAME)
+        write_atomic(runs_dir / INDEX_NAME, data, mode=0o644)  # readable like the rest of the runs dir
         return True
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         return False

@@ -14,10 +14,10 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from gage_core.atomic import write_atomic
 from gage_core.store.ids import new_run_id
 
 __all__ = [
@@ -102,23 +102,11 @@ def append_user_attrs(
         "set": dict(set or {}),
         "delete": list(delete or []),
     }
-    data = json.dumps(entry, sort_keys=True).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=user_dir)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o444)
-        while True:
-            dest = user_dir / f"{new_run_id()}.json"
-            if not dest.exists():
-                break
-        os.replace(tmp, dest)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    while True:
+        dest = user_dir / f"{new_run_id()}.json"
+        if not dest.exists():
+            break
+    write_atomic(dest, json.dumps(entry, sort_keys=True), mode=0o444)
     return dest
 
 

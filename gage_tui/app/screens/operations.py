@@ -53,7 +53,7 @@ def _section(title: str) -> Text:
 
 def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
     """The preview of ``opdef`` as rich renderables (also used by tests)."""
-    from gage_core.staging.deps import dependency_source_text
+    from gage_core.staging.deps import dependency_file_paths, dependency_source_text
     from gage_core.staging.flags import format_flag_value
 
     parts: list = []
@@ -119,10 +119,10 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
                 parts.append(Text.assemble(f"  {spec}: ", (dep["error"], "red")))
                 continue
             source = dependency_source_text(dep)
-            files = dep.get("files") or []
+            files = dependency_file_paths(dep)
             parts.append(Text.assemble(f"  {spec}", (f"  from {source}" if source else "", "dim")))
             for f in files[:10]:
-                parts.append(Text(f"    {f if isinstance(f, str) else f.get('path', f)}"))
+                parts.append(Text(f"    {f}"))
             if len(files) > 10:
                 parts.append(Text(f"    … {len(files) - 10} more", style="dim"))
 

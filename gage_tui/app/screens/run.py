@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from gage_core.staging.deps import dependency_source_text
+from gage_core.staging.deps import dependency_file_paths, dependency_source_text
 from gage_core.timefmt import format_duration, format_timestamp, run_duration_us
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_tui.app.widgets.run_cells import status_text
@@ -143,7 +143,7 @@ class RunScreen(Screen):
             for col in ("dependency", "file", "from"):
                 deps.add_column(col, style="bold" if col == "dependency" else None)
             for dep in details.dependencies:
-                files = dep.get("files") or [dep.get("error", "")]
+                files = dependency_file_paths(dep) or [dep.get("error", "")]
                 source = dependency_source_text(dep)
                 for i, f in enumerate(files):
                     deps.add_row(str(dep.get("spec") or dep.get("type", "")) if i == 0 else "", str(f), source if i == 0 else "")

@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args, env) -> int:
     from gage_core.errors import GageError
-    from gage_core.store.associate import associate_candidates, associate_runs
+    from gage_core.store.associate import associate_candidates, associate_runs, same_dir
     from gage_tui.cli.runs_support import count_runs, go_ahead, project_runs, select_runs
 
     project, _store, runs = project_runs(env, all_projects=True, where=args.where)
@@ -48,7 +48,7 @@ def run(args, env) -> int:
                 hint='add "$project-id" = "<a UUID>" to the Gagefile; new runs record it',
             )
         chosen = associate_candidates(runs, project.dir, project_id)
-    todo = [r for r in chosen if not _same(r.project_dir, project.dir)]
+    todo = [r for r in chosen if not same_dir(r.project_dir, project.dir)]
     if not todo:
         env.out.line(f"Nothing to do: runs already point at {project.dir}")
         return 0
@@ -58,9 +58,3 @@ def run(args, env) -> int:
     changed = associate_runs(todo, project.dir, project_id, force=args.force)
     env.out.line(f"Associated {count_runs(changed)} with {project.dir}")
     return 0
-
-
-def _same(a, b) -> bool:
-    import os
-
-    return a is not None and os.path.realpath(a) == os.path.realpath(b)

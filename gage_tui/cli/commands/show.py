@@ -189,11 +189,11 @@ def _print(env, run, details, tail, namespace, all_files) -> None:
 
 
 def _dep_text(dep: dict) -> str:
-    from gage_core.staging.deps import dependency_source_text
+    from gage_core.staging.deps import dependency_file_paths, dependency_source_text
 
     if "error" in dep:
         return f"not resolved: {dep['error']}"
-    files = dep.get("files") or []
+    files = dependency_file_paths(dep)
     source = dependency_source_text(dep)
-    listed = ", ".join(str(f) for f in files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    listed = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
     return f"{listed} (from {source})" if source else listed
