@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from gage_core.gagefile.model import Diagnostic, Severity
+from gage_core.gagefile.model import Diagnostic
 
 __all__ = [
     "FORMATS",

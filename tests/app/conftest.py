@@ -115,9 +115,23 @@ async def wait_for(pilot, predicate, timeout: float = 10.0, step: float = 0.05) 
     return True
 
 
+async def open_launch_form(pilot, op: str):
+    """From the runs screen: operations (2), highlight ``op``, enter; returns
+    the launch screen once its flag fields are there."""
+    from textual.widgets import OptionList
+
+    app = pilot.app
+    await pilot.press("2")
+    options = app.screen.query_one(OptionList)
+    options.highlighted = [options.get_option_at_index(i).id for i in range(options.option_count)].index(op)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: bool(getattr(app.screen, "defaults", None)))
+    return app.screen
+
+
 async def loaded(pilot) -> None:
     await wait_for(pilot, lambda: pilot.app.runs_loaded)
     await pilot.pause()
 
 
-__all__ = ["DEMO_NOW", "run_op", "make_app", "wait_for", "loaded", "asyncio"]
+__all__ = ["DEMO_NOW", "run_op", "make_app", "wait_for", "loaded", "open_launch_form", "asyncio"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import csv
 
-from conftest import DEMO_NOW, loaded, make_app, run_op, wait_for
-from textual.widgets import DataTable, Input, OptionList
+from conftest import DEMO_NOW, loaded, make_app, open_launch_form, run_op, wait_for
+from textual.widgets import DataTable, Input
 from textual_plotext import PlotextPlot
 
 from gage_core.store.store import RunStore
@@ -173,13 +173,8 @@ async def test_batch_from_launch_form_compared_and_best_found(app_project):
     app = make_app(app_project, watch=True)
     async with app.run_test(size=(120, 50)) as pilot:
         await loaded(pilot)
-        await pilot.press("2")
-        options = app.screen.query_one(OptionList)
-        options.highlighted = [options.get_option_at_index(i).id for i in range(options.option_count)].index("train")
-        await pilot.press("enter")
-        assert isinstance(app.screen, LaunchScreen)
-        await wait_for(pilot, lambda: bool(app.screen.defaults))
-        form = app.screen
+        form = await open_launch_form(pilot, "train")
+        assert isinstance(form, LaunchScreen)
         form.query_one("#flag-lr", Input).value = "[0.05,0.5]"
         form.query_one("#flag-epochs", Input).value = "[2,4]"
         form.query_one("#flag-delay", Input).value = "0"

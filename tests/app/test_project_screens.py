@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from conftest import DEMO_NOW, loaded, make_app, run_op, wait_for
+from conftest import DEMO_NOW, loaded, make_app, open_launch_form, run_op, wait_for
 from rich.console import Console
 from rich.text import Text
 from textual.widgets import Input, OptionList, Static, Tree
@@ -139,13 +139,8 @@ async def test_launch_with_edited_flags_shows_live_output(app_project):
     app = make_app(app_project, watch=True)
     async with app.run_test(size=(120, 50)) as pilot:
         await loaded(pilot)
-        await pilot.press("2")
-        options = app.screen.query_one(OptionList)
-        options.highlighted = [options.get_option_at_index(i).id for i in range(options.option_count)].index("train")
-        await pilot.press("enter")
-        assert isinstance(app.screen, LaunchScreen)
-        await wait_for(pilot, lambda: bool(app.screen.defaults))
-        screen = app.screen
+        screen = await open_launch_form(pilot, "train")
+        assert isinstance(screen, LaunchScreen)
         # A bad value is shown at its field and blocks the start.
         screen.query_one("#flag-epochs", Input).value = "many"
         await pilot.pause()

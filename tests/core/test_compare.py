@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,6 @@ from demo_store import DEMO_NOW, DEMO_RUN_IDS, write_demo_store  # noqa: E402
 from gage_core.compare import build_table, parse_column_spec, resolve_columns  # noqa: E402
 from gage_core.compare_series import SummaryCache, read_run_summary  # noqa: E402
 from gage_core.process import metafiles as mf  # noqa: E402
-from gage_core.process.output import STDOUT, OutputWriter  # noqa: E402
 from gage_core.store.store import RunStore  # noqa: E402
 
 

@@ -35,7 +35,7 @@ def run(args, env) -> int:
     if not gf.ops and not gf.valid:
         raise GagefileNotFound(
             f"{_shown(gf, env)} has errors and defines no usable operations",
-            hint=f"run 'gage check' to see them",
+            hint="run 'gage check' to see them",
         )
     default = gf.default_op()
     rows = []
