@@ -177,6 +177,10 @@ class RunsScreen(Screen):
         self._row_keys.extend(k for k, _ in rows)
 
     def _update_status(self, total: int, matching: list, shown: list) -> None:
+        if total == 0 and self.app.runs_loaded:
+            hint = "press 2 for the operations, enter on one to launch it" if self.app.project.gagefile else "gage help gagefile"
+            self.query_one("#runs-status", Static).update(f"No runs yet: {hint}.")
+            return
         running = sum(1 for r in matching if r.status == "running")
         parts = [f"{len(matching)} runs" + (" in trash" if self.show_trash else "")]
         if len(shown) < len(matching):
