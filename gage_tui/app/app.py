@@ -104,9 +104,17 @@ class GageApp(App):
             self._watcher.watch(self.project.gagefile.path.parent)
 
     def _poll(self) -> None:
-        # A dying PID produces no file event; anything unfinished needs a look.
-        if any(r.status in _UNFINISHED for r in self.runs):
-            self.refresh_runs()
+        # A dying PID produces no file event: unfinished runs need a look.
+        unfinished = [r for r in self.runs if r.status in _UNFINISHED]
+        if unfinished:
+            self._check_unfinished(unfinished)
+
+    @work(thread=True, exclusive=True, group="runs-poll", exit_on_error=False)
+    def _check_unfinished(self, runs: list) -> None:
+        # Only these runs are re-read (cheap); the whole listing is
+        # refreshed when one of them changed status.
+        if any(self.store.refresh(run).status != run.status for run in runs):
+            self.call_from_thread(self.refresh_runs)
 
     # -- loading -------------------------------------------------------
 

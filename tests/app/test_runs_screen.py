@@ -4,6 +4,7 @@ against real runs made by the core."""
 from __future__ import annotations
 
 import io
+import os
 
 from conftest import DEMO_NOW, loaded, make_app, run_op, wait_for
 from rich.console import Console
@@ -209,3 +210,25 @@ def _kill_leftovers(project) -> None:
     for run in store.list_runs(include_deleted=True):
         if run.status == "running":
             stop_run(run, grace=1)
+
+
+async def test_killed_runner_shows_terminated_not_running(app_project):
+    """SIGKILL leaves the lock behind and makes no file event: the
+    workbench must still stop saying 'running'."""
+    import signal
+    import time
+
+    from gage_core.process.stop import read_lock
+
+    run_id = run_op(app_project, "ticker", background=True)
+    meta = RunStore(app_project / ".gage" / "runs").get(run_id).meta_dir
+    deadline = time.monotonic() + 10
+    while not any(e.role == "child" for e in read_lock(meta)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    app = make_app(app_project, watch=True, poll_interval=0.5)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: _column(app, "status") == ["running"])
+        for entry in read_lock(meta):
+            os.kill(entry.pid, signal.SIGKILL)
+        await wait_for(pilot, lambda: _column(app, "status") == ["terminated"], timeout=10)
