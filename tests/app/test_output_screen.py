@@ -135,3 +135,16 @@ async def test_phase_switch_and_long_line(app_project):
         await wait_for(pilot, lambda: app.screen.phase == "50_finalize" and _view(app).line_count == 1)
         text = "".join(seg.text for seg in _view(app).render_line(0))
         assert text.startswith("xxxx")
+
+
+async def test_progress_bar_for_a_run_reporting_progress(demo_project):
+    from textual.widgets import ProgressBar
+
+    app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("o")  # the running run (30 % in its progress file)
+        await wait_for(pilot, lambda: _view(app).line_count == 12)
+        bar = app.screen.query_one(ProgressBar)
+        await wait_for(pilot, lambda: bar.display and bar.progress == 30)
+        assert bar.total == 100

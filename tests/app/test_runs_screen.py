@@ -232,3 +232,17 @@ async def test_killed_runner_shows_terminated_not_running(app_project):
         for entry in read_lock(meta):
             os.kill(entry.pid, signal.SIGKILL)
         await wait_for(pilot, lambda: _column(app, "status") == ["terminated"], timeout=10)
+
+
+async def test_header_click_sorts_by_that_column(demo_project):
+    app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        table = _table(app)
+        # x of the "status" header: the widths of the columns before it,
+        # each with one cell of padding on both sides.
+        x = sum(table.columns[key].get_render_width(table) for key in ("mark", "index", "name", "op", "started", "time"))
+        await pilot.click("#runs-table", offset=(x + 2, 0))
+        await wait_for(pilot, lambda: app.screen.sort_key == "status")
+        statuses = _column(app, "status")
+        assert statuses == sorted(statuses, reverse=app.screen.sort_reverse)
