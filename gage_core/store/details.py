@@ -35,6 +35,7 @@ class RunDetails:
     files: list[RunFile] = field(default_factory=list)
     comments: list[dict] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    runner_log: list[str] = field(default_factory=list)  # last lines of log/runner
     problems: list[str] = field(default_factory=list)
 
 
@@ -52,6 +53,10 @@ def run_details(run, max_files: int = 2000) -> RunDetails:
         details.dependencies = [d for d in deps or [] if isinstance(d, dict)]
         details.files = _files(meta, run.run_dir, max_files, details.problems)
         details.outputs = meta.output_names()
+        try:
+            details.runner_log = (meta.read_text("log/runner") or "").splitlines()[-10:]
+        except MetaError as e:
+            details.problems.append(e.message)
     finally:
         meta.close()
     errors: list[str] = []

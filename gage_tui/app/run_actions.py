@@ -79,16 +79,19 @@ def prompt_tags(screen: Screen, runs: list) -> None:
 
     if _nothing(screen, runs):
         return
-    current = " ".join(runs[0].tags) if len(runs) == 1 else ""
+    # Tags as on disk now (the listing may predate a change made elsewhere).
+    current = " ".join(annotate.get_tags(runs[0])) if len(runs) == 1 else ""
 
     def done(text: str | None) -> None:
         if text is None:
             return
-        add = [w for w in text.split() if not w.startswith("-")]
-        remove = [w[1:] for w in text.split() if w.startswith("-") and len(w) > 1]
-        if len(runs) == 1:
-            # Editing one run's tags: the field is the whole new set.
-            remove += [t for t in runs[0].tags if t not in add]
+        words = text.split()
+        add = [w.lstrip("+") for w in words if not w.startswith("-") and w.lstrip("+")]
+        remove = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
+        if len(runs) == 1 and not any(w[0] in "+-" for w in words):
+            # Plain words for one run: the field is its whole new set of
+            # tags. With +tag/-tag words it is a list of changes instead.
+            remove += [t for t in annotate.get_tags(runs[0]) if t not in add]
 
         def apply(run) -> None:
             if remove:
@@ -102,7 +105,7 @@ def prompt_tags(screen: Screen, runs: list) -> None:
         TextPrompt(
             f"Tags for {_names(runs)}",
             current,
-            "Space-separated. Prefix a tag with - to remove it.",
+            "The run's tags, space-separated: edit the list. Or type +tag / -tag to add or remove tags.",
         ),
         done,
     )

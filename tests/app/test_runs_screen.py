@@ -101,7 +101,7 @@ async def test_sort_cycles_and_reverses(demo_project):
         await pilot.press("S")  # oldest first
         assert _column(app, "name") == list(reversed(first))
         await pilot.press("s")
-        assert app.screen.sort_key != "started"
+        assert app.screen.sort_key != "timestamp"
 
 
 async def test_label_tag_comment_from_keys(demo_project):
@@ -246,3 +246,61 @@ async def test_header_click_sorts_by_that_column(demo_project):
         await wait_for(pilot, lambda: app.screen.sort_key == "status")
         statuses = _column(app, "status")
         assert statuses == sorted(statuses, reverse=app.screen.sort_reverse)
+
+
+async def test_tag_dialog_minus_removes_only_that_tag(demo_project):
+    from gage_core.store.annotate import add_tags, get_tags
+
+    app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        run = app.run_by_id(app.screen.current_run_id())
+        add_tags(run, ["paper"])  # from elsewhere (the CLI), after the listing
+        await pilot.press("t")
+        field = app.screen.query_one(Input)
+        assert set(field.value.split()) == {"wip", "paper"}  # as on disk now
+        field.value = "-paper"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: get_tags(run) == ("wip",))
+
+
+async def test_runs_of_other_projects_hidden_until_asked(demo_project, tmp_path):
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "gage.toml").write_text('[one]\nexec = "python -c pass"\nsourcecode = false\n')
+    runs_dir = demo_project / ".gage" / "runs"
+    from gage_core.settings import settings_from
+
+    # A run of another project in the same runs dir (as with ~/.gage/runs).
+    from gage_core.process.launch import run_foreground
+    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.project import open_project
+
+    proj = open_project(settings_from(cwd=other, runs=runs_dir))
+    run_id = init_run(proj, proj.gagefile.ops["one"], {})
+    stage_run(proj, run_id, proj.gagefile.ops["one"], {})
+    run_foreground(runs_dir / run_id, echo=False)
+
+    app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        assert _table(app).row_count == 7
+        assert "1 of other projects hidden" in str(app.screen.query_one("#runs-status", Static).render())
+        await pilot.press("P")
+        assert _table(app).row_count == 8
+        assert run_id in app.screen._row_keys
+
+
+async def test_bad_filter_falls_back_to_the_submitted_one(demo_project):
+    app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"op = train", "enter")
+        assert _table(app).row_count == 5
+        field = app.screen.query_one("#filter", Input)
+        field.value = "metric.loss"  # valid half-typed (a bare word): applied live
+        await wait_for(pilot, lambda: _table(app).row_count == 0)
+        field.value = "metric.loss <"  # broken: back to "op = train"
+        await wait_for(pilot, lambda: app.screen.query_one("#filter-error", Static).display)
+        await wait_for(pilot, lambda: _table(app).row_count == 5)
+        assert app.screen.filter_text == "op = train"

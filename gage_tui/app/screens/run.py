@@ -173,9 +173,15 @@ class RunScreen(Screen):
         else:
             self.query_one("#run-files", Static).update(Text("no files", style="dim"))
 
-        self.query_one("#run-output-tail", Static).update(
-            Text("\n".join(tail)) if tail else Text("no output yet", style="dim")
-        )
+        if tail:
+            self.query_one("#run-output-tail", Static).update(Text("\n".join(tail)))
+        elif details.runner_log and run.status not in ("running", "staged", "pending"):
+            # Ended before writing output (staging failed): say why.
+            log = Text("no output; the runner's log says:\n", style="dim")
+            log.append("\n".join(details.runner_log))
+            self.query_one("#run-output-tail", Static).update(log)
+        else:
+            self.query_one("#run-output-tail", Static).update(Text("no output yet", style="dim"))
 
     # -- actions -------------------------------------------------------
 

@@ -41,6 +41,7 @@ class RunsScreen(Screen):
         Binding("s", "cycle_sort", "Sort", show=False, id="runs-sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="runs-sort-reverse"),
         Binding("z", "toggle_trash", "Trash", show=False, id="runs-trash"),
+        Binding("P", "toggle_all_projects", "All projects", show=False, id="runs-all-projects"),
         Binding("a", "mark_all", "Mark all", show=False, id="runs-mark-all"),
         Binding("A", "clear_marks", "Clear marks", show=False, id="runs-clear-marks"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="runs-clear-filter"),
@@ -53,14 +54,17 @@ class RunsScreen(Screen):
         super().__init__()
         self.filter_text = ""
         self._filter = None
-        self.sort_key = "started"
+        self.sort_key = "timestamp"  # started, else staged, else initialized
         self.sort_reverse = True
         self.show_trash = False
+        self.all_projects = False
+        self.other_projects = 0  # runs hidden because they belong elsewhere
         self.marked: set[str] = set()
         self.shown_runs: list = []
         self._row_keys: list[str] = []
         self._fill_generation = 0
         self._filter_timer = None
+        self._submitted_filter: tuple = (None, "")  # (filter, text) of the last enter
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -121,8 +125,18 @@ class RunsScreen(Screen):
         self.query_one(ProblemsBanner).refresh_count()
 
     def _filtered(self, runs: list) -> list:
+        from gage_tui.cli.runs_support import project_matcher
+
         container = "trash" if self.show_trash else "active"
         out = [r for r in runs if r.container == container]
+        if not self.all_projects:
+            # As gage ls: this project's runs unless asked for all (P).
+            mine = project_matcher(self.app.project)
+            kept = [r for r in out if mine(r)]
+            self.other_projects = len(out) - len(kept)
+            out = kept
+        else:
+            self.other_projects = 0
         if self._filter is not None:
             now = self.app.clock()
             out = [r for r in out if self._filter.matches(r, now=now)]
@@ -189,8 +203,12 @@ class RunsScreen(Screen):
             parts.append(f"{running} running")
         if self.marked:
             parts.append(f"{len(self.marked)} marked")
+        if self.other_projects:
+            parts.append(f"{self.other_projects} of other projects hidden (P shows all)")
+        elif self.all_projects:
+            parts.append("all projects")
         direction = "↓" if self.sort_reverse else "↑"
-        parts.append(f"sort: {self.sort_key} {direction}")
+        parts.append(f"sort: {'started' if self.sort_key == 'timestamp' else self.sort_key} {direction}")
         if self.filter_text:
             parts.append(f"filter: {self.filter_text}")
         self.query_one("#runs-status", Static).update("  ·  ".join(parts))
@@ -228,12 +246,14 @@ class RunsScreen(Screen):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        self.apply_filter(event.value)
+        if self.apply_filter(event.value):
+            self._submitted_filter = (self._filter, self.filter_text)
         self.query_one(DataTable).focus()
 
-    def apply_filter(self, value: str) -> None:
-        """Filter the table by ``value``; a syntax error is shown under the
-        bar (caret at its column) and the last good filter stays."""
+    def apply_filter(self, value: str) -> bool:
+        """Filter the table by ``value``; False for a syntax error, which is
+        shown under the bar (caret at its column) while the table goes back
+        to the filter last submitted with enter (not a half-typed one)."""
         from gage_core.errors import FilterSyntaxError
         from gage_core.query.filter import parse_filter
 
@@ -245,18 +265,22 @@ class RunsScreen(Screen):
             error.update("")
             error.display = False
             self._rebuild(self.app.runs)
-            return
+            return True
         try:
             self._filter = parse_filter(text)
         except FilterSyntaxError as e:
             pad = " " * (len("filter: ") + e.column - 1)
             error.update(f"[b red]filter: {e.text}[/]\n{pad}[b red]^[/] {e.message}")
             error.display = True
-            return
+            if (self._filter, self.filter_text) != self._submitted_filter:
+                self._filter, self.filter_text = self._submitted_filter
+                self._rebuild(self.app.runs)
+            return False
         self.filter_text = text
         error.update("")
         error.display = False
         self._rebuild(self.app.runs)
+        return True
 
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -335,6 +359,10 @@ class RunsScreen(Screen):
     def action_toggle_trash(self) -> None:
         self.show_trash = not self.show_trash
         self.marked.clear()
+        self._rebuild(self.app.runs)
+
+    def action_toggle_all_projects(self) -> None:
+        self.all_projects = not self.all_projects
         self._rebuild(self.app.runs)
 
     def action_label(self) -> None:

@@ -24,8 +24,8 @@ RUN_COLUMNS: list[tuple[str, str, int | None]] = [
 
 # Column key -> sort key understood by gage_core.query.sort.
 SORT_KEYS = {
-    "index": "started",
-    "started": "started",
+    "index": "timestamp",
+    "started": "timestamp",
     "name": "name",
     "op": "op",
     "status": "status",
