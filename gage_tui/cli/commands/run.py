@@ -128,8 +128,10 @@ def _resolve_op(project, args, env):
             raise OpNotFound(
                 f"no operation '{op_name}' in {gf.path.name}", available=names, hint=hint
             )
+    # Shown even when the op can run: an ignored unknown key is usually a
+    # typo (exce = ...) the user wants to hear about.
+    _print_diagnostics(env, gf, opdef)
     if opdef.broken:
-        _print_diagnostics(env, gf, opdef)
         raise OpBroken(
             f"operation '{opdef.name}' in {gf.path.name} has errors and cannot run",
             diagnostics=opdef.diagnostics,
