@@ -60,6 +60,15 @@ for i in range(count):
 """
 
 
+@pytest.fixture(autouse=True)
+def _steady_cursor(monkeypatch):
+    """Input cursors blink on a timer: a snapshot taken under load could
+    catch either phase. Keep them shown."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
 @pytest.fixture
 def app_project(tmp_path) -> Path:
     """examples/ plus test ops (ticker, fail); no runs yet."""
