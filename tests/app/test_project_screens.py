@@ -163,7 +163,7 @@ async def test_launch_with_edited_flags_shows_live_output(app_project):
         run = store.get(run_id)
         assert run.config["lr"] == 0.7 and run.config["epochs"] == 4
         assert run.label == "from the form"
-        await wait_for(pilot, lambda: app.screen.query_one("OutputView").line_count >= 6, timeout=5)
+        await wait_for(pilot, lambda: app.screen.query_one("OutputView").line_count >= 6, timeout=15)
 
 
 async def test_rerun_prefills_flags(demo_project):

@@ -196,7 +196,7 @@ class RunsScreen(Screen):
             self.query_one("#runs-status", Static).update(f"No runs yet: {hint}.")
             return
         running = sum(1 for r in matching if r.status == "running")
-        parts = [f"{len(matching)} runs" + (" in trash" if self.show_trash else "")]
+        parts = [f"{len(matching)} run{'' if len(matching) == 1 else 's'}" + (" in trash" if self.show_trash else "")]
         if len(shown) < len(matching):
             parts.append(f"showing newest {len(shown)} (filter to narrow)")
         if running:
