@@ -7,43 +7,14 @@ from __future__ import annotations
 import os
 
 from conftest import loaded, make_app, wait_for
+from marker_project import make_marker_project
 from textual.widgets import OptionList
 
 from gage_tui.app.screens.launch import LaunchScreen
 from gage_tui.app.screens.operations import OperationsScreen
 
-GAGEFILE = """\
-"$runs-dir" = ".gage/runs"
-
-[train]
-description = "Would leave markers if anything ran"
-config = "train.py"
-sourcecode = ["*.py", "*.csv"]
-depends = "file: data.csv"
-
-[train.exec]
-stage-sourcecode = "touch {m}/hook-sourcecode"
-stage-runtime = "touch {m}/hook-runtime"
-stage-dependencies = "touch {m}/hook-deps"
-run = "python train.py"
-finalize = "touch {m}/hook-finalize"
-
-[evaluate]
-exec = ["python", "-c", "open(r'{m}/evaluate', 'w')"]
-config = "evaluate.py"
-depends = "runfiles: op=train"
-"""
-
-
 async def test_operations_screen_never_executes_project_code(tmp_path):
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    (proj / "gage.toml").write_text(GAGEFILE.replace("{m}", str(markers)))
-    for name in ("train.py", "evaluate.py", "setup.py", "conftest.py", "__init__.py"):
-        (proj / name).write_text(f"open(r'{markers}/{name}', 'w')\nlr = 0.1\n")
-    (proj / "data.csv").write_text("a\n1\n")
+    proj, markers = make_marker_project(tmp_path)
     app = make_app(proj, watch=False)
     async with app.run_test(size=(120, 50)) as pilot:
         await loaded(pilot)

@@ -13,6 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from _faults_util import wait_gone
+
 from gage_core.gagefile.model import OpDef
 from gage_core.process.launch import run_foreground, start_detached
 from gage_core.process.lifecycle import RunFailed, init_run, stage_run
@@ -67,18 +69,6 @@ def wait_exit(run_dir: Path, timeout=30.0) -> int:
             return int(path.read_text())
         time.sleep(0.05)
     raise AssertionError("run did not end")
-
-
-def wait_gone(pid: int, timeout=10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return True
-        except psutil.NoSuchProcess:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 NASTY = """
@@ -173,7 +163,7 @@ def test_sigkill_runner_and_child_reads_terminated(project):
     assert status(run_dir) == "running"
     os.kill(pids["runner"], signal.SIGKILL)
     os.kill(pids["child"], signal.SIGKILL)
-    assert wait_gone(pids["runner"]) and wait_gone(pids["child"])
+    assert wait_gone(pids["runner"], timeout=10.0) and wait_gone(pids["child"], timeout=10.0)
     assert status(run_dir) == "terminated"
 
 
@@ -186,7 +176,7 @@ def test_runner_killed_alone_child_does_not_linger(project):
     group = [child] + child.children(recursive=True)
     os.kill(pids["runner"], signal.SIGKILL)
     for p in group:
-        assert wait_gone(p.pid), f"process {p.pid} lingers"
+        assert wait_gone(p.pid, timeout=10.0), f"process {p.pid} lingers"
     assert status(run_dir) == "terminated"
 
 
@@ -213,7 +203,7 @@ def test_stop_with_only_the_lock_left(project):
     start_detached(run_dir)
     pids = lock_pids(run_dir)
     os.kill(pids["runner"], signal.SIGKILL)
-    wait_gone(pids["child"])
+    wait_gone(pids["child"], timeout=10.0)
     assert stop_run(run_dir, grace=1) == -15
     assert status(run_dir) == "terminated"
 
@@ -327,7 +317,7 @@ def test_background_grandchild_does_not_hold_the_run(project):
     assert run_foreground(run_dir, echo=False) == 0
     assert time.monotonic() - t0 < 20
     bg = int((run_dir / "bg.pid").read_text())
-    assert wait_gone(bg)
+    assert wait_gone(bg, timeout=10.0)
     assert status(run_dir) == "completed"
 
 

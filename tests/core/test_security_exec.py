@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
 from _faults_util import make_run, new_project
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
+from marker_project import make_marker_project  # noqa: E402
 
 from gage_core.gagefile.model import ConfigSpec, OpDef
 from gage_core.process.launch import run_foreground
@@ -21,46 +25,9 @@ from gage_core.store.user_attrs import append_user_attrs, comments, read_user_at
 
 # -- looking never executes ---------------------------------------------------
 
-GAGEFILE = """\
-"$runs-dir" = ".gage/runs"
-
-[train]
-description = "Would leave markers if anything ran"
-config = "train.py"
-sourcecode = ["*.py", "*.csv"]
-depends = "file: data.csv"
-
-[train.exec]
-stage-sourcecode = "python -c 'open(r\\"{m}/hook-sourcecode\\", \\"w\\")'"
-stage-runtime = "touch {m}/hook-runtime"
-stage-dependencies = "touch {m}/hook-deps"
-run = "python train.py"
-finalize = "touch {m}/hook-finalize"
-
-[evaluate]
-exec = ["python", "-c", "open(r'{m}/evaluate', 'w')"]
-depends = "runfiles: op=train"
-"""
-
-TRAIN = """\
-open(r"{m}/imported", "w").write("train.py ran")
-lr = 0.1
-epochs = 2
-"""
-
-
 @pytest.fixture
 def marker_project(tmp_path):
-    markers = tmp_path / "markers"
-    markers.mkdir()
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    (proj / "gage.toml").write_text(GAGEFILE.replace("{m}", str(markers)))
-    (proj / "train.py").write_text(TRAIN.replace("{m}", str(markers)))
-    (proj / "setup.py").write_text(f"open(r'{markers}/setup', 'w')\n")
-    (proj / "conftest.py").write_text(f"open(r'{markers}/conftest', 'w')\n")
-    (proj / "data.csv").write_text("a,b\n1,2\n")
-    return proj, markers
+    return make_marker_project(tmp_path)
 
 
 def test_check_ops_preview_never_execute_project_code(marker_project, gage_cli):
