@@ -1,6 +1,6 @@
 """Find and load a Gagefile: parse, validate, position, sanitise.
 
-Partial loading (reference/diagnostics.md §6): a file that does not parse
+Partial loading: a file that does not parse
 yields no ops and one syntax diagnostic; schema problems are bucketed by
 operation. Unknown keys and invalid cosmetic attributes are dropped (the
 op stays runnable); problems in ``exec``, ``config``, ``depends``,

@@ -70,10 +70,8 @@ def _problem(e: GageError) -> str:
 
 
 def _store_for(runs_dir: Path):
-    try:
-        from gage_core.store.store import RunStore
-    except ImportError:  # pragma: no cover
-        return None
+    from gage_core.store.store import RunStore
+
     return RunStore(runs_dir) if runs_dir.is_dir() else _EmptyStore(runs_dir)
 
 

@@ -16,7 +16,7 @@ from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.opref import OpRef, OpRefError
 from gage_core.store.run import Run
 from gage_core.store.status import derive_status
-from gage_core.store.user_attrs import read_user_attrs
+from gage_core.store.attribute_log import read_user_attrs
 
 __all__ = ["load_run", "read_container", "read_project_ref", "plain_values", "UNKNOWN_OPREF"]
 

@@ -1,6 +1,6 @@
 """Delete (to the trash), restore and purge runs.
 
-As Gage 0.1.2 (reference §2.11): delete and restore never move files; they
+As Gage 0.1.2: delete and restore never move files; they
 add an empty marker ``<id>.move/<time-uuid>-<container>`` (``trash`` or
 ``active``) and the lexically last marker wins. Purge (and ``delete
 --permanent``) removes the meta first (dir or zip), so a half-purged run

@@ -87,9 +87,9 @@ def demo_project(tmp_path) -> Path:
 
 def run_op(project: Path, op: str, flags: dict | None = None, *, label=None, tags=(), background=False) -> str:
     """Make a real run through the core (init, stage, runner process)."""
-    from gage_core.batch import resolve_config
+    from gage_core.staging.batch import resolve_config
     from gage_core.process.launch import run_foreground, start_detached
-    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.staging.lifecycle import init_run, stage_run
     from gage_core.project import open_project
     from gage_core.settings import settings_from
 

@@ -273,7 +273,7 @@ async def test_runs_of_other_projects_hidden_until_asked(demo_project, tmp_path)
 
     # A run of another project in the same runs dir (as with ~/.gage/runs).
     from gage_core.process.launch import run_foreground
-    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.staging.lifecycle import init_run, stage_run
     from gage_core.project import open_project
 
     proj = open_project(settings_from(cwd=other, runs=runs_dir))

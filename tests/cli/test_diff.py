@@ -1,4 +1,4 @@
-"""gage diff (and gage_core.diff): flags, source files by manifest hash
+"""gage diff (and gage_core.compare.diff): flags, source files by manifest hash
 with unified diffs, output diff, metrics side by side; limits for big and
 binary files; JSON; errors."""
 
@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
 
 from demo_store import DEMO_RUN_IDS, write_demo_store  # noqa: E402
 
-from gage_core.diff import MISSING, diff_runs  # noqa: E402
+from gage_core.compare.diff import MISSING, diff_runs  # noqa: E402
 from gage_core.store.store import RunStore  # noqa: E402
 
 

@@ -16,7 +16,7 @@ from gage_core.store import annotate, layout
 from gage_core.store.associate import associate_candidates, associate_runs, dissociate, project_ref
 from gage_core.store.store import RunStore
 from gage_core.store.trash import delete_runs, purge_runs, restore_runs
-from gage_core.store.user_attrs import read_user_attrs, user_attr_entries
+from gage_core.store.attribute_log import read_user_attrs, user_attr_entries
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gage_core.batch import launch_runs, plan_batch, stage_batch
+from gage_core.staging.batch import launch_runs, plan_batch, stage_batch
 from gage_core.errors import StagingError
 from gage_core.process.batch_runner import run_batch
 from gage_core.project import open_project
@@ -171,7 +171,7 @@ def test_staging_failure_ends_the_staged_runs(nap_project):
 
 def test_skips_runs_no_longer_staged(nap_project):
     project, (_, ids) = _stage(nap_project, "nap", "i=[1,2]", "secs=0")
-    from gage_core.process.lifecycle import fail_run
+    from gage_core.staging.lifecycle import fail_run
 
     fail_run(project.runs_dir / f"{ids[0]}.meta", 1, "test: cancelled")
     result = run_batch([project.runs_dir / i for i in ids], 1)

@@ -1,4 +1,4 @@
-"""gage_core.check_run with real runs (lifecycle + runner processes), and the
+"""gage_core.store.integrity with real runs (lifecycle + runner processes), and the
 staging bits it relies on: linked dependency dirs in the manifest, the
 max-matches log line, the copy progress callback."""
 
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from gage_core.check_run import check_run
+from gage_core.store.integrity import check_run
 from gage_core.gagefile.model import Dependency, OpDef
 from gage_core.process.files import read_manifest
 from gage_core.process.launch import run_foreground
-from gage_core.process.lifecycle import RunFailed, init_run, stage_run
+from gage_core.staging.lifecycle import RunFailed, init_run, stage_run
 from gage_core.project import Project
 from gage_core.store.store import RunStore
 

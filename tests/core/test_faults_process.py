@@ -291,7 +291,7 @@ import sys
 from pathlib import Path
 from gage_core.gagefile.model import OpDef
 from gage_core.process.launch import run_foreground
-from gage_core.process.lifecycle import init_run, stage_run
+from gage_core.staging.lifecycle import init_run, stage_run
 from gage_core.project import Project
 from gage_core.store.store import RunStore
 
@@ -338,7 +338,7 @@ import sys
 from pathlib import Path
 from gage_core.errors import GageError
 from gage_core.gagefile.model import OpDef
-from gage_core.process.lifecycle import init_run, stage_run
+from gage_core.staging.lifecycle import init_run, stage_run
 from gage_core.project import Project
 
 project = Project(dir=Path(sys.argv[1]), gagefile=None, runs_dir=Path(sys.argv[2]))

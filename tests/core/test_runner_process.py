@@ -17,7 +17,7 @@ from _faults_util import wait_gone
 
 from gage_core.gagefile.model import OpDef
 from gage_core.process.launch import run_foreground, start_detached
-from gage_core.process.lifecycle import RunFailed, init_run, stage_run
+from gage_core.staging.lifecycle import RunFailed, init_run, stage_run
 from gage_core.process.output import OutputReader
 from gage_core.process.stop import stop_run
 from gage_core.project import Project
@@ -363,7 +363,7 @@ def test_ctrl_c_during_staging_hook_stops_it(project):
         "from pathlib import Path\n"
         "from gage_core.gagefile.model import OpDef\n"
         "from gage_core.project import Project\n"
-        "from gage_core.process.lifecycle import init_run, stage_run\n"
+        "from gage_core.staging.lifecycle import init_run, stage_run\n"
         f"p = Project(dir=Path({str(project.dir)!r}), gagefile=None, runs_dir=Path({str(project.runs_dir)!r}))\n"
         "op = OpDef(name='op', exec={'run': 'true', 'stage-runtime': 'echo building; sleep 60'}, sourcecode=())\n"
         "rid = init_run(p, op, {})\n"

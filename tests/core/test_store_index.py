@@ -18,7 +18,7 @@ from gage_core.store import layout
 from gage_core.store.ids import new_run_id, run_name
 from gage_core.store.index import INDEX_NAME, INDEX_VERSION
 from gage_core.store.store import RunStore
-from gage_core.store.user_attrs import append_user_attrs
+from gage_core.store.attribute_log import append_user_attrs
 
 
 def _age(root, seconds: float = 60) -> None:

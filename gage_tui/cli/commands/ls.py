@@ -53,7 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args, env) -> int:
     import json
 
-    from gage_tui.cli.runs_support import project_namespace, project_runs, select_runs
+    from gage_core.project import project_namespace
+    from gage_tui.cli.runs_support import project_runs, select_runs
 
     project, _store, runs = project_runs(
         env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
@@ -102,7 +103,7 @@ def _num(value) -> str:
 
 
 def _print_table(env, numbered, namespace, total) -> None:
-    from gage_core.timefmt import format_ago, format_duration
+    from gage_core.store.timefmt import format_ago, format_duration
     from gage_tui.cli.output import Column
 
     plain = env.out.plain

@@ -29,7 +29,8 @@ def run(args, env) -> int:
     import json
 
     from gage_core.store.details import run_details
-    from gage_tui.cli.runs_support import project_namespace, project_runs, select_one_run
+    from gage_core.project import project_namespace
+    from gage_tui.cli.runs_support import project_runs, select_one_run
 
     project, store, runs = project_runs(env, all_projects=args.all_projects, deleted=args.deleted)
     if not runs and args.run and not args.all_projects:
@@ -60,24 +61,13 @@ def _output_tail(store, run, outputs: list[str]) -> tuple[str | None, list[bytes
     if not outputs:
         return None, []
     name = "40_run" if "40_run" in outputs else outputs[-1]
+    from gage_core.store.meta import MetaError
+
     try:
-        from gage_core.process.output import OutputReader
-    except ImportError:
-        OutputReader = None
-    with store.meta(run) as meta:
-        path = meta.output_path(name)
-        try:
-            data = None if path is not None else meta.read_bytes(f"output/{name}")
-            index = None if path is not None else meta.read_bytes(f"output/{name}.index")
-        except Exception:  # noqa: BLE001 - a broken zip must not break show
-            return name, []
-    if OutputReader is None:
-        raw = path.read_bytes() if path is not None else (data or b"")
-        return name, raw.splitlines(keepends=True)[-_TAIL_LINES:]
-    if path is not None:
-        reader = OutputReader(path)
-    else:
-        reader = OutputReader(data=data or b"", index_data=index or b"")
+        with store.meta(run) as meta:
+            reader = meta.open_output(name)
+    except (MetaError, OSError):  # a broken zip must not break show
+        return name, []
     with reader:
         reader.refresh(final=run.status != "running")
         return name, [line.data for line in reader.tail(_TAIL_LINES)]
@@ -122,7 +112,7 @@ def _print(env, run, details, tail, namespace, all_files) -> None:
     from rich.markup import escape
     from rich.text import Text
 
-    from gage_core.timefmt import format_duration, format_timestamp
+    from gage_core.store.timefmt import format_duration, format_timestamp
     from gage_tui.cli.commands.ls import STATUS_STYLES
 
     header = Text(run.opref.display_name(namespace), style="bold")

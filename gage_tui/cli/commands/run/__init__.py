@@ -39,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--background", action="store_true", help="start the run and return at once"
     )
-    # COMPARE engineer: batches (gage_tui/cli/batch_run.py). -b is --batch as in Gage.
+    # Batches (commands/run/batch.py). -b is --batch as in Gage.
     parser.add_argument(
         "-b", "--batch", action="append", default=[], metavar="FILE",
         help="batch file (.csv with a header row, or .json array of objects); repeat for a product",
@@ -56,7 +56,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--comment", metavar="TEXT", help="a comment on the run")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not echo the run's output")
-    # STAGING engineer's hook: `gage run OP --preview [--json]` (see _preview).
     parser.add_argument(
         "--preview", action="store_true", help="show what the run would do, without running"
     )
@@ -76,7 +75,7 @@ def run(args, env) -> int:
 
     project, store = open_store(env)
     opdef, flag_args = _resolve_op(project, args, env)
-    from gage_tui.cli.batch_run import is_batch, run_batch_cli
+    from gage_tui.cli.commands.run.batch import is_batch, run_batch_cli
 
     if is_batch(args, flag_args) and not args.preview:
         return run_batch_cli(args, env, project, store, opdef, flag_args)
@@ -149,13 +148,9 @@ def _print_diagnostics(env, gf, opdef) -> None:
     diags = [d for d in opdef.diagnostics]
     if not diags:
         return
-    try:
-        from gage_tui.cli.diagnostics_view import render_diagnostics
-        from gage_tui.cli.output import Output
-    except ImportError:
-        for d in diags:
-            print(f"{d.location()}: {d.message}", file=sys.stderr)
-        return
+    from gage_tui.cli.diagnostics_view import render_diagnostics
+    from gage_tui.cli.output import Output
+
     try:
         text = gf.path.read_text(encoding="utf-8")
     except OSError:
@@ -173,28 +168,20 @@ def _config(project, opdef, flag_args) -> dict:
 
 
 def _preview(args, env, project, opdef, flag_args, store) -> int:
-    """STAGING engineer's hook: render ``gage_core.staging.preview``."""
+    """``--preview``: what the run would do, as tables or ``--json``."""
     import json
 
-    try:
-        from gage_core.staging.preview import build_preview
-    except ImportError:
-        from gage_core.errors import GageError
+    from gage_core.staging.preview import build_preview
+    from gage_tui.cli.commands.run.preview import render_preview
 
-        raise GageError("--preview is not available yet") from None
     preview = build_preview(project, opdef, flag_args, store=store)
-    from gage_tui.cli.batch_run import is_batch, preview_run_count
+    from gage_tui.cli.commands.run.batch import is_batch, preview_run_count
 
     runs = preview_run_count(args, env, project, opdef, flag_args) if is_batch(args, flag_args) else 1
     if args.json:
         data = preview.to_json()
-        data["runs"] = runs  # COMPARE engineer: batch size
+        data["runs"] = runs  # batch size
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        return 0
-    try:
-        from gage_tui.cli.run_preview import render_preview  # STAGING: fills this in
-    except ImportError:
-        env.out.file.write(json.dumps(preview.to_json(), indent=2, sort_keys=True) + "\n")
         return 0
     render_preview(env, preview)
     if runs != 1:
@@ -214,7 +201,7 @@ def _confirm(env, op_name: str, config: dict, action: str) -> None:
 
 
 def _init_stage_start(args, env, project, store, opdef, config) -> int:
-    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.staging.lifecycle import init_run, stage_run
     from gage_core.store.ids import run_name
 
     run_id = init_run(
@@ -224,7 +211,7 @@ def _init_stage_start(args, env, project, store, opdef, config) -> int:
     status = None
     if env.verbose and not args.quiet:
         status = lambda step: env.out.err(f"[{name}] {step}")  # noqa: E731
-    from gage_tui.cli.staging_progress import copy_progress_for
+    from gage_tui.cli.commands.run.progress import copy_progress_for
 
     progress = None if args.quiet else copy_progress_for(sys.stderr)
     try:
