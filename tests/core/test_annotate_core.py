@@ -9,14 +9,19 @@ import shutil
 import stat
 
 import pytest
+from helpers.meta_runs import make_run
 
-from fixtures.runs import make_run
 from gage_core.errors import GageError, RunStateError
 from gage_core.store import annotate, layout
-from gage_core.store.associate import associate_candidates, associate_runs, dissociate, project_ref
+from gage_core.store.associate import (
+    associate_candidates,
+    associate_runs,
+    dissociate,
+    project_ref,
+)
+from gage_core.store.attribute_log import read_user_attrs, user_attr_entries
 from gage_core.store.store import RunStore
 from gage_core.store.trash import delete_runs, purge_runs, restore_runs
-from gage_core.store.attribute_log import read_user_attrs, user_attr_entries
 
 
 @pytest.fixture

@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.demo_store import DEMO_NOW, DEMO_RUN_IDS, write_demo_store
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
-
-from demo_store import DEMO_NOW, DEMO_RUN_IDS, write_demo_store  # noqa: E402
-
-from gage_core.compare.table import build_table, parse_column_spec, resolve_columns  # noqa: E402
-from gage_core.compare.series import SummaryCache, read_run_summary  # noqa: E402
-from gage_core.process import metafiles as mf  # noqa: E402
-from gage_core.store.store import RunStore  # noqa: E402
+from gage_core.compare.series import SummaryCache, read_run_summary
+from gage_core.compare.table import build_table, parse_column_spec, resolve_columns
+from gage_core.process import metafiles as mf
+from gage_core.store.store import RunStore
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _faults_util import (
+from helpers.real_runs import (
     PY,
     REPO,
     env_with_repo,

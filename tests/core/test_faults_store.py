@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from _faults_util import make_run, meta_of, new_project
+from helpers.real_runs import make_run, meta_of, new_project
 
 from gage_core.process.launch import run_foreground
 from gage_core.store.index import INDEX_NAME
