@@ -241,6 +241,9 @@ def _to_diag(issue: Issue, shown: str, index, data: Any, fmt: str = "json") -> D
     span = index.lookup(issue.path, issue.target) if index is not None and index.available else None
     op = issue.path[0] if issue.path and not issue.path[0].startswith("$") else None
     message = _format_nouns(issue.message, fmt)
+    hint = issue.hint
+    if _is_dependency_in_config(issue, data):
+        hint = "did you mean `depends`? a dependency type belongs in the op's depends list"
     if issue.code == "unknown-key" and len(issue.path) >= 2:
         parent = issue.path[:-1]
         where = f"operation '{op}'" if len(parent) == 1 and op else f"'{_label(parent, data)}'"
@@ -255,12 +258,35 @@ def _to_diag(issue: Issue, shown: str, index, data: Any, fmt: str = "json") -> D
         end_col=span[3] if span else None,
         pointer=_pointer(issue.path),
         message=message,
-        hint=issue.hint,
+        hint=hint,
         code=issue.code,
         notes=tuple(_format_nouns(n, fmt) for n in issue.notes),
         op=op,
         keyword_location=issue.keyword,
     )
+
+
+_DEPENDENCY_TYPES = {"project-files", "run-files", "runfiles", "runs-summary", "dvcfile", "file", "dir"}
+
+
+def _is_dependency_in_config(issue: Issue, data: Any) -> bool:
+    """A ``config`` entry with a dependency ``type`` (``[[train.config]]
+    type = "run-files"``): the user meant ``depends``."""
+    path = issue.path
+    if issue.code != "unknown-key" or len(path) < 3 or path[1] != "config" or path[-1] != "type":
+        return False
+    node: Any = data
+    for part in path:
+        if isinstance(node, list):
+            try:
+                node = node[int(part)]
+            except (ValueError, IndexError):
+                return False
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return False
+    return isinstance(node, str) and node in _DEPENDENCY_TYPES
 
 
 def _pointer(path: tuple[str, ...]) -> str:

@@ -43,7 +43,7 @@ def test_concise_and_github_formats(gage_cli, typos):
         "gage.toml:3:1: error[unknown-key]: unknown key 'exce' in operation 'train'",
         "gage.toml:4:31: error[type]: train.sourcecode[1]: expected a string, got an integer",
         'gage.toml:7:8: error[enum]: train.depends[0].type: invalid type "run-file"; '
-        'expected "dir", "dvcfile", "file", "project-files", "run-files" or "runs-summary"',
+        'expected "dir", "dvcfile", "file", "project-files", "run-files", "runfiles" or "runs-summary"',
         "gage.toml:10:1: error[missing-key]: train.depends[1]: missing required key 'runs-select'",
         "gage.toml:15:15: error[type]: prepare.description: expected a string, got an integer",
     ]
