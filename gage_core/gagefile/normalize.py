@@ -130,10 +130,14 @@ def normalize_exec(value: Any) -> dict[str, Command]:
 
 
 def _progress(value: Any) -> dict[str, str]:
+    """Phase -> progress spec; names the runner does not know are dropped
+    (the loader reports them)."""
+    from gage_core.process.progress import KNOWN_PROGRESS
+
     if isinstance(value, str):
-        return {"run": value} if value else {}
+        value = {"run": value}
     if isinstance(value, dict):
-        return {p: value[p] for p in PHASE_NAMES if isinstance(value.get(p), str)}
+        return {p: value[p] for p in PHASE_NAMES if value.get(p) in KNOWN_PROGRESS}
     return {}
 
 
