@@ -82,6 +82,20 @@ async def test_operations_preview_with_and_without_stage_sourcecode(app_project)
         assert "op=prepare" in train  # the dependency, unresolved: no prepare run yet
 
 
+async def test_operations_mark_ops_lost_to_a_syntax_error(tmp_path):
+    (tmp_path / "gage.toml").write_text('[ok]\nexec = "echo ok"\n\n[bad]\nexec = "echo\n\n[also]\nexec = "echo also"\n')
+    app = make_app(tmp_path, watch=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("2")
+        assert isinstance(app.screen, OperationsScreen)
+        options = app.screen.query_one(OptionList)
+        found = [options.get_option_at_index(i) for i in range(options.option_count)]
+        assert [o.id for o in found] == ["also", "ok", "lost:bad"]
+        assert found[2].disabled and "syntax error near line 4" in _text(found[2].prompt)
+        await wait_for(pilot, lambda: "also" in app.screen.previews)
+
+
 BAD_FILES = {
     "gage.toml": ('[train]\nexce = "python train.py"\n', (2, 1), "unknown key 'exce'"),
     "gage.json": ('{\n  // training\n  "train": {\n    "exec": "python train.py", /* inline */\n    "sourcecode": 12,\n  },\n}\n', (5, 19), "sourcecode"),

@@ -89,7 +89,7 @@ def test_comments_and_trailing_commas_accepted():
         ("a.json", "{\n  /* never closed\n", 2, 3),
         ("a.toml", '[train]\nexec = "x\n', 2, 10),
         ("a.toml", "[train\n", 1, 7),
-        ("a.yaml", "train:\n  exec: [a, b\n", 3, 1),
+        ("a.yaml", "train:\n  exec: [a, b\n", 2, 9),  # the unclosed bracket
         ("a.yaml", "train:\n  exec: x\n   bad: indent: here\n", 3, 7),
     ],
 )

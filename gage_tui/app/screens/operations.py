@@ -186,6 +186,11 @@ class OperationsScreen(Screen):
             if desc:
                 label.append(f"\n  {desc}", style="dim")
             options.add_option(Option(label, id=name))
+        # Ops in a part of the file that does not parse: shown, not selectable.
+        for name, line in sorted(gagefile.lost_ops.items()):
+            label = Text(name, style="bold red")
+            label.append(f" lost\n  syntax error near line {line}: see Problems (3)", style="red")
+            options.add_option(Option(label, id=f"lost:{name}", disabled=True))
         index = sorted(gagefile.ops).index(self.selected) if self.selected in gagefile.ops else 0
         options.highlighted = index
 

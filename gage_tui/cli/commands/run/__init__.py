@@ -119,6 +119,13 @@ def _resolve_op(project, args, env):
             )
     else:
         opdef = gf.ops.get(op_name)
+        if opdef is None and op_name in gf.lost_ops:
+            raise OpBroken(
+                f"operation '{op_name}' is lost to a syntax error near line "
+                f"{gf.lost_ops[op_name]} of {gf.path.name}",
+                diagnostics=tuple(d for d in gf.diagnostics if d.code == "syntax"),
+                hint=f"fix it, then check with 'gage check {gf.path.name}'",
+            )
         if opdef is None:
             close = difflib.get_close_matches(op_name, names, n=1)
             hint = (f"did you mean '{close[0]}'? " if close else "") + "operations: " + (
