@@ -93,7 +93,7 @@ async def test_operations_mark_ops_lost_to_a_syntax_error(tmp_path):
         found = [options.get_option_at_index(i) for i in range(options.option_count)]
         assert [o.id for o in found] == ["also", "ok", "lost:bad"]
         assert found[2].disabled and "syntax error near line 4" in _text(found[2].prompt)
-        await wait_for(pilot, lambda: "also" in app.screen.previews)
+        await pump_until(pilot, lambda: "also" in app.screen.previews)
 
 
 BAD_FILES = {
