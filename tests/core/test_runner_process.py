@@ -231,7 +231,12 @@ def test_ctrl_c_in_foreground_records_minus_two(project, tmp_path):
         "import sys\nfrom gage_core.process.launch import run_foreground\n"
         f"sys.exit(run_foreground({str(run_dir)!r}, echo=False) & 0xff)\n"
     )
-    fg = subprocess.Popen([PY, "-c", script], cwd=Path(__file__).resolve().parents[2])
+    # Test runners may start workers with SIGINT ignored, which children
+    # inherit; a person at a terminal has it at its default.
+    fg = subprocess.Popen(
+        [PY, "-c", script], cwd=Path(__file__).resolve().parents[2],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     lock_pids(run_dir)
     fg.send_signal(signal.SIGINT)
     fg.wait(timeout=30)
