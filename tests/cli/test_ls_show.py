@@ -116,6 +116,7 @@ def test_ls_deleted(gage_cli, project):
 
 
 def test_ls_no_runs(gage_cli, tmp_path):
+    (tmp_path / "runs").mkdir()
     code, out, _ = gage_cli("--runs", str(tmp_path / "runs"), "ls", cwd=tmp_path)
     assert code == 0 and out.strip() == "No runs"
 

@@ -31,6 +31,8 @@ required."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from gage_tui.cli.argtypes import positive_int
+
     parser.add_argument("op", nargs="?", metavar="OP", help="operation (default: the default op)")
     parser.add_argument("flags", nargs="*", metavar="FLAG=VALUE", help="flag assignments")
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
@@ -45,10 +47,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="batch file (.csv with a header row, or .json array of objects); repeat for a product",
     )
     parser.add_argument(
-        "--max-parallel", type=int, default=1, metavar="N",
+        "--max-parallel", type=positive_int, default=1, metavar="N",
         help="run at most N runs of a batch at once (default 1)",
     )
-    parser.add_argument("-m", "--max-runs", type=int, metavar="N", help="start at most N runs of a batch")
+    parser.add_argument("-m", "--max-runs", type=positive_int, metavar="N", help="start at most N runs of a batch")
     parser.add_argument("-l", "--label", metavar="LABEL", help="run label")
     parser.add_argument(
         "-t", "--tag", dest="tags", action="append", default=[], metavar="TAG",
