@@ -41,6 +41,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("run_specs", nargs="*", metavar="RUN", help="runs to list (index, slice, id or name prefix)")
     parser.add_argument("-n", "--limit", type=positive_int, default=20, metavar="N", help="show at most N runs (default 20)")
+    parser.add_argument(
+        "-m", "--more", action="count", default=0,
+        help="show N more runs (N = --limit); repeat for more (-mm)",
+    )
     parser.add_argument("-a", "--all", action="store_true", help="show all runs")
     parser.add_argument("--all-projects", action="store_true", help="include runs of other projects")
     parser.add_argument("-d", "--deleted", action="store_true", help="show deleted runs (the trash)")
@@ -67,8 +71,8 @@ def run(args, env) -> int:
     if args.sort:
         numbered = _sort(numbered, args.sort)
     total = len(numbered)
-    if not args.all and args.limit >= 0:
-        numbered = numbered[: args.limit]
+    if not args.all:
+        numbered = numbered[: args.limit * (1 + args.more)]
     if args.json:
         data = [dict(r.to_json(), index=i) for i, r in numbered]
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
@@ -169,7 +173,7 @@ def _print_table(env, numbered, namespace, total) -> None:
         )
     caption = None
     if len(numbered) < total:
-        caption = f"Showing {len(numbered)} of {total} runs (use -a to show all)"
+        caption = f"Showing {len(numbered)} of {total} runs (use -m to show more)"
     if not rows:
         env.out.line("No runs" if not total else caption or "")
         return
