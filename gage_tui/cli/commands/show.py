@@ -87,7 +87,7 @@ def _only_section(args, env, store, run, details) -> bool:
     elif args.only_summary:
         env.out.table([Column("name"), Column("value"), Column("type")], _summary_rows(run))
     elif args.only_files:
-        _files_table(env, details.files, None)
+        _files_table(env, details.files, None, count=False)
     elif args.only_output:
         _write_output(env, store, run, details.outputs)
     else:
@@ -122,7 +122,7 @@ def _size(n: int | None) -> str:
     return ""
 
 
-def _files_table(env, files, limit: int | None) -> None:
+def _files_table(env, files, limit: int | None, count: bool = True) -> None:
     from gage_tui.cli.output import Column
 
     shown = files if limit is None else files[:limit]
@@ -130,7 +130,7 @@ def _files_table(env, files, limit: int | None) -> None:
     if len(shown) < len(files):
         caption = f"truncated ({len(shown)} of {len(files)} files, total {_size(total)}): use --all-files"
     else:
-        caption = f"{len(files)} file{'s' if len(files) != 1 else ''}, total {_size(total)}" if limit is not None else None
+        caption = f"{len(files)} file{'s' if len(files) != 1 else ''}, total {_size(total)}" if count else None
     env.out.table(
         [Column("path", no_wrap=True, overflow="fold"), Column("type", style="dim"), Column("size", justify="right")],
         [[f.path, f.type, _size(f.size)] for f in shown],
