@@ -44,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="show Gage's settings (version, directories, Gagefile, runs dir) and, for "
         "problems, schema keyword locations; twice: raw jschon output",
     )
+    parser.add_argument("--board", action="store_true", help="PATH is a board config file: check it")
     parser.add_argument(
         "--version", dest="version_spec", metavar="SPEC",
         help="test this Gage's version against SPEC (>=0.1, ==0.1.*); exit 1 when it does not match",
@@ -56,6 +57,8 @@ def run(args, env) -> int:
     from gage_tui.cli.check_runs import runs_for_check
     from gage_tui.cli.diagnostics_view import render_diagnostics
 
+    if args.board:
+        return _check_board(args, env)
     if args.version_spec is not None:
         if args.path:
             raise GageError("--version cannot be used with PATH")
@@ -91,6 +94,25 @@ def run(args, env) -> int:
     if result.valid and args.format in ("full", "concise"):
         env.out.line(f"{result.shown} is a valid Gage file", style="green")
     return 0 if result.valid else 1
+
+
+def _check_board(args, env) -> int:
+    import os
+
+    from gage_core.board import find_board_config, load_board_config
+    from gage_core.errors import GageError
+
+    path = args.path and os.path.join(str(env.settings.cwd), args.path)
+    if path and os.path.isdir(path):
+        path = find_board_config(path)
+    elif not path:
+        path = find_board_config(env.settings.cwd)
+    if path is None:
+        raise GageError("no board config found", hint="name one: gage check --board board.json")
+    shown = args.path if args.path and not os.path.isdir(os.path.join(str(env.settings.cwd), args.path)) else os.path.relpath(path, env.settings.cwd)
+    load_board_config(path, shown=shown)
+    env.out.line(f"{shown} is a valid board configuration file", style="green")
+    return 0
 
 
 def _check_version(spec: str) -> int:
