@@ -165,7 +165,8 @@ def _load(runs_dir: Path, run_id: str, meta: MetaReader, opref: OpRef, errors: l
     if legacy_deleted:
         project_file = project_file.with_name(project_file.name + ".deleted")
     project_dir = read_project_ref(project_file, runs_dir)
-    if project_dir is None and isinstance(project.get("project_dir"), str):
+    # An empty pointer is a removed association ('gage associate --remove').
+    if project_dir is None and not project_file.exists() and isinstance(project.get("project_dir"), str):
         project_dir = project["project_dir"]
     project_id = project.get("project_id") if isinstance(project.get("project_id"), str) else None
     batch = _read(meta, errors, "read_text", "batch")

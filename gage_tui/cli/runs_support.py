@@ -44,6 +44,7 @@ def project_runs(
     """Runs a command sees, newest first: the current project's (or all),
     active (or only deleted ones), filtered by ``where``."""
     project, store = open_store(env)
+    _check_given_runs_dir(env, project)
     runs = store.list_runs(include_deleted=deleted)
     if deleted:
         runs = [r for r in runs if r.container == "trash"]
@@ -55,6 +56,19 @@ def project_runs(
     if where:
         runs = _filter(runs, where)
     return project, store, runs
+
+
+def _check_given_runs_dir(env, project) -> None:
+    """A runs directory the user named (``--runs``, ``GAGE_RUNS``) that does
+    not exist is most likely a typo: say so rather than list no runs."""
+    from gage_core.errors import GageError
+
+    given = env.settings.runs_dir
+    if given is not None and not os.path.isdir(given):
+        raise GageError(
+            f"runs directory {given} does not exist",
+            hint="check --runs / GAGE_RUNS / RUNS_DIR ('gage run' creates it)",
+        )
 
 
 def _filter(runs: list["Run"], where: str) -> list["Run"]:
@@ -116,7 +130,13 @@ def select_for_command(
     project, store, runs = project_runs(env, all_projects=all_projects, deleted=deleted, where=where)
     specs = [s for s in (specs or ()) if s.strip()]
     if specs:
-        return project, store, _select(runs, specs)
+        try:
+            return project, store, _select(runs, specs)
+        except RunNotFound as e:
+            if not deleted:
+                raise
+            hint = "The trash is empty." if not runs else ""
+            raise RunNotFound(e.message, hint=(hint + " Use 'gage ls -d' to show deleted runs.").strip()) from None
     if where or all_:
         if not runs:
             what = "deleted runs" if deleted else "runs"

@@ -89,7 +89,7 @@ def test_stage_only_and_errors(gage_cli, nap_dir):
     code, _, err = gage_cli("run", "nap", "-b", "missing.csv", "-y", cwd=nap_dir)
     assert code == 1 and "missing.csv does not exist" in err
     code, _, err = gage_cli("run", "nap", "i=[1,2]", "--max-parallel", "0", "-y", cwd=nap_dir)
-    assert code == 1 and "--max-parallel" in err
+    assert code == 2 and "--max-parallel: must be 1 or more" in err
     code, _, err = gage_cli("run", "nap", "i=[1,2]", cwd=nap_dir)
     assert code == 1 and "-y" in err
     assert "Traceback" not in err

@@ -41,15 +41,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "-v", "--verbose", dest="check_verbose", action="count", default=0,
-        help="show schema keyword locations and JSON pointers; twice: raw jschon output",
+        help="show Gage's settings (version, directories, Gagefile, runs dir) and, for "
+        "problems, schema keyword locations; twice: raw jschon output",
+    )
+    parser.add_argument("--board", action="store_true", help="PATH is a board config file: check it")
+    parser.add_argument(
+        "--version", dest="version_spec", metavar="SPEC",
+        help="test this Gage's version against SPEC (>=0.1, ==0.1.*); exit 1 when it does not match",
     )
 
 
 def run(args, env) -> int:
     from gage_core.gagefile.check import check_path
+    from gage_core.errors import GageError
     from gage_tui.cli.commands.check.runs import runs_for_check
     from gage_tui.cli.diagnostics_view import render_diagnostics
 
+    if args.board:
+        return _check_board(args, env)
+    if args.version_spec is not None:
+        if args.path:
+            raise GageError("--version cannot be used with PATH")
+        return _check_version(args.version_spec)
+    if not args.path and (args.check_verbose or not _project_gagefile(env)):
+        _print_settings(env, verbose=bool(args.check_verbose), as_json=args.format == "json")
+        if not _project_gagefile(env):
+            return 0
+        env.out.line("")
     runs = runs_for_check(args.path, env)
     if runs is not None:
         return _check_runs(args, env, runs)
@@ -76,6 +94,84 @@ def run(args, env) -> int:
     if result.valid and args.format in ("full", "concise"):
         env.out.line(f"{result.shown} is a valid Gage file", style="green")
     return 0 if result.valid else 1
+
+
+def _check_board(args, env) -> int:
+    import os
+
+    from gage_core.board import find_board_config, load_board_config
+    from gage_core.errors import GageError
+
+    path = args.path and os.path.join(str(env.settings.cwd), args.path)
+    if path and os.path.isdir(path):
+        path = find_board_config(path)
+    elif not path:
+        path = find_board_config(env.settings.cwd)
+    if path is None:
+        raise GageError("no board config found", hint="name one: gage check --board board.json")
+    shown = args.path if args.path and not os.path.isdir(os.path.join(str(env.settings.cwd), args.path)) else os.path.relpath(path, env.settings.cwd)
+    load_board_config(path, shown=shown)
+    env.out.line(f"{shown} is a valid board configuration file", style="green")
+    return 0
+
+
+def _check_version(spec: str) -> int:
+    from gage_core import __version__
+    from gage_core.errors import GageError
+    from gage_core.version_spec import version_matches
+
+    if not version_matches(__version__, spec):
+        raise GageError(f"Version mismatch: current version '{__version__}' does not match '{spec}'")
+    return 0
+
+
+def _project_gagefile(env):
+    from gage_tui.cli.runs_support import open_store
+
+    project, _store = open_store(env)
+    return project.gagefile
+
+
+def _settings(env, verbose: bool) -> list[tuple[str, str]]:
+    import os
+    import platform
+    import sys
+
+    import gage_core
+    from gage_core import __version__
+    from gage_tui.cli.runs_support import open_store
+
+    rows = [
+        ("gage_version", __version__),
+        ("gage_install_location", os.path.dirname(os.path.dirname(gage_core.__file__))),
+        ("python_version", sys.version.replace("\n", " ")),
+        ("python_exe", sys.executable),
+        ("platform", platform.platform()),
+    ]
+    if verbose:
+        project, _store = open_store(env)
+        gagefile = project.gagefile
+        rows += [
+            ("command_directory", str(env.settings.cwd)),
+            ("project_directory", str(project.dir) if project.dir is not None else ""),
+            ("gagefile", str(gagefile.path) if gagefile is not None else ""),
+            ("runs_directory", str(project.runs_dir)),
+        ]
+    return rows
+
+
+def _print_settings(env, verbose: bool, as_json: bool) -> None:
+    """Gage 0.1.2's ``gage check`` table: version and install, with -v the
+    directories this command would use."""
+    rows = _settings(env, verbose)
+    if as_json:
+        import json
+
+        env.out.file.write(json.dumps(dict(rows), indent=2) + "\n")
+        return
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        env.out.line(f"{key:<{width}}  {value}")
 
 
 def _check_runs(args, env, runs) -> int:

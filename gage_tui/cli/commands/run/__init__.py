@@ -31,9 +31,16 @@ required."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from gage_tui.cli.argtypes import positive_int
+
     parser.add_argument("op", nargs="?", metavar="OP", help="operation (default: the default op)")
     parser.add_argument("flags", nargs="*", metavar="FLAG=VALUE", help="flag assignments")
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "-n", "--needed", action="store_true",
+        help="skip the run when a comparable one exists (same op and flags, not an error)",
+    )
+    parser.add_argument("--help-op", action="store_true", help="show help for the operation and exit")
     parser.add_argument("--stage", action="store_true", help="stage the run but do not start it")
     parser.add_argument("--start", metavar="RUN", help="start a staged run")
     parser.add_argument(
@@ -45,10 +52,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="batch file (.csv with a header row, or .json array of objects); repeat for a product",
     )
     parser.add_argument(
-        "--max-parallel", type=int, default=1, metavar="N",
+        "--max-parallel", type=positive_int, default=1, metavar="N",
         help="run at most N runs of a batch at once (default 1)",
     )
-    parser.add_argument("-m", "--max-runs", type=int, metavar="N", help="start at most N runs of a batch")
+    parser.add_argument("-m", "--max-runs", type=positive_int, metavar="N", help="start at most N runs of a batch")
     parser.add_argument("-l", "--label", metavar="LABEL", help="run label")
     parser.add_argument(
         "-t", "--tag", dest="tags", action="append", default=[], metavar="TAG",
@@ -68,6 +75,8 @@ def run(args, env) -> int:
     if args.json and not args.preview:
         raise GageError("--json is only valid with --preview")
     if args.start:
+        if args.needed:
+            raise GageError("--needed cannot be used with --start")
         if args.op or args.flags or args.batch:
             raise GageError("--start takes no operation, flags or batch files")
         return _start_staged(args, env)
@@ -75,13 +84,23 @@ def run(args, env) -> int:
 
     project, store = open_store(env)
     opdef, flag_args = _resolve_op(project, args, env)
+    if args.help_op:
+        return _help_op(env, project, opdef)
     from gage_tui.cli.commands.run.batch import is_batch, run_batch_cli
 
     if is_batch(args, flag_args) and not args.preview:
+        if args.needed:
+            raise GageError("--needed is for single runs", hint="run the batch without --needed")
         return run_batch_cli(args, env, project, store, opdef, flag_args)
     config = _config(project, opdef, flag_args)
     if args.preview:
         return _preview(args, env, project, opdef, flag_args, store)
+    if args.needed:
+        found = _comparable(project, store, opdef, config)
+        if found is not None:
+            env.out.line(f"Run skipped because a comparable run exists ({found.name})")
+            env.out.line(f"For details, run 'gage show {found.name}'")
+            return 5
     if not args.yes:
         _confirm(env, opdef.name, config, "stage" if args.stage else "run")
     return _init_stage_start(args, env, project, store, opdef, config)
@@ -172,6 +191,35 @@ def _config(project, opdef, flag_args) -> dict:
     defaults = dict(read_config_defaults(project.dir, opdef)) if project.dir is not None else {}
     given = check_flags(parse_flag_assigns(flag_args), defaults, opdef.name)
     return {**defaults, **given}
+
+
+def _comparable(project, store, opdef, config):
+    from gage_core.query.comparable import comparable_run
+
+    namespace = project.gagefile.namespace
+    return comparable_run(store.list_runs(), namespace, opdef.name, opdef.version, config)
+
+
+def _help_op(env, project, opdef) -> int:
+    """Usage, description and flags with their defaults (Gage 0.1.2's
+    ``--help-op``)."""
+    from gage_core.staging.flags import format_flag_value
+    from gage_tui.cli.output import Column
+
+    env.out.line(f"Usage: gage run {opdef.name}")
+    if opdef.description:
+        env.out.line("")
+        for line in opdef.description.strip().splitlines():
+            env.out.line(f"  {line}".rstrip())
+    defaults = _config(project, opdef, [])
+    if defaults:
+        env.out.line("")
+        env.out.line("Flags", style="bold")
+        env.out.table(
+            [Column("name"), Column("default")],
+            [(k, format_flag_value(v)) for k, v in sorted(defaults.items())],
+        )
+    return 0
 
 
 def _preview(args, env, project, opdef, flag_args, store) -> int:
