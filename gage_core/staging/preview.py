@@ -99,7 +99,7 @@ def build_preview(project, opdef, flags: Mapping[str, Any] | Iterable[str] = (),
         pv.exec.append({"phase": phase, "output": output, "command": _command_text(cmd)})
 
     try:
-        given = dict(flags) if isinstance(flags, Mapping) else parse_flag_assigns(list(flags))
+        given = dict(flags) if isinstance(flags, Mapping) else parse_flag_assigns(list(flags), raw=True)
     except GageError as e:
         pv.problems.append(_problem(e))
         given = {}
