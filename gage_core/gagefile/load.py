@@ -137,10 +137,12 @@ def _text_diag(shown: str, text: str, message: str, code: str) -> Diagnostic:
 
 
 def _load_data(gf: GageFile, parsed: ParseResult, text: str, shown: str) -> None:
+    from gage_core.gagefile.safety import safety_issues
     from gage_core.gagefile.schema import validate
 
     data = parsed.data
     issues = validate(data)
+    issues += safety_issues(data)
     index = None
     if issues or parsed.has_duplicates or _default_count(data) > 1:
         from gage_core.gagefile.positions import build_index

@@ -46,7 +46,7 @@ from gage_core.staging.flags import coerce_flag_value
 from gage_core.staging.patterns import glob_to_regex
 
 __all__ = [
-    "KeySpec", "ConfigDefaults", "parse_key_spec", "parse_renames", "read_config_defaults", "apply_config",
+    "KeySpec", "ConfigDefaults", "parse_key_spec", "parse_renames", "config_path_problem", "read_config_defaults", "apply_config",
 ]
 
 _WILD = re.compile(r"[*?\[]")
@@ -91,6 +91,17 @@ def _key_regex(pattern: str) -> re.Pattern:
     return re.compile("".join(out) + r"\Z")
 
 
+def config_path_problem(file_glob: str) -> str | None:
+    """Why a config file pattern could select a file outside the project
+    (absolute, ``..``), or None."""
+    p = file_glob.replace("\\", "/")
+    if p.startswith("/") or p.startswith("~") or re.match(r"[A-Za-z]:/", p):
+        return "an absolute path is outside the project"
+    if ".." in p.split("/"):
+        return "'..' leads outside the project"
+    return None
+
+
 def parse_renames(text: str | None) -> tuple[tuple[str, str], ...]:
     """``"x train_x, y train_y"`` -> ``(("x", "train_x"), ("y", "train_y"))``.
     Raises FlagError for a rule that is not two words."""
@@ -116,6 +127,9 @@ def parse_key_spec(
     body = text[1:].strip() if not include else text
     file_glob, _, key = body.partition("#")
     file_glob, key = file_glob.strip(), key.strip() or "*"
+    problem = config_path_problem(file_glob)
+    if problem:
+        raise FlagError(f"config '{spec}': {problem}", hint="config files must be inside the project")
     return KeySpec(
         text=spec, include=include, file_glob=file_glob, key_pattern=key,
         file_re=glob_to_regex(file_glob) if file_glob else None, key_re=_key_regex(key),
@@ -161,6 +175,8 @@ def _walk_files(root: Path, specs: list[KeySpec]) -> list[str]:
                     found.setdefault(rel, idx)
     out = []
     for rel in sorted(found, key=lambda r: (found[r], r)):
+        if not _inside_real(root / rel, root):  # a link out of the project: never config
+            continue
         decision = False
         for spec in specs:
             if spec.file_glob and spec.file_re.match(rel) and (spec.include or spec.key_pattern == "*"
@@ -280,6 +296,11 @@ def _pin_flag(dep) -> str | None:
     return pinned_flag(dep)
 
 
+def _inside_real(path: Path, root: Path) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def _same_value(a: Any, b: Any) -> bool:
     """Equal and of one type; floats by their text (``-0.0``, ``nan``)."""
     if type(a) is not type(b):
@@ -321,6 +342,8 @@ def apply_config(run_dir: str | os.PathLike, opdef, config: Mapping[str, Any]) -
         if new_text == text:
             continue
         path = root / rel
+        if not _inside_real(path, root):
+            raise StagingError(f"cannot apply config to {rel}: it leads outside the run directory (a symlink)")
         try:
             mode = path.stat().st_mode
             if not os.access(path, os.W_OK):

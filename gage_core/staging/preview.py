@@ -93,7 +93,9 @@ def build_preview(project, opdef, flags: Mapping[str, Any] | Iterable[str] = (),
     for phase, output in EXEC_PHASES:
         cmd = opdef.exec.get(phase)
         if phase == "run" and isinstance(cmd, str):
-            cmd = cmd.replace("$project_dir", str(project_dir))
+            from gage_core.process.lifecycle import substitute_shell_path
+
+            cmd = substitute_shell_path(cmd, "$project_dir", str(project_dir))
         elif phase == "run" and isinstance(cmd, tuple):
             cmd = tuple(a.replace("$project_dir", str(project_dir)) for a in cmd)
         pv.exec.append({"phase": phase, "output": output, "command": _command_text(cmd)})
@@ -125,6 +127,10 @@ def build_preview(project, opdef, flags: Mapping[str, Any] | Iterable[str] = (),
     try:
         sel = select_source_files(project_dir, opdef.sourcecode, runs_dir=runs_dir)
         pv.sourcecode = {"src_dir": str(project_dir), **sel.to_json()}
+        if sel.skipped_links:
+            pv.problems.append(
+                "symlinks leading outside the project not copied: " + ", ".join(sel.skipped_links)
+            )
         if sel.truncated_rules:
             pv.problems.append(
                 f"{sel.refused} source files not copied: max-matches reached for "
