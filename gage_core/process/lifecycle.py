@@ -194,6 +194,7 @@ def init_run(
     mf.reserve_space(meta, 64 * 1024)
     with _failure_ends_run(meta, "Error initializing run", StoreError, f"cannot write run {run_id}"):
         mf.write_atomic(meta / "opref", opref)
+        mf.write_launcher(meta)
         mf.write_atomic(meta / "__schema__", "1")
         mf.write_atomic(meta / "id", run_id)
         mf.write_json(meta / "opdef.json", opdef_json(opdef))
@@ -242,6 +243,7 @@ def fail_run(meta_dir: str | os.PathLike, code: int, message: str) -> None:
     except OSError:
         pass
     mf.remove_lock(meta_dir)
+    mf.remove_launcher(meta_dir)
 
 
 class _HookStop:
@@ -375,5 +377,6 @@ def stage_run(
         _files.log_files(run_dir, meta, "d")
         _files.write_manifest(run_dir, meta)
         mf.write_timestamp(meta, "staged")
+        mf.remove_launcher(meta)
         mf.release_space(meta)
 
