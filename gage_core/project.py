@@ -24,6 +24,7 @@ __all__ = [
     "open_project",
     "project_matcher",
     "project_namespace",
+    "runs_elsewhere",
 ]
 
 # A directory holding any of these is a project directory (Gage 0.1.2 list,
@@ -151,3 +152,46 @@ def project_matcher(project: Project) -> Callable[[Any], bool]:
         return hit
 
     return match
+
+
+def runs_elsewhere(project: Project, settings: Settings) -> list[tuple[Path, int]]:
+    """Other runs directories the tool knows (``<project>/.gage/runs``, the
+    Gagefile's ``$runs-dir``, Gage home's ``runs``, ``~/.gage/runs``) with
+    the number of this project's runs in each (read from the small
+    ``<id>.project`` pointers), so a listing can say where they are.
+    Only directories holding at least one such run are returned."""
+    import re
+
+    from gage_core.store.runload import read_project_ref
+
+    if project.dir is None:
+        return []
+    candidates = [project.dir / ".gage" / "runs", Path("~/.gage/runs").expanduser()]
+    gf_runs = project.gagefile.runs_dir if project.gagefile is not None else None
+    if gf_runs:
+        candidates.append(project.dir / gf_runs)
+    if settings.home is not None:
+        candidates.append(settings.home / "runs")
+    current = os.path.realpath(project.runs_dir)
+    mine = os.path.realpath(project.dir)
+    id_pointer = re.compile(r"[0-9a-fA-F-]{36}\.project\Z")
+    seen, out = {current}, []
+    for cand in candidates:
+        real = os.path.realpath(cand)
+        if real in seen or not os.path.isdir(real):
+            continue
+        seen.add(real)
+        try:
+            names = os.listdir(real)
+        except OSError:
+            continue
+        count = 0
+        for name in names:
+            if not id_pointer.match(name):
+                continue
+            ref = read_project_ref(Path(real) / name, Path(real))
+            if ref is not None and os.path.realpath(ref) == mine:
+                count += 1
+        if count:
+            out.append((Path(cand), count))
+    return out

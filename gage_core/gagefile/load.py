@@ -161,12 +161,14 @@ def _text_diag(shown: str, text: str, message: str, code: str) -> Diagnostic:
 
 
 def _load_data(gf: GageFile, parsed: ParseResult, text: str, shown: str) -> None:
+    from gage_core.gagefile.safety import safety_issues
     from gage_core.gagefile.schema import validate
 
     data = parsed.data
     issues = validate(data)
     schema_bad = {i.path[:2] for i in issues}
     progress = [(path, name) for path, name in _progress_names(data) if path[:2] not in schema_bad]
+    issues += safety_issues(data)
     index = None
     if issues or progress or parsed.has_duplicates or _default_count(data) > 1:
         from gage_core.gagefile.positions import build_index

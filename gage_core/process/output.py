@@ -15,6 +15,11 @@ Writer rules (byte-exact, line-atomic):
   reader always finds a record for every complete line it sees.
 - Every block is one ``os.write`` on an unbuffered descriptor: readers see
   it at once, there is nothing to flush.
+- Memory is bounded: a tail held back past ``MAX_PENDING`` bytes (a huge
+  line, ``\r``-only progress) is appended without an index record; the
+  line's record is written with the bytes that end it (or at ``close()``).
+  The index stays exact (one record per line of the file); only a line of
+  the other stream arriving meanwhile joins that line.
 
 Readers build line offsets incrementally (``array('q')``) and read only the
 requested line ranges with ``os.pread``. While a file is being written a
@@ -49,6 +54,9 @@ STDOUT = 0
 STDERR = 1
 _REC = INDEX_RECORD.size
 _SCAN_BLOCK = 1 << 20
+# Bytes of an unterminated line held in memory per stream before they are
+# appended to the file (the runner's memory stays bounded).
+MAX_PENDING = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class OutputWriter:
         self._ifd = os.open(self.index_path, flags, 0o644)
         self._pending: dict[int, bytearray] = {STDOUT: bytearray(), STDERR: bytearray()}
         self._pending_order: list[int] = []
+        self._tail_open = False  # the file ends with a line that has no record yet
         self.lines = 0
         self.bytes = 0
 
@@ -96,6 +105,8 @@ class OutputWriter:
             if not pending:
                 self._pending_order.append(stream)
             pending += data
+            if len(pending) >= MAX_PENDING:
+                self._spill(stream)
             return b""
         count = data.count(b"\n", 0, last_nl + 1)
         if pending:
@@ -109,7 +120,19 @@ class OutputWriter:
             pending += rest
             self._pending_order.append(stream)
         self._append(block, count, stream, now_ms)
+        if len(pending) >= MAX_PENDING:
+            self._spill(stream)
         return block
+
+    def _spill(self, stream: int) -> None:
+        """Append ``stream``'s held-back tail without a record (see the
+        module doc): its line's record comes with the bytes that end it."""
+        pending = self._pending[stream]
+        _write_all(self._fd, pending)
+        self.bytes += len(pending)
+        pending.clear()
+        self._pending_order.remove(stream)
+        self._tail_open = True
 
     def _append(self, block: bytes, count: int, stream: int, now_ms: int | None) -> None:
         ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
@@ -117,6 +140,7 @@ class OutputWriter:
         _write_all(self._fd, block)
         self.lines += count
         self.bytes += len(block)
+        self._tail_open = not block.endswith(b"\n")
 
     def pending(self, stream: int) -> bytes:
         """The unterminated tail held back for ``stream`` (e.g. a progress bar)."""
@@ -133,6 +157,8 @@ class OutputWriter:
             tails = [bytes(self._pending[s]) for s in self._pending_order if self._pending[s]]
             if tails:
                 self._append(b"".join(tails), 1, self._pending_order[0], None)
+            elif self._tail_open:  # a spilled last line: its record
+                self._append(b"", 1, STDOUT, None)
             for buf in self._pending.values():
                 buf.clear()
             self._pending_order.clear()

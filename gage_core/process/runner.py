@@ -223,11 +223,15 @@ class Runner:
             code = self._phase("run", cmd, opdef, summary)
             fin = opdef.exec.get("finalize") if opdef is not None else None
             if fin and self.stop_signal is None:
+                # The run phase's metrics are kept even if this runner dies
+                # during finalize; they are written again at the end.
+                self._try_write_summary(summary, opdef)
                 fcode = self._phase("finalize", fin, opdef, None)
                 if fcode != 0:
-                    mf.log_line(meta, f"finalize exited with {fcode}")
-                    if code == 0:
-                        code = fcode
+                    # Reported as the finalize's failure (proc/finalize-exit,
+                    # shown by gage show), never as the run's exit code.
+                    mf.log_line(meta, f"Finalize failed with exit code {fcode}")
+                    mf.write_atomic(meta / "proc" / "finalize-exit", str(fcode))
         except OSError as e:  # disk full, permissions: a clear message, no traceback
             mf.log_line(meta, f"Runner error: {e}")
             if code is None:
@@ -290,6 +294,12 @@ class Runner:
             return
         mf.log_line(meta, f"Run exited with {code}")
         mf.remove_lock(meta)
+
+    def _try_write_summary(self, summary: SummaryParser | None, opdef) -> None:
+        try:
+            self._write_summary(summary, opdef)
+        except Exception as e:  # noqa: BLE001 - finishing writes it again
+            mf.log_line(self.meta_dir, f"Error writing the run summary before finalize: {e!r}")
 
     def _write_summary(self, summary: SummaryParser | None, opdef) -> None:
         output = self.meta_dir / "output" / "40_run"

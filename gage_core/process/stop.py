@@ -24,16 +24,18 @@ __all__ = ["stop_run", "request_stop", "kill_run_group", "interrupt_run", "read_
 def read_lock(meta_dir: Path):
     from gage_core.store.status import parse_lock
 
+    lock = meta_dir / "proc" / "lock"
     try:
-        return parse_lock((meta_dir / "proc" / "lock").read_bytes())
+        written = lock.stat().st_mtime
+        return parse_lock(lock.read_bytes(), written)
     except OSError:
         return ()
 
 
 def _live(entry) -> bool:
-    from gage_core.store.status import pid_alive
+    from gage_core.store.status import entry_alive
 
-    return pid_alive(entry.pid, entry.create_time)
+    return entry_alive(entry)
 
 
 def _signal_group(entry, sig: int) -> None:

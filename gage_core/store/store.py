@@ -183,7 +183,7 @@ class RunStore:
         meta = MetaReader(layout.meta_path(self.runs_dir, run.id))
         try:
             lock = meta.read_bytes("proc/lock")
-            if lock is not None and lock_alive(parse_lock(lock)):
+            if lock is not None and lock_alive(parse_lock(lock, meta.mtime("proc/lock"))):
                 return run
         except MetaError:
             pass

@@ -79,6 +79,7 @@ def run(args, env) -> int:
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
         return 0
     namespace = project_namespace(project)
+    _say_runs_elsewhere(env, project)
     if not numbered and not args.all_projects and not args.run_specs:
         others = len(project_runs(env, all_projects=True, deleted=args.deleted, where=args.where)[2])
         if others:
@@ -86,6 +87,18 @@ def run(args, env) -> int:
             return 0
     _print_table(env, numbered, namespace, total)
     return 0
+
+
+def _say_runs_elsewhere(env, project) -> None:
+    """No run vanishes silently: name the other known runs directories
+    holding runs of this project."""
+    from gage_core.project import runs_elsewhere
+
+    for path, count in runs_elsewhere(project, env.settings):
+        env.out.err(
+            f"note: {count} run(s) of this project are in {path} (not {project.runs_dir}); "
+            f"see them with: gage --runs {path} ls"
+        )
 
 
 def _sort(numbered, keys):

@@ -176,8 +176,10 @@ def _kv(env, pairs) -> None:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")  # paths are copied: never cut short
+    from gage_core.safe_text import escape_control
+
     for k, v in rows:
-        grid.add_row(k, v)
+        grid.add_row(escape_control(k), escape_control(v))
     env.out.console.print(grid)
 
 
@@ -206,7 +208,9 @@ def _print(env, run, details, tail, namespace, limit) -> None:
     if env.out.plain:
         env.out.line(header.plain)
     else:
-        env.out.console.print(header)
+        from gage_tui.cli.output import safe_text
+
+        env.out.console.print(safe_text(header))
     if run.meta_error:
         env.out.markup(f"[yellow]warning:[/] {escape(run.meta_error)}")
     for problem in details.problems:

@@ -189,7 +189,7 @@ def _config(project, opdef, flag_args) -> dict:
     from gage_core.staging.flags import check_flags, parse_flag_assigns
 
     defaults = dict(read_config_defaults(project.dir, opdef)) if project.dir is not None else {}
-    given = check_flags(parse_flag_assigns(flag_args), defaults, opdef.name)
+    given = check_flags(parse_flag_assigns(flag_args, raw=True), defaults, opdef.name)
     return {**defaults, **given}
 
 

@@ -30,7 +30,7 @@ def _plan(args, env, project, opdef, flag_args) -> list[dict]:
 
     # Batch file paths are relative to the working directory (-C moves it).
     files = [Path(env.settings.cwd) / f for f in (args.batch or ())]
-    return plan_batch(project, opdef, parse_flag_assigns(list(flag_args)), files, getattr(args, "max_runs", None))
+    return plan_batch(project, opdef, parse_flag_assigns(list(flag_args), raw=True), files, getattr(args, "max_runs", None))
 
 
 def preview_run_count(args, env, project, opdef, flag_args) -> int:
