@@ -16,6 +16,9 @@ __all__ = [
     "project_namespace",
     "in_project",
     "project_runs",
+    "project_matcher",
+    "project_ref_matcher",
+    "newest_project_runs",
     "select_one_run",
     "select_runs",
     "add_selection_args",
@@ -56,25 +59,45 @@ def in_project(run: "Run", project: "Project") -> bool:
 def project_matcher(project: "Project"):
     """A fast ``in_project`` for many runs (real paths computed once per
     distinct project dir)."""
+    match = project_ref_matcher(project)
+    return lambda run: match(run.project_dir, run.project_id)
+
+
+def project_ref_matcher(project: "Project"):
+    """``in_project`` on a run's ``(project_dir, project_id)``, as the
+    run index counts them."""
     if project.dir is None:
-        return lambda run: True
+        return lambda project_dir, project_id: True
     pid = project.gagefile.project_id if project.gagefile is not None else None
     pdir = os.path.realpath(project.dir)
     runs_dir = os.path.realpath(project.runs_dir)
     local_runs = runs_dir == pdir or runs_dir.startswith(pdir + os.sep)
     seen: dict[str, bool] = {}
 
-    def match(run: "Run") -> bool:
-        if pid and run.project_id == pid:
+    def match(project_dir: str | None, project_id: str | None) -> bool:
+        if pid and project_id == pid:
             return True
-        if not run.project_dir:
+        if not project_dir:
             return local_runs
-        hit = seen.get(run.project_dir)
+        hit = seen.get(project_dir)
         if hit is None:
-            hit = seen[run.project_dir] = os.path.realpath(run.project_dir) == pdir
+            hit = seen[project_dir] = os.path.realpath(project_dir) == pdir
         return hit
 
     return match
+
+
+def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted: bool = False):
+    """``(project, store, page)``: the newest ``limit`` runs a command sees
+    (as ``project_runs`` without a filter) and how many there are, read
+    from the run index without loading every run."""
+    project, store = open_store(env)
+    page = store.newest_runs(
+        limit,
+        containers=("trash",) if deleted else ("active",),
+        project=None if all_projects else project_ref_matcher(project),
+    )
+    return project, store, page
 
 
 def project_runs(

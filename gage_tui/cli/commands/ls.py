@@ -53,32 +53,49 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args, env) -> int:
     import json
 
-    from gage_tui.cli.runs_support import project_namespace, project_runs, select_runs
+    from gage_tui.cli.runs_support import newest_project_runs, project_namespace, project_runs, select_runs
 
-    project, _store, runs = project_runs(
-        env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
-    )
-    numbered = list(enumerate(runs, 1))
-    if args.run_specs:
-        chosen = {r.id for r in select_runs(runs, args.run_specs)}
-        numbered = [(i, r) for i, r in numbered if r.id in chosen]
-    if args.sort:
-        numbered = _sort(numbered, args.sort)
-    total = len(numbered)
-    if not args.all and args.limit >= 0:
-        numbered = numbered[: args.limit]
+    if not (args.run_specs or args.where or args.sort or args.all) and args.limit >= 0:
+        # The first page: from the run index, at a cost that does not grow
+        # with the store.
+        project, _store, page = newest_project_runs(
+            env, args.limit, all_projects=args.all_projects, deleted=args.deleted
+        )
+        numbered = list(enumerate(page.runs, 1))
+        total = page.total
+    else:
+        project, _store, runs = project_runs(
+            env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
+        )
+        numbered = list(enumerate(runs, 1))
+        if args.run_specs:
+            chosen = {r.id for r in select_runs(runs, args.run_specs)}
+            numbered = [(i, r) for i, r in numbered if r.id in chosen]
+        if args.sort:
+            numbered = _sort(numbered, args.sort)
+        total = len(numbered)
+        if not args.all and args.limit >= 0:
+            numbered = numbered[: args.limit]
     if args.json:
         data = [dict(r.to_json(), index=i) for i, r in numbered]
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
         return 0
     namespace = project_namespace(project)
     if not numbered and not args.all_projects and not args.run_specs:
-        others = len(project_runs(env, all_projects=True, deleted=args.deleted, where=args.where)[2])
-        if others:
-            env.out.line(f"No runs for this project ({others} of other projects: use --all-projects)")
+        count = _other_projects_count(env, args)
+        if count:
+            env.out.line(f"No runs for this project ({count} of other projects: use --all-projects)")
             return 0
     _print_table(env, numbered, namespace, total)
     return 0
+
+
+def _other_projects_count(env, args) -> int:
+    from gage_tui.cli.runs_support import newest_project_runs, project_runs
+
+    if args.where:
+        return len(project_runs(env, all_projects=True, deleted=args.deleted, where=args.where)[2])
+    return newest_project_runs(env, 0, all_projects=True, deleted=args.deleted)[2].total
 
 
 def _sort(numbered, keys):
