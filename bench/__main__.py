@@ -31,7 +31,7 @@ REPO = BENCH_DIR.parent
 SCRIPTS: dict[str, tuple[str, list[str], list[str], tuple[int, int]]] = {
     "check": ("bench_check.py", [], ["--ops", "200", "--repeat", "1"], (300, 120)),
     "capture": ("bench_capture.py", [], ["--lines", "100000", "--rounds", "1"], (900, 180)),
-    "ls": ("bench_ls.py", [], ["--runs", "1000", "--repeat", "1"], (1200, 300)),
+    "ls": ("bench_ls.py", [], ["--sizes", "1000,10000", "--repeat", "1"], (2400, 600)),
     "staging": ("bench_staging.py", [], ["--files", "1000", "--repeat", "1"], (600, 120)),
     "query": ("query_filter.py", [], [], (300, 120)),
     "tui": ("bench_tui.py", [], ["--quick"], (1200, 600)),
