@@ -500,11 +500,16 @@ class OutputReader:
         """The last ``n`` lines."""
         return self.read(max(0, len(self) - n), len(self))
 
-    def follow(self, start: int = 0, final: bool = False) -> tuple[list[OutputLine], int]:
-        """New lines from line ``start`` after a refresh; returns them and the
-        next start. Call with ``final=True`` once the writer has finished."""
+    def follow(
+        self, start: int = 0, final: bool = False, max_lines: int | None = None
+    ) -> tuple[list[OutputLine], int]:
+        """New lines from line ``start`` after a refresh (at most
+        ``max_lines``); returns them and the next start. Call with
+        ``final=True`` once the writer has finished."""
         self.refresh(final=final)
         end = len(self)
+        if max_lines is not None:
+            end = min(end, start + max_lines)
         return (self.read(start, end) if end > start else []), end
 
     # -- search -----------------------------------------------------------
@@ -605,7 +610,10 @@ class RunOutputFollower:
         self.readers: dict[str, OutputReader] = {}
         self.positions: dict[str, int] = dict(positions or {})
 
-    def poll(self, final: bool = False) -> list[tuple[str, OutputLine]]:
+    def poll(self, final: bool = False, max_lines: int | None = None) -> list[tuple[str, OutputLine]]:
+        """New lines of every phase; with ``max_lines``, at most that many
+        per phase (call again while a poll returns that many: memory stays
+        bounded when the reader falls behind)."""
         out: list[tuple[str, OutputLine]] = []
         for name in output_names(self.output_dir):
             if self.phases is not None and name not in self.phases:
@@ -613,7 +621,9 @@ class RunOutputFollower:
             reader = self.readers.get(name)
             if reader is None:
                 reader = self.readers[name] = OutputReader(self.output_dir / name)
-            lines, self.positions[name] = reader.follow(self.positions.get(name, 0), final=final)
+            lines, self.positions[name] = reader.follow(
+                self.positions.get(name, 0), final=final, max_lines=max_lines
+            )
             out.extend((name, line) for line in lines)
         return out
 
