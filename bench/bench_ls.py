@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _benchline import emit, row  # noqa: E402
-INDEX_NAME = ".gage-index.sqlite"
+INDEX_DIR = ".gage-index"
 
 
 def _write(path: str, data: str) -> None:
@@ -166,11 +166,7 @@ def main(argv=None) -> int:
             env.pop("RUNS_DIR", None)
 
             def drop_index(runs_dir=runs_dir):
-                for suffix in ("", "-wal", "-shm"):
-                    try:
-                        os.unlink(f"{runs_dir / INDEX_NAME}{suffix}")
-                    except FileNotFoundError:
-                        pass
+                shutil.rmtree(runs_dir / INDEX_DIR, ignore_errors=True)
 
             cold, out = _time([*ours, "ls"], env, cwd, 1, before=drop_index)
             assert b"Showing 20 of" in out, out[-500:]

@@ -1,4 +1,4 @@
-"""The per-store listing index: ``<runs_dir>/.gage-index.sqlite``.
+"""The per-store listing index: ``<runs_dir>/.gage-index/runs.sqlite``.
 
 One SQLite row per run (standard library ``sqlite3``, WAL journal): the
 run's listed fields as columns (timestamp, status, container, project,
@@ -13,7 +13,10 @@ its own mtime. A row whose key is NULL is not trusted (its files changed
 within the clock's resolution when it was read) and is checked again.
 
 The file is a cache: safe to delete (it is rebuilt), and a damaged or
-foreign file is removed and rebuilt. Concurrent writers are serialised by
+foreign file is removed and rebuilt. It lives in a directory of its own
+so that opening it (SQLite creates and removes its ``-wal`` and ``-shm``
+files) never changes the runs dir's mtime, which tells a listing whether
+runs were added or removed. Concurrent writers are serialised by
 SQLite; every row is written whole in a transaction, and the key is taken
 before the files are read, so a row written from an older read never
 matches the newer files and is re-read.
@@ -31,17 +34,20 @@ from gage_core.store.opref import OpRef
 from gage_core.store.run import Run
 
 __all__ = [
+    "INDEX_DIR",
     "INDEX_NAME",
     "INDEX_VERSION",
     "IndexRow",
     "RunIndex",
     "run_key",
+    "entries_signature",
     "run_to_record",
     "record_to_run",
 ]
 
-INDEX_NAME = ".gage-index.sqlite"
-INDEX_VERSION = 3
+INDEX_DIR = ".gage-index"
+INDEX_NAME = f"{INDEX_DIR}/runs.sqlite"
+INDEX_VERSION = 4
 _BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = """
@@ -49,6 +55,7 @@ CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
     key TEXT,
+    entries INTEGER,
     is_run INTEGER NOT NULL,
     ts INTEGER,
     status TEXT,
@@ -168,6 +175,10 @@ class RunIndex:
             return
         if not self.runs_dir.is_dir():
             return
+        try:
+            self.path.parent.mkdir(mode=0o755, exist_ok=True)
+        except OSError:
+            return
         for attempt in range(2):
             try:
                 self._db = self._connect()
@@ -283,6 +294,10 @@ class RunIndex:
         """``{id: (key, record)}`` for every row."""
         return {rid: (key, rec) for rid, key, rec in self._iter("SELECT id, key, record FROM runs")}
 
+    def entries(self) -> dict[str, int]:
+        """``{id: entries_signature(...)}`` as the rows saw the runs dir."""
+        return dict(self._iter("SELECT id, entries FROM runs"))
+
     def ids(self) -> set[str]:
         return {rid for (rid,) in self._iter("SELECT id FROM runs")}
 
@@ -351,7 +366,7 @@ class RunIndex:
             try:
                 if values:
                     self._db.executemany(
-                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?)", values
+                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values
                     )
                 if delete:
                     self._db.executemany("DELETE FROM runs WHERE id=?", delete)
@@ -372,12 +387,23 @@ class RunIndex:
         return True
 
 
+def entries_signature(kind: int, sidecars: Iterable[bool]) -> int:
+    """One number for the runs-dir entries of a run: the form of its meta
+    (``run_key``'s first value) and which sidecars exist."""
+    sig = kind << 4
+    for bit, present in enumerate(sidecars):
+        if present:
+            sig |= 1 << bit
+    return sig
+
+
 def _row_values(run_id: str, key: list[int] | None, run: Run | None) -> tuple:
+    entries = -1 if key is None else entries_signature(key[0], (bool(mt) for mt in key[4:8]))
     if run is None:
-        return (run_id, key_text(key), 0, None, None, None, None, None, None, None, None)
+        return (run_id, key_text(key), entries, 0, None, None, None, None, None, None, None, None)
     record = json.dumps(run_to_record(run), separators=(",", ":"), default=str)
     return (
-        run_id, key_text(key), 1, _clamp(run.timestamp or 0), run.status, run.container,
+        run_id, key_text(key), entries, 1, _clamp(run.timestamp or 0), run.status, run.container,
         run.project_dir, run.project_id, run.opref.name, run.label, record,
     )
 

@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from gage_core.errors import RunNotFound, StoreError
 from gage_core.store import layout
-from gage_core.store.index import INDEX_NAME, RunIndex, decode_row, key_text, run_key
+from gage_core.store.index import INDEX_NAME, RunIndex, decode_row, entries_signature, key_text, run_key
 from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.run import Run
 from gage_core.store.runload import load_run
@@ -39,7 +39,7 @@ _MTIME_SLACK_US = 50_000
 # Rows a cold listing proves newest before its first progress report.
 FIRST_SCREEN = 100
 _WRITE_BATCH = 1000
-_SUFFIX_BY_KIND = {1: ".meta.zip", 2: ".meta", 3: layout.META_DELETED_SUFFIX}
+_KIND_BY_SUFFIX = {".meta.zip": 1, ".meta": 2, layout.META_DELETED_SUFFIX: 3}
 _SIDECARS = (".user", ".move", ".project", ".user.deleted")
 
 
@@ -143,9 +143,10 @@ class RunStore:
         runs_so_far)`` is called while they are read: first as soon as the
         newest ``FIRST_SCREEN`` runs are known (``runs_so_far`` is sorted
         newest first and begins with them), then every 250 runs."""
+        # The index (its own dir) first: creating it changes the runs dir.
+        index = self._open_index()
         dir_mtime = _mtime_ns(self.runs_dir)
         ids, names = self._scan()
-        index = self._open_index()
         try:
             return self._list(index, ids, names, dir_mtime, include_deleted, progress)
         finally:
@@ -282,15 +283,13 @@ class RunStore:
         racy_ns = time.time_ns() - _RACY_WINDOW_NS
         if index.info("dir_mtime") != str(dir_mtime):
             ids, names = self._scan()
-            known = {rid: key for rid, (key, _rec) in index.rows().items()}
-            suspects = [rid for rid in ids if rid not in known or not _same_entries(known[rid], rid, ids[rid], names)]
+            known = index.entries()
+            suspects = [rid for rid, suffix in ids.items() if known.get(rid) != _entries(rid, suffix, names)]
             gone = [rid for rid in known if rid not in ids]
             put = []
             runs_dir = str(self.runs_dir)
             for rid in suspects:
                 key = run_key(runs_dir, rid, names, ids[rid])
-                if known.get(rid) is not None and known[rid] == key_text(key):
-                    continue
                 run = load_run(self.runs_dir, rid, self.runs_dir / f"{rid}{ids[rid]}")
                 put.append((rid, self._trusted(key, racy_ns), run))
             info = {"dir_mtime": str(dir_mtime) if dir_mtime <= racy_ns else None}
@@ -423,7 +422,7 @@ class RunStore:
         for suffix in ("", "-wal", "-shm"):
             try:
                 os.unlink(f"{self.index_path}{suffix}")
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 pass
 
 
@@ -434,17 +433,7 @@ def _mtime_ns(path: Path) -> int:
         return 0
 
 
-def _same_entries(stored_key: str | None, run_id: str, suffix: str, names: frozenset[str]) -> bool:
-    """Whether a stored key saw the same runs-dir entries (meta form and
-    which sidecars exist) as ``names`` shows now; a cheap test that needs
-    no stat."""
-    if stored_key is None:
-        return False
-    try:
-        kind, *_mt, user, move, project, user_deleted = (int(v) for v in stored_key.strip("[]").split(","))
-    except ValueError:
-        return False
-    if _SUFFIX_BY_KIND.get(kind) != suffix:
-        return False
-    present = (user, move, project, user_deleted)
-    return all((run_id + sidecar in names) == bool(mt) for sidecar, mt in zip(_SIDECARS, present))
+def _entries(run_id: str, suffix: str, names: frozenset[str]) -> int:
+    """The run's entries in the runs dir as ``entries_signature`` sums them
+    up (no stat needed)."""
+    return entries_signature(_KIND_BY_SUFFIX[suffix], (run_id + sidecar in names for sidecar in _SIDECARS))

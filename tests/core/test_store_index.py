@@ -17,7 +17,7 @@ from fixtures.runs import make_run
 from gage_core.errors import RunNotFound
 from gage_core.store import layout
 from gage_core.store.ids import new_run_id, run_name
-from gage_core.store.index import INDEX_NAME, INDEX_VERSION
+from gage_core.store.index import INDEX_DIR, INDEX_NAME, INDEX_VERSION
 from gage_core.store.store import RunStore
 from gage_core.store.user_attrs import append_user_attrs
 
@@ -240,10 +240,15 @@ def test_gage_012_runs_list(tmp_path):
 
 def test_unwritable_index_still_lists(tmp_path):
     rid = make_run(tmp_path)
-    (tmp_path / INDEX_NAME).mkdir()  # cannot be read nor replaced
+    (tmp_path / INDEX_NAME).mkdir(parents=True)  # cannot be read nor replaced
     assert [r.id for r in RunStore(tmp_path).list_runs()] == [rid]
     assert [r.id for r in RunStore(tmp_path).list_runs()] == [rid]
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    (tmp_path / INDEX_NAME).rmdir()
+    (tmp_path / INDEX_DIR).rmdir()
+    (tmp_path / INDEX_DIR).write_text("a file where the index dir goes")
+    assert [r.id for r in RunStore(tmp_path).newest_runs(5).runs] == [rid]
+    assert (tmp_path / INDEX_DIR).read_text() == "a file where the index dir goes"
 
 
 def test_concurrent_listers_keep_a_valid_index(tmp_path):
