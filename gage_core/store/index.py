@@ -64,15 +64,44 @@ CREATE TABLE IF NOT EXISTS runs (
     project_id TEXT,
     op TEXT,
     label TEXT,
-    record TEXT
+    record TEXT,
+    volatile INTEGER GENERATED ALWAYS AS (
+        key IS NULL OR status IN ('running', 'staged', 'pending', 'unknown')
+    ) VIRTUAL
 );
 CREATE INDEX IF NOT EXISTS runs_newest ON runs (container, ts DESC, id DESC);
-CREATE INDEX IF NOT EXISTS runs_project ON runs (container, project_dir, project_id);
-CREATE INDEX IF NOT EXISTS runs_status ON runs (status);
+CREATE INDEX IF NOT EXISTS runs_volatile ON runs (volatile);
+CREATE TABLE IF NOT EXISTS counts (
+    container TEXT NOT NULL,
+    project_dir TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (container, project_dir, project_id)
+);
+CREATE TRIGGER IF NOT EXISTS runs_counted AFTER INSERT ON runs WHEN NEW.is_run BEGIN
+    INSERT INTO counts VALUES (
+        coalesce(NEW.container, ''), coalesce(NEW.project_dir, ''), coalesce(NEW.project_id, ''), 1
+    ) ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS runs_uncounted AFTER DELETE ON runs WHEN OLD.is_run BEGIN
+    UPDATE counts SET n = n - 1 WHERE container = coalesce(OLD.container, '')
+        AND project_dir = coalesce(OLD.project_dir, '') AND project_id = coalesce(OLD.project_id, '');
+END;
 """
 
 # (id, key JSON or None, record JSON or None)
 IndexRow = tuple[str, "str | None", "str | None"]
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of an SQL script (triggers hold ``;`` inside)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return [s for s in out if s]
 
 
 def _mtime(path: str) -> int:
@@ -194,6 +223,8 @@ class RunIndex:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            # A replaced row fires the delete trigger too (counts stay right).
+            db.execute("PRAGMA recursive_triggers=ON")
             db.execute("BEGIN IMMEDIATE")
             version = None
             has_info = db.execute(
@@ -207,9 +238,8 @@ class RunIndex:
                     "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
                 ).fetchall():
                     db.execute(f'DROP TABLE "{name}"')
-                for stmt in _SCHEMA.strip().split(";"):
-                    if stmt.strip():
-                        db.execute(stmt)
+                for stmt in _statements(_SCHEMA):
+                    db.execute(stmt)
                 db.execute("INSERT OR REPLACE INTO info VALUES ('version', ?)", (str(INDEX_VERSION),))
             db.execute("COMMIT")
         except BaseException:
@@ -314,10 +344,7 @@ class RunIndex:
     def volatile(self) -> list[IndexRow]:
         """Rows that may change without the runs dir changing: not trusted
         (key NULL) or of runs that have not finished."""
-        return self._query(
-            "SELECT id, key, record FROM runs WHERE key IS NULL "
-            "OR status IN ('running', 'staged', 'pending', 'unknown')"
-        )
+        return self._query("SELECT id, key, record FROM runs WHERE volatile")
 
     def newest(self, containers: tuple[str, ...] | None) -> Iterator[IndexRow]:
         """Rows of runs, newest first (timestamp, then id), in the given
@@ -334,17 +361,14 @@ class RunIndex:
         )
 
     def project_counts(self, containers: tuple[str, ...] | None) -> list[tuple[str | None, str | None, int]]:
-        """``(project_dir, project_id, count)`` groups of runs."""
-        if containers is None:
-            return self._query(
-                "SELECT project_dir, project_id, count(*) FROM runs WHERE is_run GROUP BY 1, 2"
-            )
-        marks = ",".join("?" * len(containers))
-        return self._query(
-            f"SELECT project_dir, project_id, count(*) FROM runs WHERE is_run AND container IN ({marks}) "
-            "GROUP BY 1, 2",
-            containers,
-        )
+        """``(project_dir, project_id, count)`` groups of runs, kept up to
+        date by triggers (no scan of the runs)."""
+        rows = self._query("SELECT container, project_dir, project_id, n FROM counts WHERE n > 0")
+        return [
+            (pdir or None, pid or None, n)
+            for container, pdir, pid, n in rows
+            if containers is None or container in containers
+        ]
 
     # -- writing --------------------------------------------------------
 
