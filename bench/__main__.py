@@ -41,6 +41,9 @@ SCRIPTS: dict[str, tuple[str, list[str], list[str], tuple[int, int]]] = {
     "staging": ("bench_staging.py", [], ["--files", "1000", "--repeat", "1"], (600, 120)),
     "query": ("query_filter.py", [], [], (300, 120)),
     "tui": ("bench_tui.py", [], ["--quick"], (1200, 600)),
+    "output": ("bench_output.py", [], ["--lines", "200000", "--search-lines", "100000",
+                                       "--run-bytes", "20000000", "--repeat", "1"], (1800, 300)),
+    "ui_pty": ("bench_ui_pty.py", [], ["--sizes", "200,2000", "--repeat", "1", "--seconds", "3"], (3600, 600)),
 }
 
 
