@@ -24,6 +24,7 @@ __all__ = [
     "open_project",
     "project_matcher",
     "project_namespace",
+    "project_ref_matcher",
     "runs_elsewhere",
 ]
 
@@ -133,22 +134,29 @@ def in_project(run: Any, project: Project) -> bool:
 def project_matcher(project: Project) -> Callable[[Any], bool]:
     """A fast ``in_project`` for many runs (real paths computed once per
     distinct project dir)."""
+    match = project_ref_matcher(project)
+    return lambda run: match(run.project_dir, run.project_id)
+
+
+def project_ref_matcher(project: Project) -> Callable[[str | None, str | None], bool]:
+    """``in_project`` on a run's ``(project_dir, project_id)``, as the
+    run index counts them."""
     if project.dir is None:
-        return lambda run: True
+        return lambda project_dir, project_id: True
     pid = project.gagefile.project_id if project.gagefile is not None else None
     pdir = os.path.realpath(project.dir)
     runs_dir = os.path.realpath(project.runs_dir)
     local_runs = runs_dir == pdir or runs_dir.startswith(pdir + os.sep)
     seen: dict[str, bool] = {}
 
-    def match(run: Any) -> bool:
-        if pid and run.project_id == pid:
+    def match(project_dir: str | None, project_id: str | None) -> bool:
+        if pid and project_id == pid:
             return True
-        if not run.project_dir:
+        if not project_dir:
             return local_runs
-        hit = seen.get(run.project_dir)
+        hit = seen.get(project_dir)
         if hit is None:
-            hit = seen[run.project_dir] = os.path.realpath(run.project_dir) == pdir
+            hit = seen[project_dir] = os.path.realpath(project_dir) == pdir
         return hit
 
     return match

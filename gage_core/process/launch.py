@@ -126,6 +126,9 @@ def _writer(stream):
     return (lambda data: stream.write(data.decode("utf-8", errors="replace"))), stream.flush
 
 
+_ECHO_BATCH = 10_000
+
+
 class _Echo:
     """Copies new run output lines to out/err as they appear. When ``err``
     is a terminal and the op reports progress, the latest progress is kept
@@ -141,14 +144,18 @@ class _Echo:
         self._status_shown = False
 
     def poll(self, final: bool = False) -> None:
-        lines = self.follower.poll(final)
-        if lines and self._status_shown:
-            self._clear_status()
-        for _name, line in lines:
-            (self.err_write if line.stream == STDERR else self.out_write)(line.data)
-        if lines:
-            self.out_flush()
-            self.err_flush()
+        while True:
+            # A bounded batch at a time: a backlog never sits in memory whole.
+            lines = self.follower.poll(final, max_lines=_ECHO_BATCH)
+            if lines and self._status_shown:
+                self._clear_status()
+            for _name, line in lines:
+                (self.err_write if line.stream == STDERR else self.out_write)(line.data)
+            if lines:
+                self.out_flush()
+                self.err_flush()
+            if len(lines) < _ECHO_BATCH:
+                break
         if self.show_progress and not final:
             self._progress()
 

@@ -107,6 +107,12 @@ def append_user_attrs(
         if not dest.exists():
             break
     write_atomic(dest, json.dumps(entry, sort_keys=True), mode=0o444)
+    if user_dir.name.endswith(".user"):
+        # The runs dir's mtime does not show a new entry in an existing
+        # user dir: tell the run index.
+        from gage_core.store.store import note_runs_changed
+
+        note_runs_changed(user_dir.parent, [user_dir.name[: -len(".user")]])
     return dest
 
 

@@ -59,6 +59,10 @@ def mark_container(run: Any, container: str) -> Path:
         marker.touch(exist_ok=False)
     except OSError as e:
         raise StoreError(f"cannot mark run {run.name} as {container}: {e.strerror or e}") from None
+    # A second marker changes only the move dir: tell the run index.
+    from gage_core.store.store import note_runs_changed
+
+    note_runs_changed(run.runs_dir, [run.id])
     return marker
 
 

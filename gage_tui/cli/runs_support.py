@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 __all__ = [
     "open_store",
     "project_runs",
+    "newest_project_runs",
     "select_one_run",
     "select_runs",
     "add_selection_args",
@@ -36,6 +37,21 @@ def open_store(env) -> tuple["Project", "RunStore"]:
     if project is None:
         project = env._cache["project"] = open_project(env.settings)
     return project, RunStore(project.runs_dir)
+
+
+def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted: bool = False):
+    """``(project, store, page)``: the newest ``limit`` runs a command sees
+    (as ``project_runs`` without a filter) and how many there are, read
+    from the run index without loading every run."""
+    from gage_core.project import project_ref_matcher
+
+    project, store = open_store(env)
+    page = store.newest_runs(
+        limit,
+        containers=("trash",) if deleted else ("active",),
+        project=None if all_projects else project_ref_matcher(project),
+    )
+    return project, store, page
 
 
 def project_runs(

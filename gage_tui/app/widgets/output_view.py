@@ -1,8 +1,8 @@
 """A virtual view of a run's output file.
 
-Only the visible lines are read (``OutputReader`` keeps line offsets in an
-``array('q')`` and reads ranges with ``pread``), so a 1,000,000-line output
-opens quickly and scrolls at the same speed as a short one. Rendered lines
+Only the visible lines are read (``OutputReader`` counts lines per 64 KiB
+chunk, opens a big file at its end and reads ranges with ``pread``), so
+memory does not grow with the line count and a 1 GB output opens quickly and scrolls at the same speed as a short one. Rendered lines
 are cached; ANSI colour is decoded only for lines on screen.
 """
 

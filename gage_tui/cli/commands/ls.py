@@ -60,20 +60,30 @@ def run(args, env) -> int:
     import json
 
     from gage_core.project import project_namespace
-    from gage_tui.cli.runs_support import project_runs, select_runs
+    from gage_tui.cli.runs_support import newest_project_runs, project_runs, select_runs
 
-    project, _store, runs = project_runs(
-        env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
-    )
-    numbered = list(enumerate(runs, 1))
-    if args.run_specs:
-        chosen = {r.id for r in select_runs(runs, args.run_specs)}
-        numbered = [(i, r) for i, r in numbered if r.id in chosen]
-    if args.sort:
-        numbered = _sort(numbered, args.sort)
-    total = len(numbered)
-    if not args.all:
-        numbered = numbered[: args.limit * (1 + args.more)]
+    shown = args.limit * (1 + args.more)
+    if not (args.run_specs or args.where or args.sort or args.all):
+        # The first pages: from the run index, at a cost that does not grow
+        # with the store.
+        project, _store, page = newest_project_runs(
+            env, shown, all_projects=args.all_projects, deleted=args.deleted
+        )
+        numbered = list(enumerate(page.runs, 1))
+        total = page.total
+    else:
+        project, _store, runs = project_runs(
+            env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
+        )
+        numbered = list(enumerate(runs, 1))
+        if args.run_specs:
+            chosen = {r.id for r in select_runs(runs, args.run_specs)}
+            numbered = [(i, r) for i, r in numbered if r.id in chosen]
+        if args.sort:
+            numbered = _sort(numbered, args.sort)
+        total = len(numbered)
+        if not args.all:
+            numbered = numbered[:shown]
     if args.json:
         data = [dict(r.to_json(), index=i) for i, r in numbered]
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
@@ -81,9 +91,9 @@ def run(args, env) -> int:
     namespace = project_namespace(project)
     _say_runs_elsewhere(env, project)
     if not numbered and not args.all_projects and not args.run_specs:
-        others = len(project_runs(env, all_projects=True, deleted=args.deleted, where=args.where)[2])
-        if others:
-            env.out.line(f"No runs for this project ({others} of other projects: use --all-projects)")
+        count = _other_projects_count(env, args)
+        if count:
+            env.out.line(f"No runs for this project ({count} of other projects: use --all-projects)")
             return 0
     _print_table(env, numbered, namespace, total)
     return 0
@@ -99,6 +109,14 @@ def _say_runs_elsewhere(env, project) -> None:
             f"note: {count} run(s) of this project are in {path} (not {project.runs_dir}); "
             f"see them with: gage --runs {path} ls"
         )
+
+
+def _other_projects_count(env, args) -> int:
+    from gage_tui.cli.runs_support import newest_project_runs, project_runs
+
+    if args.where:
+        return len(project_runs(env, all_projects=True, deleted=args.deleted, where=args.where)[2])
+    return newest_project_runs(env, 0, all_projects=True, deleted=args.deleted)[2].total
 
 
 def _sort(numbered, keys):
