@@ -46,6 +46,7 @@ def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted:
     from gage_core.project import project_ref_matcher
 
     project, store = open_store(env)
+    _check_given_runs_dir(env, project)
     page = store.newest_runs(
         limit,
         containers=("trash",) if deleted else ("active",),
