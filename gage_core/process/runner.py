@@ -7,6 +7,9 @@ files log and ``manifest``, read-only run files, ``stopped``, ``proc/exit``,
 lock removed. Staging hooks run earlier, in the process that stages the run
 (``lifecycle.stage_run``), with the same capture code.
 
+A run with a remote handle (``proc/executor.json``) is followed by the
+proxy runner instead (``executors.proxy``): same files, same signals.
+
 Signals: SIGTERM, SIGINT and SIGHUP are forwarded to the child's process
 group; the group is SIGKILLed after the grace period (``--grace``, default
 10 s) and the exit is recorded as the negative signal number (``-2`` after
@@ -178,10 +181,12 @@ def _show_cmd(cmd) -> str:
 class Runner:
     """Runs and finishes one staged run (see the module doc)."""
 
-    def __init__(self, run_dir: str | os.PathLike, grace: float = DEFAULT_GRACE):
+    def __init__(self, run_dir: str | os.PathLike, grace: float = DEFAULT_GRACE, echo=None):
         self.run_dir = Path(run_dir).resolve()
         self.meta_dir = self.run_dir.with_name(self.run_dir.name + ".meta")
         self.grace = grace
+        # echo(stream, data): every raw chunk the run writes, as it is read.
+        self.echo = echo
         self.current: PhaseProcess | None = None
         self.stop_signal: int | None = None
 
@@ -257,6 +262,7 @@ class Runner:
                 summary=summary,
                 pdeathsig=True,
                 on_process=self._set_current,
+                echo=self.echo,
             )
         finally:
             self.current = None
@@ -319,6 +325,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run_dir")
     parser.add_argument("--grace", type=float, default=DEFAULT_GRACE)
     args = parser.parse_args(argv)
+    from gage_core.process.executors.proxy import has_remote_handle
+
+    if has_remote_handle(args.run_dir):
+        from gage_core.process.executors.proxy import ProxyRunner
+
+        return ProxyRunner(args.run_dir, args.grace).run()
     return Runner(args.run_dir, args.grace).run()
 
 

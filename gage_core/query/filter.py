@@ -92,7 +92,7 @@ _KEYWORDS = (
     "and", "or", "not", "in", "not in", "after", "before", "since", "until", "between",
     "today", "yesterday", "this week", "this month", "in last", "ago", "now",
 )  # fmt: skip
-_STATUSES = ("running", "completed", "error", "terminated", "staged", "pending", "unknown")
+_STATUSES = ("running", "completed", "error", "terminated", "detached", "staged", "pending", "unknown")
 
 
 def filter_completions(text: str, runs: Iterable[Any] = ()) -> list[str]:

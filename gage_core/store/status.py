@@ -1,7 +1,9 @@
 """Run status, first match wins (design.md):
 
 1. ``proc/exit``: 0 completed, < 0 terminated, > 0 error
-2. ``proc/lock`` with a live PID: running; with only dead PIDs: terminated
+2. ``proc/lock`` with a live PID: running; with only dead PIDs: detached
+   when the run executes remotely (``proc/executor.json``: its job may
+   still run; re-attaching finds out), else terminated
 3. ``staged``: staged
 4. ``initialized``: pending
 5. otherwise unknown
@@ -30,7 +32,7 @@ __all__ = [
     "status_for_exit",
 ]
 
-STATUSES = ("running", "completed", "error", "terminated", "staged", "pending", "unknown")
+STATUSES = ("running", "completed", "error", "terminated", "detached", "staged", "pending", "unknown")
 
 # psutil create times can differ slightly between readers (boot time is
 # re-read from the clock); PID reuse within this window is not a concern.
@@ -129,8 +131,10 @@ def derive_status(meta: MetaReader) -> StatusInfo:
             if not entries and lock_bytes.strip():
                 errors.append("meta proc/lock is not a valid lock")
             # An empty lock is a runner caught mid-write or killed before
-            # writing PIDs: nothing is running it.
-            return StatusInfo("terminated", None, entries, errors)
+            # writing PIDs: nothing is running it. A remote run's job
+            # outlives its local proxy.
+            status = "detached" if meta.has("proc/executor.json") else "terminated"
+            return StatusInfo(status, None, entries, errors)
     if errors:
         # proc/exit exists but is unreadable: the run ended, how is unknown.
         return StatusInfo("unknown", None, (), errors)

@@ -38,6 +38,7 @@ STATUS_STYLES = {
     "completed": "green",
     "error": "bold red",
     "terminated": "yellow",
+    "detached": "bright_blue",
     "staged": "magenta",
     "pending": "dim magenta",
     "unknown": "dim",

@@ -28,6 +28,7 @@ STATUS_STYLES = {
     "completed": "green",
     "error": "red",
     "terminated": "yellow",
+    "detached": "bright_blue",
     "staged": "cyan",
     "pending": "dim cyan",
     "unknown": "dim",
