@@ -28,7 +28,7 @@ from gage_core.store.run import Run
 __all__ = ["INDEX_NAME", "INDEX_VERSION", "load_index", "save_index", "run_key", "run_to_record", "record_to_run"]
 
 INDEX_NAME = ".gage-index.json"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 
 def _mtime(path: str) -> int:
@@ -64,6 +64,7 @@ def run_to_record(run: Run) -> list[Any]:
         run.initialized, run.staged, run.started, run.stopped, run.exit_code,
         run.label, list(run.tags), run.config, run.metrics, run.attributes,
         run.project_dir, run.project_id, run.batch_id, run.container, run.meta_error,
+        run.executor, run.executor_address,
     ]
 
 
@@ -72,7 +73,7 @@ def record_to_run(runs_dir: Path, run_id: str, rec: list[Any]) -> Run:
     record of another shape."""
     (name, ns, op, version, status, initialized, staged, started, stopped, exit_code,
      label, tags, config, metrics, attributes, project_dir, project_id, batch_id,
-     container, meta_error) = rec
+     container, meta_error, executor, executor_address) = rec
     return Run(
         id=run_id,
         name=name,
@@ -94,6 +95,8 @@ def record_to_run(runs_dir: Path, run_id: str, rec: list[Any]) -> Run:
         batch_id=batch_id,
         container=container,
         meta_error=meta_error,
+        executor=executor,
+        executor_address=executor_address,
     )
 
 

@@ -299,6 +299,8 @@ class ProxyRunner(Runner):
                     mf.log_line(self.meta_dir, f"Fetched the run's files from {handle.store}")
                     return code, True
                 mf.log_line(self.meta_dir, "The fetched copy has no exit code; keeping the streamed output")
+            else:
+                mf.log_line(self.meta_dir, f"The job left no copy at {handle.store}; keeping the streamed output")
         finally:
             if dest.exists():
                 _remove(dest)

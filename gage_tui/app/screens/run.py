@@ -128,6 +128,8 @@ class RunScreen(Screen):
         attrs.add_row("tags", " ".join(run.tags))
         attrs.add_row("command", _command_text(details.command))
         attrs.add_row("run dir", _short_path(run.run_dir, self.app.project.dir))
+        if run.executor != "local":
+            attrs.add_row("executes", run.where)
         attrs.add_row("project", _project_text(run.project_dir, self.app.project.dir))
         if run.batch_id:
             attrs.add_row("batch", run.batch_id)

@@ -32,7 +32,7 @@ class RayHead:
     temp_dir: Path
     log_path: Path
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = 8.0) -> None:
         """SIGTERM to the head's own process group, SIGKILL if it stays."""
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
