@@ -205,8 +205,8 @@ def choose_executor(
     address = address_option or environ.get("RAY_ADDRESS") or project_address or None
     if not address:
         raise ExecutorError(
-            "the Ray executor needs the address of a cluster's dashboard",
-            hint="set RAY_ADDRESS (for example http://127.0.0.1:8265) or pass --ray-address URL",
+            "the Ray executor needs a cluster: set RAY_ADDRESS or pass --ray-address URL",
+            hint="the address is the dashboard's URL, for example http://127.0.0.1:8265",
         )
     return name, normalize_address(address)
 
@@ -218,8 +218,11 @@ def normalize_address(address: str) -> str:
     text = address.strip()
     if "://" not in text:
         text = "http://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(text)
+    except ValueError as e:
+        raise ExecutorError(f"invalid Ray address '{address}': {e}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in text):
         raise ExecutorError(
             f"invalid Ray address '{address}'",
             hint="give the dashboard's URL, for example http://127.0.0.1:8265",
