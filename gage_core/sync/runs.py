@@ -124,7 +124,12 @@ def push_run(
         part = f"{run_id}{suffix}"
         existing[part] = remote_files(fs, join(root, part))
     marker = _marker_path(root, run_id, zipped)
-    if read_marker(fs, root, run_id) == manifest and all(
+    extras = [
+        (part, rel) for part, remote in existing.items() for rel in remote
+        if f"{part}/{rel}" not in manifest and part not in manifest
+        and not (part == f"{run_id}.meta" and rel == MARKER)
+    ]
+    if (not sync or not extras) and read_marker(fs, root, run_id) == manifest and all(
         existing.get(_split(k)[0], {}).get(_split(k)[1]) == v[0] for k, v in manifest.items()
     ):
         result.up_to_date = True
@@ -143,12 +148,9 @@ def push_run(
             runs_dir / part, fs, join(root, part), files, existing.get(part, {}), progress, on_progress
         )
     if sync:
-        for part, remote in existing.items():
-            keep = by_part.get(part, {})
-            for rel in remote:
-                if rel not in keep and not (part == f"{run_id}.meta" and rel == MARKER):
-                    fs.rm_file(join(root, part, rel) if rel else join(root, part))
-                    result.deleted += 1
+        for part, rel in extras:
+            fs.rm_file(join(root, part, rel) if rel else join(root, part))
+            result.deleted += 1
     fs.pipe_file(marker, json.dumps({"run": run_id, "files": manifest}, sort_keys=True).encode())
     return result
 
