@@ -61,30 +61,26 @@ class JobsHTTP:
         finally:
             conn.close()
 
-    def job_info(self, submission_id: str) -> dict:
-        status, body = self._request("GET", f"/api/jobs/{submission_id}")
+    def _job_json(self, method: str, submission_id: str, suffix: str = "") -> dict:
+        """The JSON object a job endpoint answers; ``JobNotFound`` on 404."""
+        status, body = self._request(method, f"/api/jobs/{submission_id}{suffix}")
         if status == 404:
             raise JobNotFound(f"the Ray cluster at {self.address} has no job {submission_id}")
         if status != 200:
-            raise ExecutorError(f"Ray job {submission_id}: HTTP {status}: {body[:200]!r}")
+            raise ExecutorError(f"Ray job {submission_id}{suffix}: HTTP {status}: {body[:200]!r}")
         try:
             data = json.loads(body)
         except ValueError:
-            raise ExecutorError(f"Ray job {submission_id}: invalid JSON in the reply") from None
+            data = None
         if not isinstance(data, dict):
-            raise ExecutorError(f"Ray job {submission_id}: unexpected reply")
+            raise ExecutorError(f"Ray job {submission_id}{suffix}: the reply is not a JSON object")
         return data
 
+    def job_info(self, submission_id: str) -> dict:
+        return self._job_json("GET", submission_id)
+
     def stop_job(self, submission_id: str) -> bool:
-        status, body = self._request("POST", f"/api/jobs/{submission_id}/stop")
-        if status == 404:
-            raise JobNotFound(f"the Ray cluster at {self.address} has no job {submission_id}")
-        if status != 200:
-            raise ExecutorError(f"cannot stop Ray job {submission_id}: HTTP {status}")
-        try:
-            return bool(json.loads(body).get("stopped"))
-        except (ValueError, AttributeError):
-            return False
+        return bool(self._job_json("POST", submission_id, "/stop").get("stopped"))
 
     def log_stream(self, submission_id: str, node_id: str, interval: float = 0.1) -> "HTTPLogStream":
         query = urlencode(

@@ -146,12 +146,9 @@ class ProxyRunner(Runner):
 
     def run(self) -> int:
         meta = self.meta_dir
-        if not meta.is_dir():
-            print(f"gage runner: no meta dir for {self.run_dir}", file=sys.stderr)
-            return 2
-        if mf.read_exit(meta) is not None:
-            mf.log_line(meta, "Proxy: run has already ended; not following it again")
-            return 2
+        refused = self._cannot_start("Proxy")
+        if refused is not None:
+            return refused
         if self._other_proxy():
             mf.log_line(meta, "Proxy: another proxy follows this run; not starting a second one")
             return 2
@@ -361,21 +358,14 @@ class ProxyRunner(Runner):
 
     def _finish_fetched(self, code: int) -> None:
         meta = self.meta_dir
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            try:
-                signal.signal(sig, signal.SIG_IGN)
-            except (OSError, ValueError):
-                pass
+        self._ignore_stop_signals()
         mf.release_space(meta)
-        try:
-            if not (meta / "stopped").exists():
+        if not (meta / "stopped").exists():
+            try:
                 mf.write_timestamp(meta, "stopped")
-            mf.write_exit(meta, code)
-        except OSError as e:
-            mf.log_line(meta, f"Cannot record the exit code {code}: {e}")
-            return
-        mf.log_line(meta, f"Run exited with {code}")
-        mf.remove_lock(meta)
+            except OSError as e:
+                mf.log_line(meta, f"Cannot record the stop time: {e}")
+        self._record_exit(code)
 
 
 def stop_detached(run_dir: str | os.PathLike, grace: float) -> int:
