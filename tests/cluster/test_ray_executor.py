@@ -8,6 +8,9 @@ import json
 import os
 import signal
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +43,12 @@ def test_run_streams_live_and_fetches_exact_files(ray_project, gage_env, tmp_pat
     # The job waits for the go file: its first line arrives while it runs.
     wait_for(lambda: b"ready\n" in _text(meta), what="the first line streamed")
     assert _status(meta) == "running"
+    # gage tail -f follows the remote run like a local one, to its end.
+    tail = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gage")), "tail", "-f", run_dir.name],
+        cwd=ray_project, env=gage_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
     handle = json.loads((meta / "proc" / "executor.json").read_text())
     assert handle["executor"] == "ray" and handle["submission_id"] == run_dir.name
     assert handle["address"] == gage_env["RAY_ADDRESS"]
@@ -49,6 +58,9 @@ def test_run_streams_live_and_fetches_exact_files(ray_project, gage_env, tmp_pat
     assert _lines(meta) == [(STDOUT, b"ready\n"), (STDOUT, b"done\n")]
     assert not (meta / "proc" / "lock").exists()
     assert json.loads((meta / "proc" / "executor.json").read_text())["node_id"]
+    tail_out, _ = tail.communicate(timeout=60)
+    assert tail.returncode == 0
+    assert b"ready\n" in tail_out and tail_out.rstrip().endswith(b"done")
     shown = gage(gage_env, "show", "1", cwd=ray_project).stdout
     assert "ray at " + gage_env["RAY_ADDRESS"] in shown
 
