@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 from dataclasses import dataclass
@@ -56,6 +57,17 @@ class CopyResult:
     bytes: int = 0
     deleted: int = 0
     up_to_date: bool = False
+
+
+_RUN_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,99}")
+
+
+def _check_run_id(run_id: str) -> str:
+    """A run id names entries of a runs dir: nothing that could lead
+    elsewhere (``..``, ``/``) is accepted from storage."""
+    if not _RUN_ID.fullmatch(run_id):
+        raise SyncError(f"not a run id: {run_id!r}")
+    return run_id
 
 
 def _marker_path(root: str, run_id: str, zipped: bool) -> str:
@@ -112,6 +124,7 @@ def push_run(
     """Copy a run from ``runs_dir`` to ``url``. With ``sync`` the run's
     files at ``url`` that it no longer has are deleted."""
     runs_dir = Path(runs_dir)
+    _check_run_id(run_id)
     fs, root = fs_root or open_url(url)
     manifest = _manifest(runs_dir, run_id)
     if not any(_split(k)[0] in (f"{run_id}.meta", f"{run_id}.meta.zip") for k in manifest):
@@ -170,7 +183,7 @@ def list_copied_runs(url: str, fs_root=None) -> list[str]:
             ids.append(name[: -len(".copied")])
         elif name.endswith(".meta") and fs.exists(join(root, name, MARKER)):
             ids.append(name[: -len(".meta")])
-    return sorted(set(ids))
+    return sorted({i for i in ids if _RUN_ID.fullmatch(i)})
 
 
 def pull_run(
@@ -189,6 +202,7 @@ def pull_run(
     sees half of it. ``meta_only`` fetches the meta without the output
     files (enough to filter runs)."""
     runs_dir = Path(runs_dir)
+    _check_run_id(run_id)
     fs, root = fs_root or open_url(url)
     manifest = read_marker(fs, root, run_id)
     if manifest is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import gage, only_run, wait_for
+from ray_fixtures import gage, gage_env, only_run, ray_head, ray_project, wait_for  # noqa: F401 - fixtures
 from gage_core.process.output import STDERR, STDOUT, OutputReader
 from gage_core.store.meta import MetaReader
 from gage_core.store.status import derive_status, parse_lock

@@ -128,3 +128,20 @@ def test_local_paths_are_urls_too(finished_run, tmp_path):
     push_run(finished_run.parent, finished_run.name, str(plain))
     assert (plain / f"{finished_run.name}.meta" / MARKER).is_file()
     assert os.path.isfile(plain / finished_run.name / "model.bin")
+
+
+@pytest.mark.parametrize("bad", ["..", ".x", "a/b", "", "a b", "../runs"])
+def test_names_that_are_not_run_ids_are_refused(tmp_path, bad):
+    url = (tmp_path / "bucket").as_uri()
+    with pytest.raises(SyncError, match="not a run id"):
+        pull_run(url, bad, tmp_path / "dest")
+    with pytest.raises(SyncError, match="not a run id"):
+        push_run(tmp_path, bad, url)
+
+
+def test_listing_skips_entries_that_are_not_run_ids(tmp_path):
+    bucket = tmp_path / "bucket"
+    (bucket / "...meta").mkdir(parents=True)
+    (bucket / "...meta" / MARKER).write_text("{}")
+    (bucket / "..copied").write_text("{}")
+    assert list_copied_runs(bucket.as_uri()) == []

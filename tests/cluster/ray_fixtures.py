@@ -1,4 +1,6 @@
-"""Fixtures for the tests that run operations on a real Ray head."""
+"""Fixtures and helpers for the tests that run operations on a real Ray
+head. A module of its own, not a conftest: the app tests import their
+conftest by name, and a second one would shadow it."""
 
 from __future__ import annotations
 
@@ -16,7 +18,6 @@ if str(HERE) not in sys.path:
 
 from ray_head import start_head  # noqa: E402
 
-pytest.importorskip("ray", reason="Ray is part of the [test] extra")
 
 OPS = '''
 [hello]
