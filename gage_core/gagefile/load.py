@@ -200,11 +200,13 @@ def _default_count(data: Any) -> int:
 
 def _apply(gf: GageFile, data: dict, issues: list[Issue], diags: list[Diagnostic]) -> None:
     bad_top = {i.path[0] for i in issues if i.path}
-    for key in ("$runs-dir", "$namespace", "$project-id"):
+    for key in ("$runs-dir", "$namespace", "$project-id", "$executor", "$ray-address", "$ray-store"):
         value = data.get(key)
         if key in bad_top or not isinstance(value, str):
             continue
-        if key == "$runs-dir":
+        if key in ("$executor", "$ray-address", "$ray-store"):
+            gf.executor[key[1:]] = value
+        elif key == "$runs-dir":
             gf.runs_dir = value
         elif key == "$namespace":
             gf.namespace = value

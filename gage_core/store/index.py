@@ -47,7 +47,7 @@ __all__ = [
 
 INDEX_DIR = ".gage-index"
 INDEX_NAME = f"{INDEX_DIR}/runs.sqlite"
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 _BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = """
@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS runs (
     label TEXT,
     record TEXT,
     volatile INTEGER GENERATED ALWAYS AS (
-        key IS NULL OR status IN ('running', 'staged', 'pending', 'unknown')
+        key IS NULL OR status IN ('running', 'detached', 'staged', 'pending', 'unknown')
     ) VIRTUAL
 );
 CREATE INDEX IF NOT EXISTS runs_newest ON runs (container, ts DESC, id DESC);
@@ -142,6 +142,7 @@ def run_to_record(run: Run) -> list[Any]:
         run.initialized, run.staged, run.started, run.stopped, run.exit_code,
         run.label, list(run.tags), run.config, run.metrics, run.attributes,
         run.project_dir, run.project_id, run.batch_id, run.container, run.meta_error,
+        run.executor, run.executor_address,
     ]
 
 
@@ -150,7 +151,7 @@ def record_to_run(runs_dir: Path, run_id: str, rec: list[Any]) -> Run:
     record of another shape."""
     (name, ns, op, version, status, initialized, staged, started, stopped, exit_code,
      label, tags, config, metrics, attributes, project_dir, project_id, batch_id,
-     container, meta_error) = rec
+     container, meta_error, executor, executor_address) = rec
     return Run(
         id=run_id,
         name=name,
@@ -172,6 +173,8 @@ def record_to_run(runs_dir: Path, run_id: str, rec: list[Any]) -> Run:
         batch_id=batch_id,
         container=container,
         meta_error=meta_error,
+        executor=executor,
+        executor_address=executor_address,
     )
 
 

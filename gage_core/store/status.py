@@ -1,7 +1,9 @@
 """Run status, first match wins:
 
 1. ``proc/exit``: 0 completed, < 0 terminated, > 0 error
-2. ``proc/lock`` with a live PID: running; with only dead PIDs: terminated
+2. ``proc/lock`` with a live PID: running; with only dead PIDs: detached
+   when the run executes remotely (``proc/executor.json``: its job may
+   still run; re-attaching finds out), else terminated
 3. ``staged``: staged
 4. ``initialized``: pending, unless ``proc/launcher`` names a process that
    is gone (it died before staging ended): terminated
@@ -50,6 +52,7 @@ class Status(str, Enum):
     COMPLETED = "completed"
     ERROR = "error"
     TERMINATED = "terminated"
+    DETACHED = "detached"
     STAGED = "staged"
     PENDING = "pending"
     UNKNOWN = "unknown"
@@ -58,7 +61,10 @@ class Status(str, Enum):
 STATUSES = tuple(s.value for s in Status)
 
 # Runs that may still change: watched, polled and followed by front ends.
-UNFINISHED = frozenset({Status.RUNNING.value, Status.STAGED.value, Status.PENDING.value})
+# A detached run's job lives on a cluster with nobody following it.
+UNFINISHED = frozenset(
+    {Status.RUNNING.value, Status.DETACHED.value, Status.STAGED.value, Status.PENDING.value}
+)
 
 # psutil create times can differ slightly between readers (boot time is
 # re-read from the clock); PID reuse within this window is not a concern.
@@ -171,8 +177,10 @@ def derive_status(meta: MetaReader) -> StatusInfo:
             if not entries and lock_bytes.strip():
                 errors.append("meta proc/lock is not a valid lock")
             # An empty lock is a runner caught mid-write or killed before
-            # writing PIDs: nothing is running it.
-            return StatusInfo("terminated", None, entries, errors)
+            # writing PIDs: nothing is running it. A remote run's job
+            # outlives its local proxy.
+            status = "detached" if meta.has("proc/executor.json") else "terminated"
+            return StatusInfo(status, None, entries, errors)
     if errors:
         # proc/exit exists but is unreadable: the run ended, how is unknown.
         return StatusInfo("unknown", None, (), errors)

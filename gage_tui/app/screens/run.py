@@ -54,6 +54,8 @@ class RunScreen(Screen):
         super().__init__()
         self.run_id = run_id
         self.details = None
+        # A detached run gets one new proxy per visit, not one per reload.
+        self._proxy_started = False
 
     @property
     def run(self):
@@ -104,6 +106,22 @@ class RunScreen(Screen):
     def _loaded(self, message: _DetailsLoaded) -> None:
         self.details = message.details
         self._render_details(message.details, message.tail)
+        if message.details.run.status == "detached" and not self._proxy_started:
+            self._proxy_started = True
+            self._follow_again(message.details.run)
+
+    @work(thread=True, group="run-attach", exit_on_error=False)
+    def _follow_again(self, run) -> None:
+        """A detached run's job may still run: a new proxy follows it."""
+        from gage_core.errors import GageError
+        from gage_core.process.launch import start_detached
+
+        try:
+            start_detached(run.run_dir)
+        except GageError as e:
+            self.app.call_from_thread(self.notify, f"{run.name}: {e.message}", severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Following {run.name} on {run.where} again")
 
     def _render_details(self, details, tail: list[str]) -> None:
         run = details.run
@@ -120,6 +138,8 @@ class RunScreen(Screen):
         attrs.add_row("tags", " ".join(run.tags))
         attrs.add_row("command", _command_text(details.command))
         attrs.add_row("run dir", _short_path(run.run_dir, self.app.project.dir))
+        if run.executor != "local":
+            attrs.add_row("executes", run.where)
         attrs.add_row("project", _project_text(run.project_dir, self.app.project.dir))
         if run.batch_id:
             attrs.add_row("batch", run.batch_id)

@@ -28,6 +28,7 @@ STATUS_STYLES = {
     "completed": "green",
     "error": "red",
     "terminated": "yellow",
+    "detached": "bright_blue",
     "staged": "cyan",
     "pending": "dim cyan",
     "unknown": "dim",
@@ -184,10 +185,13 @@ def _print_table(env, numbered, namespace, total) -> None:
     ]
     rows = []
     for i, r in numbered:
+        where = f"@{r.executor}" if r.executor != "local" else ""
         if plain:
-            status = r.status + " !" if r.meta_error else r.status
+            status = r.status + where + (" !" if r.meta_error else "")
         else:
             status = Text(r.status, style=STATUS_STYLES.get(r.status, ""))
+            if where:
+                status.append(where, style="dim")
             if r.meta_error:
                 status.append(" !", style="bold red")
         rows.append(

@@ -226,6 +226,7 @@ def _print(env, run, details, tail, namespace, limit) -> None:
         ("stopped", format_timestamp(run.stopped)),
         ("duration", format_duration(run.duration_us)),
         ("location", str(run.run_dir)),
+        ("executes", run.where if run.executor != "local" else None),
         ("project", run.project_dir),
         ("exit code", None if run.exit_code is None else str(run.exit_code)),
         ("tags", " ".join(run.tags)),

@@ -26,6 +26,14 @@ all with one batch id (filter: batch = ID); flags given on the command line
 override batch file values. The runs execute at most --max-parallel at
 once, with one status line per run start and end.
 
+On a Ray cluster: --executor ray (or GAGE_EXECUTOR=ray, or $executor in
+the Gagefile) submits the staged run as a job of the cluster at
+RAY_ADDRESS (--ray-address URL overrides). A local proxy follows the job:
+its output streams into the run as it arrives and the run's exact files
+come back when it ends (from --ray-store URL, default a folder of the
+runs dir). A batch keeps at most --max-parallel jobs in flight. A run
+whose proxy died reads 'detached': --attach RUN follows it again.
+
 Without -y you are asked to confirm; when stdin is not a terminal -y is
 required."""
 
@@ -43,6 +51,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--help-op", action="store_true", help="show help for the operation and exit")
     parser.add_argument("--stage", action="store_true", help="stage the run but do not start it")
     parser.add_argument("--start", metavar="RUN", help="start a staged run")
+    parser.add_argument(
+        "--attach", metavar="RUN", help="follow a detached remote run again (its job kept running)"
+    )
+    parser.add_argument(
+        "--executor", choices=("local", "ray"), default=None,
+        help="where the run executes (default: GAGE_EXECUTOR, the Gagefile's $executor, else local)",
+    )
+    parser.add_argument(
+        "--ray-address", metavar="URL", help="dashboard URL of the Ray cluster (default: RAY_ADDRESS)"
+    )
+    parser.add_argument(
+        "--ray-store", metavar="URL",
+        help="where Ray jobs leave finished runs (fsspec URL; default: GAGE_RAY_STORE, a folder of the runs dir)",
+    )
     parser.add_argument(
         "--background", action="store_true", help="start the run and return at once"
     )
@@ -74,6 +96,10 @@ def run(args, env) -> int:
 
     if args.json and not args.preview:
         raise GageError("--json is only valid with --preview")
+    if args.attach:
+        if args.op or args.flags or args.batch or args.start or args.stage:
+            raise GageError("--attach takes no operation, flags, batch files, --start or --stage")
+        return _attach(args, env)
     if args.start:
         if args.needed:
             raise GageError("--needed cannot be used with --start")
@@ -86,6 +112,7 @@ def run(args, env) -> int:
     opdef, flag_args = _resolve_op(project, args, env)
     if args.help_op:
         return _help_op(env, project, opdef)
+    args.executor_choice = _executor_choice(args, project)
     from gage_tui.cli.commands.run.batch import is_batch, run_batch_cli
 
     if is_batch(args, flag_args) and not args.preview:
@@ -277,6 +304,7 @@ def _init_stage_start(args, env, project, store, opdef, config) -> int:
             progress.close()
     run_dir = project.runs_dir / run_id
     if args.stage:
+        _check_executor_options(args)
         env.out.line(f'Run "{name}" is staged')
         env.out.line(f"To start it, run 'gage run --start {name}'")
         return 0
@@ -294,9 +322,40 @@ def _echo(stream: int, data: bytes) -> None:
         f.write(data.decode("utf-8", errors="replace"))
 
 
-def _launch(args, env, run_dir, name: str) -> int:
+def _executor_choice(args, project):
+    import os
+
+    from gage_core.process.executors.assign import resolve_executor
+
+    return resolve_executor(project, os.environ, args.executor, args.ray_address, args.ray_store)
+
+
+def _check_executor_options(args) -> None:
+    from gage_core.errors import GageError
+
+    if args.executor or args.ray_address or args.ray_store:
+        raise GageError(
+            "--executor, --ray-address and --ray-store apply when a run starts",
+            hint="give them to 'gage run --start RUN'",
+        )
+
+
+def _launch(args, env, run_dir, name: str, *, assign: bool = True) -> int:
     from gage_core.process.launch import run_foreground, start_detached
 
+    choice = getattr(args, "executor_choice", None)
+    if assign and choice is not None and choice.remote:
+        from gage_core.errors import GageError
+        from gage_core.process.executors.assign import assign_executor
+
+        try:
+            assign_executor(run_dir, choice)
+        except GageError as e:
+            # The run stays staged: it can still start elsewhere.
+            e.hint = (e.hint + "; " if e.hint else "") + f"the run stays staged ('gage run --start {name}')"
+            raise
+        if not args.quiet:
+            env.out.err(f"gage: run {name} executes on Ray at {choice.address}")
     if args.background:
         pid = start_detached(run_dir)
         env.out.line(f"Run {name} started in the background (runner pid {pid})")
@@ -334,6 +393,28 @@ def _start_staged(args, env) -> int:
             f"run {target.name} is {target.status}",
             hint="only staged runs can be started with --start",
         )
+    args.executor_choice = _executor_choice(args, _project)
     if not args.yes:
         _confirm(env, target.op_name, target.config, "start")
     return _launch(args, env, target.run_dir, target.name)
+
+
+def _attach(args, env) -> int:
+    from gage_core.errors import GageError, RunStateError
+    from gage_core.process.executors.proxy import has_remote_handle
+    from gage_tui.cli.runs_support import project_runs, select_one_run
+
+    if args.label or args.tags or args.comment:
+        raise GageError("--label, --tag and --comment cannot be used with --attach")
+    _check_executor_options(args)
+    _project, store, runs = project_runs(env, all_projects=True)
+    target = store.refresh(select_one_run(runs, args.attach))
+    if not has_remote_handle(target.run_dir):
+        raise RunStateError(f"run {target.name} did not execute remotely", hint="only remote runs can be attached")
+    if target.status != "detached":
+        raise RunStateError(
+            f"run {target.name} is {target.status}",
+            hint="only a detached run (its proxy died while its job ran) can be attached",
+        )
+    return _launch(args, env, target.run_dir, target.name, assign=False)
+

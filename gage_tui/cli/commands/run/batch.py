@@ -88,6 +88,15 @@ def run_batch_cli(args, env, project, store, opdef, flag_args) -> int:
         store=store, status=staging,
     )
     batch_ref = batch_id[:8] if batch_id else "-"
+    choice = getattr(args, "executor_choice", None)
+    if choice is not None and choice.remote and not args.stage:
+        from gage_core.process.executors.assign import assign_executor
+
+        # Every proxy follows one job: --max-parallel is jobs in flight.
+        for run_id in run_ids:
+            assign_executor(project.runs_dir / run_id, choice)
+        if not args.quiet:
+            env.out.err(f"gage: the batch executes on Ray at {choice.address}")
     if args.stage:
         env.out.line(f"Batch {batch_ref}: {n} runs staged")
         env.out.line("To start one, run 'gage run --start NAME'")
