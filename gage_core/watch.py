@@ -9,6 +9,7 @@ events.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from typing import Callable, Iterable
@@ -56,7 +57,9 @@ class ChangeWatcher:
         if not os.path.isdir(key):
             return False
         try:
-            self._watches[key] = self._observer.schedule(self._handler, key, recursive=recursive)
+            self._watches[key] = self._observer.schedule(
+                self._handler, key, recursive=recursive, event_filter=list(_change_events())
+            )
         except (OSError, KeyError):
             return False
         return True
@@ -92,6 +95,19 @@ class ChangeWatcher:
                     self._on_change(paths)
                 except Exception:  # a failing callback must not kill the watcher
                     pass
+
+
+@functools.lru_cache(maxsize=1)
+def _change_events() -> tuple:
+    """The watchdog events that mean a change: opening and reading files
+    (our own listings do it for every run) make no event at all (the
+    kernel is not asked for them)."""
+    from watchdog import events as ev
+
+    return (
+        ev.FileCreatedEvent, ev.FileDeletedEvent, ev.FileModifiedEvent, ev.FileMovedEvent, ev.FileClosedEvent,
+        ev.DirCreatedEvent, ev.DirDeletedEvent, ev.DirModifiedEvent, ev.DirMovedEvent,
+    )
 
 
 class _Handler:

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-__all__ = ["TextPrompt", "Confirm"]
+__all__ = ["TextPrompt", "Confirm", "Choice"]
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -79,3 +79,44 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class Choice(ModalScreen[str | None]):
+    """A question with a few answers, each with its key; dismisses with the
+    chosen answer's key, or None on escape."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="choice-cancel")]
+
+    def __init__(self, question: str, detail: str, answers: list[tuple[str, str]]):
+        super().__init__()
+        self._question = question
+        self._detail = detail
+        self._answers = answers  # (key, label)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self._question, classes="dialog-title")
+            if self._detail:
+                yield Static(self._detail, classes="dialog-help")
+            with Horizontal(classes="dialog-buttons"):
+                for i, (key, label) in enumerate(self._answers):
+                    yield Button(f"{label} ({key})", id=f"answer-{key}", variant="primary" if i == 0 else "default")
+                yield Button("Cancel (esc)", id="answer-cancel")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    def on_key(self, event) -> None:
+        for key, _label in self._answers:
+            if event.key == key:
+                event.stop()
+                self.dismiss(key)
+                return
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        answer = (event.button.id or "").removeprefix("answer-")
+        self.dismiss(None if answer == "cancel" else answer)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
