@@ -90,7 +90,6 @@ class GageApp(App):
         self._watched_meta: set[str] = set()
         # One listing at a time; a request while one runs is served after it.
         self._listing = False
-        self._listing_again = False
         self._first_paint = threading.Event()
         # Runs to read again, gathered while a reader works (one at a time).
         self._read_lock = threading.Lock()
@@ -168,10 +167,12 @@ class GageApp(App):
             self.read_runs(run_ids or (), scan=run_ids is None)
 
     def request_listing(self) -> None:
-        """List the whole store, unless a listing runs: then once more
-        after it (requests never stack)."""
+        """List the whole store; while a listing runs, a request waits for
+        it and is then served by a cheap check (new and vanished entries),
+        so listings never overlap and never stack."""
         if self._listing:
-            self._listing_again = True
+            with self._read_lock:
+                self._scan_wanted = True
             return
         self._listing = True
         self.listings += 1
@@ -222,10 +223,7 @@ class GageApp(App):
     @on(_ListingDone)
     def _listing_done(self) -> None:
         self._listing = False
-        if self._listing_again:
-            self._listing_again = False
-            self.request_listing()
-        elif self._to_read or self._scan_wanted:
+        if self._to_read or self._scan_wanted:
             self.read_runs()
 
     def read_runs(self, run_ids: Iterable[str] = (), scan: bool = False) -> None:

@@ -211,12 +211,12 @@ class RunsTable(ScrollView, can_focus=True):
         """Replace the whole set of runs (a first load)."""
         self._runs = dict(runs)
         self._cells.clear()
-        self._reorder()
+        self._reorder(rescan=True)
 
     def set_filter(self, keep: Callable[[Any], bool]) -> None:
         """Show only the runs ``keep`` accepts (re-checked for all runs)."""
         self._keep = keep
-        self._reorder()
+        self._reorder(rescan=True)
 
     def sort_by(self, key: str, reverse: bool | None = None) -> None:
         """Sort by a field (``status``, ``config.lr``, ``metric.loss``);
@@ -239,9 +239,10 @@ class RunsTable(ScrollView, can_focus=True):
         anchor = self._anchor()
         new_columns = False
         for run_id in removed:
-            old = self._runs.pop(run_id, None)
+            old = self._runs.get(run_id)
             if old is not None:
                 self._take_out(old)
+                del self._runs[run_id]
                 self._cells.discard(run_id)
                 self.marked.discard(run_id)
         for run in changed:
@@ -278,7 +279,7 @@ class RunsTable(ScrollView, can_focus=True):
             if shown and sorts_by_metric:
                 self._put_in(run)
             if shown:
-                new_keys |= any(f"metric.{k}" not in self._metric_keys for k in self._live.get(rid, {}))
+                new_keys |= self._note_columns(run)
         if new_keys and not self.column_spec:
             self._choose_columns()
             self._relayout()
@@ -287,20 +288,34 @@ class RunsTable(ScrollView, can_focus=True):
             self.refresh()
 
     def metrics_of(self, run) -> dict:
-        live = self._live.get(run.id)
-        return {**(run.metrics or {}), **live} if live else (run.metrics or {})
+        if self._live:
+            live = self._live.get(run.id)
+            if live:
+                return {**(run.metrics or {}), **live}
+        return run.metrics or {}
 
     # -- order -----------------------------------------------------------
 
-    def _value(self, run, field: str):
+    def _getter(self, field: str) -> Callable[[Any], Any]:
+        """run -> its value of ``field`` (None when missing)."""
         if field.startswith("metric."):
-            return self.metrics_of(run).get(field[7:])
+            key = field[7:]
+            return lambda run: self.metrics_of(run).get(key)
         if field == "duration":
             from gage_core.timefmt import run_duration_us
 
-            return run_duration_us(run.started, run.stopped, run.status == "running", self.clock())
-        values = field_getter(field)[1](run)
-        return values[0] if values else None
+            now = self.clock()
+            return lambda run: run_duration_us(run.started, run.stopped, run.status == "running", now)
+        values = field_getter(field)[1]
+
+        def first(run):
+            found = values(run)
+            return found[0] if found else None
+
+        return first
+
+    def _value(self, run, field: str):
+        return self._getter(field)(run)
 
     def _present(self, value) -> bool:
         return value is not None and value != "" and not (isinstance(value, float) and value != value)
@@ -313,25 +328,27 @@ class RunsTable(ScrollView, can_focus=True):
         vkey = _value_key(value)
         return (0, _Desc(vkey) if self.sort_reverse else vkey, _Desc(_newest_key(run)))
 
-    def _reorder(self) -> None:
+    def _reorder(self, rescan: bool = False) -> None:
         anchor = self._anchor()
-        keep = self._keep
-        shown = [r for r in self._runs.values() if keep(r)]
+        if rescan:
+            keep = self._keep
+            shown = [r for r in self._runs.values() if keep(r)]
+        else:
+            shown = [self._runs[i] for i in self._order]
         shown.sort(key=_newest_key, reverse=True)
-        if self.sort_key != "timestamp":
+        if self.sort_key != "timestamp" or not self.sort_reverse:
             present, missing = [], []
+            value_of = self._getter(self.sort_key)
             for run in shown:
-                value = self._value(run, self.sort_key)
+                value = value_of(run)
                 (present if self._present(value) else missing).append((value, run))
             # Stable sorts: ties keep newest first in either direction.
             present.sort(key=lambda vr: _value_key(vr[0]), reverse=self.sort_reverse)
             shown = [r for _v, r in present] + [r for _v, r in missing]
-        elif not self.sort_reverse:
-            with_ts = [r for r in shown if r.timestamp is not None]
-            shown = list(reversed(with_ts)) + [r for r in shown if r.timestamp is None]
         self._order = [r.id for r in shown]
-        self._scan_columns(shown)
-        self._choose_columns()
+        if rescan:
+            self._scan_columns(shown)
+            self._choose_columns()
         self._restore(anchor)
 
     def _index_of(self, run) -> int | None:
@@ -476,18 +493,19 @@ class RunsTable(ScrollView, can_focus=True):
     def _note_columns(self, run) -> bool:
         """Count ``run`` in the column choice; True when that adds a column."""
         added = False
+        flags = self._flag_values
         for key, value in (run.config or {}).items():
-            seen = self._flag_values.get(key, _ABSENT)
+            seen = flags.get(key, _ABSENT)
             if seen is _ABSENT:
-                self._flag_values[key] = _norm(value)
+                flags[key] = value
                 added = True
-            elif seen is not _VARIES and seen != _norm(value):
-                self._flag_values[key] = _VARIES
+            elif seen is not _VARIES and (seen != value or type(seen) is not type(value)):
+                flags[key] = _VARIES
                 added = True
+        metric_keys = self._metric_keys
         for key in self.metrics_of(run):
-            mkey = f"metric.{key}"
-            if mkey not in self._metric_keys:
-                self._metric_keys[mkey] = None
+            if key not in metric_keys:
+                metric_keys[key] = None
                 added = True
         return added
 
@@ -504,8 +522,8 @@ class RunsTable(ScrollView, can_focus=True):
             varying = sorted(k for k, v in self._flag_values.items() if v is _VARIES)
             # With no flag varying, every flag is a column (one run, or reruns).
             flags = varying or sorted(self._flag_values)
-            metrics = sorted(self._metric_keys, key=lambda k: (k == "metric.step", k))
-            extra = [(f"config.{k}", "flag") for k in flags] + [(k, "metric") for k in metrics]
+            metrics = sorted(self._metric_keys, key=lambda k: (k == "step", k))
+            extra = [(f"config.{k}", "flag") for k in flags] + [(f"metric.{k}", "metric") for k in metrics]
         sample = self.shown_runs(_WIDTH_SAMPLE)
         columns = list(ATTRIBUTE_COLUMNS)
         for key, kind in extra:
@@ -675,6 +693,3 @@ class RunsTable(ScrollView, can_focus=True):
 _ABSENT = object()
 _VARIES = object()
 
-
-def _norm(value) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
