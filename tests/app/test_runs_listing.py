@@ -200,3 +200,23 @@ async def test_running_run_shows_live_metrics(app_project):
             await wait_for(pilot, lambda: table.cell_text(0, "metric.loss") != first, timeout=15)
     finally:
         stop_run(RunStore(app_project / ".gage" / "runs").get(run_id), grace=1)
+
+
+async def test_filter_bar_posts_one_filter_change_per_pause_in_typing(demo_project):
+    from gage_tui.app.messages import FilterChanged
+
+    seen: list = []
+    app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
+    async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
+        await loaded(pilot)
+        await pilot.press("slash", *"op = train")
+        await wait_for(pilot, lambda: any(isinstance(m, FilterChanged) for m in seen))
+        await pilot.pause(0.5)
+        # The hook sees a message at each node it bubbles through: once per object.
+        changes = list({id(m): m for m in seen if isinstance(m, FilterChanged)}.values())
+        assert [(m.text, m.submitted) for m in changes] == [("op = train", False)]
+        assert _table(app).row_count == 5
+        await pilot.press("enter")
+        changes = list({id(m): m for m in seen if isinstance(m, FilterChanged)}.values())
+        assert len(changes) == 2 and (changes[-1].text, changes[-1].submitted) == ("op = train", True)
+        assert _table(app).has_focus
