@@ -26,7 +26,14 @@ from textual.reactive import reactive
 from gage_core.settings import Settings
 from gage_core.store.run import Run
 from gage_core.store.store import sort_newest_first
-from gage_tui.app.messages import LoadProgress, ProjectChanged, RunsDelta, RunsLoaded, RunsRead, StoreChanged
+from gage_tui.app.messages import (
+    LoadProgress,
+    ProjectChanged,
+    RunsDelta,
+    RunsLoaded,
+    RunsRead,
+    StoreChanged,
+)
 from gage_tui.app.run_source import UNFINISHED, RunSource
 
 __all__ = ["GageApp"]
@@ -85,7 +92,7 @@ class GageApp(App):
         self.listings = 0  # whole listings started (one per session, normally)
         self._start_screen = start_screen
         self._watch_enabled = watch
-        self._poll_interval = poll_interval
+        self.poll_interval = poll_interval  # seconds between checks of what events miss
         self._watcher = None
         self._watched_meta: set[str] = set()
         # One listing at a time; a request while one runs is served after it.
@@ -119,7 +126,7 @@ class GageApp(App):
         self.request_listing()
         if self._watch_enabled:
             self._start_watcher()
-        self.set_interval(self._poll_interval, self._poll)
+        self.set_interval(self.poll_interval, self._poll)
 
     def on_unmount(self) -> None:
         self._first_paint.set()

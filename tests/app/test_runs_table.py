@@ -5,6 +5,7 @@ live updates that touch only the changed rows, a cursor that stays put."""
 from __future__ import annotations
 
 import random
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,6 +58,17 @@ class _TableApp(App):
         yield _CountingTable(clock=lambda: NOW, id="runs-table")
 
 
+@asynccontextmanager
+async def _shown(runs: dict[str, Run]):
+    """A table of ``runs`` mounted and painted: (pilot, table)."""
+    app = _TableApp()
+    async with app.run_test(size=(150, 30)) as pilot:
+        table = app.query_one(_CountingTable)
+        table.set_runs(runs)
+        await pilot.pause()
+        yield pilot, table
+
+
 def _painted_names(app) -> list[str]:
     """The run names in the rows painted on screen (not the data model)."""
     names = []
@@ -72,11 +84,8 @@ def many_runs() -> dict[str, Run]:
 
 
 async def test_100k_runs_sorted_by_a_metric_and_filtered(many_runs):
-    app = _TableApp()
-    async with app.run_test(size=(150, 30)) as pilot:
-        table = app.query_one(RunsTable)
-        table.set_runs(many_runs)
-        await pilot.pause()
+    async with _shown(many_runs) as (pilot, table):
+        app = pilot.app
         assert table.row_count == 100_000
         newest = sorted(many_runs.values(), key=lambda r: r.started, reverse=True)
         assert _painted_names(app)[:5] == [r.name for r in newest[:5]]
@@ -113,11 +122,7 @@ async def test_100k_runs_sorted_by_a_metric_and_filtered(many_runs):
 
 async def test_sort_by_every_column_keeps_missing_values_last():
     runs = make_runs(300)
-    app = _TableApp()
-    async with app.run_test(size=(150, 30)) as pilot:
-        table = app.query_one(RunsTable)
-        table.set_runs(runs)
-        await pilot.pause()
+    async with _shown(runs) as (pilot, table):
         keys = [c.sort for c in table.columns if c.sort]
         assert {"config.lr", "config.epochs", "metric.loss", "status", "name"} <= set(keys)
         for key in keys:
@@ -132,11 +137,8 @@ async def test_sort_by_every_column_keeps_missing_values_last():
 
 async def test_live_update_touches_only_the_changed_rows():
     runs = make_runs(2000)
-    app = _TableApp()
-    async with app.run_test(size=(150, 30)) as pilot:
-        table = app.query_one(_CountingTable)
-        table.set_runs(runs)
-        await pilot.pause()
+    async with _shown(runs) as (pilot, table):
+        app = pilot.app
         on_screen = table.shown_ids[:20]
         assert all(table.built.get(i) == 1 for i in on_screen)
         target = on_screen[3]
@@ -150,11 +152,8 @@ async def test_live_update_touches_only_the_changed_rows():
 
 async def test_cursor_and_scroll_stay_put_when_a_batch_adds_runs():
     runs = make_runs(200)
-    app = _TableApp()
-    async with app.run_test(size=(150, 30)) as pilot:
-        table = app.query_one(RunsTable)
-        table.set_runs(runs)
-        await pilot.pause()
+    async with _shown(runs) as (pilot, table):
+        app = pilot.app
         for _ in range(40):
             await pilot.press("down")
         assert table.cursor_row == 40
@@ -178,11 +177,7 @@ async def test_cursor_and_scroll_stay_put_when_a_batch_adds_runs():
 
 async def test_cursor_on_the_first_row_stays_on_the_newest_run():
     runs = make_runs(50)
-    app = _TableApp()
-    async with app.run_test(size=(150, 30)) as pilot:
-        table = app.query_one(RunsTable)
-        table.set_runs(runs)
-        await pilot.pause()
+    async with _shown(runs) as (pilot, table):
         newer = make_runs(3, start=50)
         table.update_runs(newer.values())
         await pilot.pause()
@@ -193,11 +188,7 @@ async def test_cursor_on_the_first_row_stays_on_the_newest_run():
 async def test_flag_and_metric_columns_follow_what_varies():
     runs = make_runs(50)
     same_lr = {i: replace(r, config={**r.config, "lr": 0.1, "seed": 3}) for i, r in runs.items()}
-    app = _TableApp()
-    async with app.run_test(size=(150, 30)) as pilot:
-        table = app.query_one(RunsTable)
-        table.set_runs(same_lr)
-        await pilot.pause()
+    async with _shown(same_lr) as (pilot, table):
         keys = [c.key for c in table.columns]
         assert "config.epochs" in keys and "metric.loss" in keys
         assert "config.lr" not in keys and "config.seed" not in keys  # the same in every run
@@ -215,10 +206,7 @@ async def test_flag_and_metric_columns_follow_what_varies():
 
 async def test_live_metrics_show_and_sort_in_place_of_recorded_ones():
     runs = make_runs(30)
-    app = _TableApp()
-    async with app.run_test(size=(150, 30)) as pilot:
-        table = app.query_one(RunsTable)
-        table.set_runs(runs)
+    async with _shown(runs) as (pilot, table):
         table.sort_by("metric.loss", reverse=False)
         await pilot.pause()
         last = table.shown_ids[-1]

@@ -43,7 +43,21 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Confirm(ModalScreen[bool]):
+class _Question(ModalScreen):
+    """A dialog that asks a question (with a detail line) and offers buttons."""
+
+    def __init__(self, question: str, detail: str = ""):
+        super().__init__()
+        self._question = question
+        self._detail = detail
+
+    def _heading(self) -> ComposeResult:
+        yield Label(self._question, classes="dialog-title")
+        if self._detail:
+            yield Static(self._detail, classes="dialog-help")
+
+
+class Confirm(_Question):
     """Yes/no question; ``y``/enter confirms, ``n``/escape cancels."""
 
     BINDINGS = [
@@ -53,17 +67,13 @@ class Confirm(ModalScreen[bool]):
     ]
 
     def __init__(self, question: str, detail: str = "", yes: str = "Yes", danger: bool = False):
-        super().__init__()
-        self._question = question
-        self._detail = detail
+        super().__init__(question, detail)
         self._yes = yes
         self._danger = danger
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._question, classes="dialog-title")
-            if self._detail:
-                yield Static(self._detail, classes="dialog-help")
+            yield from self._heading()
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
                     f"{self._yes} (y)", id="yes", variant="error" if self._danger else "primary"
@@ -81,23 +91,19 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class Choice(ModalScreen[str | None]):
+class Choice(_Question):
     """A question with a few answers, each with its key; dismisses with the
     chosen answer's key, or None on escape."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="choice-cancel")]
 
     def __init__(self, question: str, detail: str, answers: list[tuple[str, str]]):
-        super().__init__()
-        self._question = question
-        self._detail = detail
+        super().__init__(question, detail)
         self._answers = answers  # (key, label)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._question, classes="dialog-title")
-            if self._detail:
-                yield Static(self._detail, classes="dialog-help")
+            yield from self._heading()
             with Horizontal(classes="dialog-buttons"):
                 for i, (key, label) in enumerate(self._answers):
                     yield Button(f"{label} ({key})", id=f"answer-{key}", variant="primary" if i == 0 else "default")

@@ -85,7 +85,7 @@ class RunsScreen(RunActionScreen):
         self.watch(self.app, "runs_delta", self._runs_delta, init=False)
         self.watch(self.app, "load_progress", self._load_progress, init=False)
         self.watch(self.app, "project", self._project_changed, init=False)
-        self.set_interval(self.app._poll_interval, self._check_on_screen)
+        self.set_interval(self.app.poll_interval, self._check_on_screen)
         self.set_interval(_LIVE_INTERVAL, self._read_live_metrics)
         self.set_interval(_AGE_INTERVAL, self.table.refresh_times)
 
@@ -241,7 +241,7 @@ class RunsScreen(RunActionScreen):
 
     def _read_live_metrics(self) -> None:
         running = [r for r in self.app.runs_by_id.values() if r.status == "running"]
-        if not running and not self.table._live:
+        if not running and not self.table.has_live_metrics:
             return
         if not self._live_busy:
             self._live_busy = True

@@ -15,7 +15,6 @@ Every column sorts (``sort_by``, or a click on its header).
 from __future__ import annotations
 
 import bisect
-import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -29,6 +28,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from gage_core.compare import CompareColumn, format_value, resolve_columns
 from gage_core.query.fields import field_getter, value_number, value_text
 from gage_tui.app.widgets.run_cells import run_cells
 
@@ -66,6 +66,7 @@ ATTRIBUTE_COLUMNS: tuple[TableColumn, ...] = (
 _MIN_WIDTH, _MAX_WIDTH = 4, 16
 _WIDTH_SAMPLE = 2000  # runs whose values size a flag or metric column
 _PAD = 1  # blank cells each side of a cell
+_VALUE_COLUMN = CompareColumn("metric.value", "metric")
 
 
 class _Desc:
@@ -98,15 +99,8 @@ def _newest_key(run) -> tuple:
 
 
 def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return str(value)
+    """A flag or metric value as the compare table writes it."""
+    return format_value(_VALUE_COLUMN, value)
 
 
 class RunsTable(ScrollView, can_focus=True):
@@ -286,6 +280,10 @@ class RunsTable(ScrollView, can_focus=True):
         self._restore(anchor)
         if changed:
             self.refresh()
+
+    @property
+    def has_live_metrics(self) -> bool:
+        return bool(self._live)
 
     def metrics_of(self, run) -> dict:
         if self._live:
@@ -510,8 +508,6 @@ class RunsTable(ScrollView, can_focus=True):
         return added
 
     def _choose_columns(self) -> None:
-        from gage_core.compare import resolve_columns
-
         if self.column_spec:
             sample = self.shown_runs(_WIDTH_SAMPLE * 5)
             metrics = {r.id: self.metrics_of(r) for r in sample}
