@@ -66,6 +66,7 @@ class RunsScreen(RunActionScreen):
         self._now = self.app.clock()  # the clock for time filters
         self._summaries = None
         self._live_busy = False
+        self._counted: set[str] = set()  # runs counted in other_projects
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -81,7 +82,7 @@ class RunsScreen(RunActionScreen):
         self._mine = self.app.source.project_matcher(self.app.project)
         self.table.set_filter(self._keep)
         self.table.set_runs(self.app.runs_by_id)
-        self._update_status()
+        self._update_status(recount=True)
         self.watch(self.app, "runs_delta", self._runs_delta, init=False)
         self.watch(self.app, "load_progress", self._load_progress, init=False)
         self.watch(self.app, "project", self._project_changed, init=False)
@@ -161,14 +162,14 @@ class RunsScreen(RunActionScreen):
         else:
             app_runs = self.app.runs_by_id
             table.update_runs([app_runs[i] for i in delta.changed if i in app_runs], delta.removed)
-        self._update_status()
+        self._update_status(recount=delta.full or bool(delta.removed) or self._adds_runs(delta))
 
     def _reshow(self) -> None:
         """The set of shown runs changed its rule (filter, trash, project)."""
         self._filter = self.filter_bar.filter
         self._now = self.app.clock()
         self.table.set_filter(self._keep)
-        self._update_status()
+        self._update_status(recount=True)
 
     def _load_progress(self, progress: tuple[int, int]) -> None:
         done, total = progress
@@ -180,7 +181,12 @@ class RunsScreen(RunActionScreen):
         self._mine = self.app.source.project_matcher(project)
         self._reshow()
 
-    def _update_status(self) -> None:
+    def _adds_runs(self, delta: RunsDelta) -> bool:
+        return any(i not in self._counted for i in delta.changed)
+
+    def _update_status(self, recount: bool = False) -> None:
+        """The status line; ``recount``: count the runs of other projects
+        again (a pass over every run, so only when runs came or went)."""
         table = self.table
         status = self.query_one("#runs-status", Static)
         all_runs = self.app.runs_by_id
@@ -189,7 +195,8 @@ class RunsScreen(RunActionScreen):
             status.update(f"No runs yet: {hint}.")
             self.filter_bar.show_hints([])
             return
-        candidates = self._candidates()
+        if recount:
+            self._count_other_projects()
         count = table.row_count
         running = sum(1 for r in self.app.runs_by_id.values() if r.status == "running" and self._keep(r))
         parts = [f"{count:,} run{'' if count == 1 else 's'}" + (" in trash" if self.show_trash else "")]
@@ -211,22 +218,29 @@ class RunsScreen(RunActionScreen):
             parts.append(f"filter: {self.filter_text}")
         status.update(Text("  ·  ".join(parts)))
         hints: list[str] = []
-        if count == 0 and self.filter_text and candidates and self.app.runs_loaded:
+        if count == 0 and self.filter_text and self.app.runs_loaded:
             from gage_core.query.hints import filter_hints
 
-            hints = filter_hints(self.filter_text, candidates)
+            hints = filter_hints(self.filter_text, self._candidates())
         self.filter_bar.show_hints(hints)
 
     def _candidates(self) -> list:
         """The runs the filter chooses from (this container, this project)."""
         container = "trash" if self.show_trash else "active"
-        in_container = [r for r in self.app.runs_by_id.values() if r.container == container]
+        return [
+            r for r in self.app.runs_by_id.values()
+            if r.container == container and (self.all_projects or self._mine(r))
+        ]
+
+    def _count_other_projects(self) -> None:
+        self._counted = set(self.app.runs_by_id)
         if self.all_projects:
             self.other_projects = 0
-            return in_container
-        candidates = [r for r in in_container if self._mine(r)]
-        self.other_projects = len(in_container) - len(candidates)
-        return candidates
+            return
+        container = "trash" if self.show_trash else "active"
+        self.other_projects = sum(
+            1 for r in self.app.runs_by_id.values() if r.container == container and not self._mine(r)
+        )
 
     # -- changes no event announces, live metrics -------------------------
 
@@ -305,12 +319,13 @@ class RunsScreen(RunActionScreen):
         from gage_tui.app.screens.dialogs import Choice
 
         table = self.table
+        table.marked &= set(self.app.runs_by_id)  # runs gone meanwhile
         if not table.marked:
             run = self.current_run()
             act([run] if run else [])
             return
         hidden = table.hidden_marked()
-        marked = [r for r in (self.app.run_by_id(i) for i in sorted(table.marked)) if r is not None]
+        marked = [self.app.runs_by_id[i] for i in sorted(table.marked)]
         if not hidden:
             position = {rid: i for i, rid in enumerate(table.shown_ids)}
             act(sorted(marked, key=lambda r: position.get(r.id, 0)))
