@@ -220,3 +220,37 @@ async def test_filter_bar_posts_one_filter_change_per_pause_in_typing(demo_proje
         changes = list({id(m): m for m in seen if isinstance(m, FilterChanged)}.values())
         assert len(changes) == 2 and (changes[-1].text, changes[-1].submitted) == ("op = train", True)
         assert _table(app).has_focus
+
+
+async def test_the_runs_screen_filters_and_sorts_100k_runs(app_project):
+    """The whole screen (filter bar, table, status) over 100,000 runs of
+    this project (generated records, handed to the app as a listing)."""
+    from dataclasses import replace
+
+    from test_runs_table import make_runs
+
+    from gage_core.query.filter import parse_filter
+    from gage_tui.app.messages import RunsLoaded
+
+    runs = [replace(r, project_dir=str(app_project)) for r in make_runs(100_000).values()]
+    app = make_app(app_project, watch=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        app.post_message(RunsLoaded(runs, 0.0))
+        table = _table(app)
+        await wait_for(pilot, lambda: table.row_count == 100_000, timeout=60)
+        assert "100,000 runs" in str(app.screen.query_one("#runs-status", Static).render())
+        await pilot.press("slash", *"op = train and lr < 0.05", "enter")
+        run_filter = parse_filter("op = train and lr < 0.05")
+        expected = {r.id for r in runs if run_filter.matches(r)}
+        assert 0 < len(expected) < 100_000
+        await wait_for(pilot, lambda: set(table.shown_ids) == expected, timeout=60)
+        await pilot.click("#runs-table", offset=(table.column_x("metric.loss") + 2, 0))
+        await pilot.click("#runs-table", offset=(table.column_x("metric.loss") + 2, 0))
+        assert (table.sort_key, table.sort_reverse) == ("metric.loss", True)
+        by_id = {r.id: r for r in runs}
+        losses = [by_id[i].metrics.get("loss") for i in table.shown_ids]
+        present = [v for v in losses if v is not None]
+        assert losses[: len(present)] == present == sorted(present, reverse=True)
+        row = app.screen._compositor.render_strips()[5].text  # header bar, filter (3), table header
+        assert by_id[table.shown_ids[0]].name in row
