@@ -177,6 +177,7 @@ class RunsTable(ScrollView, can_focus=True):
         self._live: dict[str, dict] = {}
         self._keep: Callable[[Any], bool] = lambda run: True
         self._order: list[str] = []
+        self._shown: set[str] = set()  # the ids in _order
         self._cursor = 0
         self._cells: LRUCache[str, tuple] = LRUCache(2048)
         self._columns_version = 0
@@ -197,9 +198,6 @@ class RunsTable(ScrollView, can_focus=True):
     def shown_runs(self, limit: int | None = None) -> list:
         ids = self._order if limit is None else self._order[:limit]
         return [self._runs[i] for i in ids]
-
-    def run(self, run_id: str):
-        return self._runs.get(run_id)
 
     def set_runs(self, runs: Mapping[str, Any]) -> None:
         """Replace the whole set of runs (a first load)."""
@@ -235,13 +233,14 @@ class RunsTable(ScrollView, can_focus=True):
         for run_id in removed:
             old = self._runs.get(run_id)
             if old is not None:
-                self._take_out(old)
+                if run_id in self._shown:
+                    self._take_out(old)
                 del self._runs[run_id]
                 self._cells.discard(run_id)
                 self.marked.discard(run_id)
         for run in changed:
             old = self._runs.get(run.id)
-            if old is not None:
+            if old is not None and run.id in self._shown:
                 self._take_out(old)
             self._runs[run.id] = run
             self._cells.discard(run.id)
@@ -262,7 +261,7 @@ class RunsTable(ScrollView, can_focus=True):
         new_keys = False
         for rid in changed:
             run = self._runs.get(rid)
-            shown = run is not None and self._keep(run)
+            shown = rid in self._shown
             if shown and sorts_by_metric:
                 self._take_out(run)
             if rid in live:
@@ -344,6 +343,7 @@ class RunsTable(ScrollView, can_focus=True):
             present.sort(key=lambda vr: _value_key(vr[0]), reverse=self.sort_reverse)
             shown = [r for _v, r in present] + [r for _v, r in missing]
         self._order = [r.id for r in shown]
+        self._shown = set(self._order)
         if rescan:
             self._scan_columns(shown)
             self._choose_columns()
@@ -364,6 +364,7 @@ class RunsTable(ScrollView, can_focus=True):
         i = self._index_of(old)
         if i is not None:
             del self._order[i]
+            self._shown.discard(old.id)
             if i < self._cursor or (i == self._cursor and self._cursor >= len(self._order)):
                 self._cursor = max(0, self._cursor - 1)
 
@@ -371,6 +372,7 @@ class RunsTable(ScrollView, can_focus=True):
         key = self._full_key(run)
         i = bisect.bisect_left(self._order, key, key=lambda rid: self._full_key(self._runs[rid]))
         self._order.insert(i, run.id)
+        self._shown.add(run.id)
 
     # -- cursor and scroll ---------------------------------------------
 
@@ -407,22 +409,15 @@ class RunsTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _row_of(self, run_id: str) -> int | None:
-        run = self._runs.get(run_id)
-        if run is None or not self._keep(run):
+        if run_id not in self._shown:
             return None
-        return self._index_of(run)
+        return self._index_of(self._runs[run_id])
 
     def move_cursor(self, row: int, animate: bool = False) -> None:
         """Put the cursor on ``row`` (clamped) and scroll it into view."""
         self._cursor = max(0, min(row, len(self._order) - 1))
         self._scroll_to_cursor()
         self.refresh()
-
-    def move_to_run(self, run_id: str) -> bool:
-        row = self._row_of(run_id)
-        if row is not None:
-            self.move_cursor(row)
-        return row is not None
 
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
@@ -477,7 +472,7 @@ class RunsTable(ScrollView, can_focus=True):
 
     def hidden_marked(self) -> list[str]:
         """Marked runs the filter hides now."""
-        return [rid for rid in self.marked if rid in self._runs and not self._keep(self._runs[rid])]
+        return [rid for rid in self.marked if rid in self._runs and rid not in self._shown]
 
     # -- columns ---------------------------------------------------------
 
@@ -605,15 +600,6 @@ class RunsTable(ScrollView, can_focus=True):
 
     def column_texts(self, key: str) -> list[str]:
         return [self.cell_text(row, key) for row in range(len(self._order))]
-
-    def refresh_run(self, run_id: str) -> None:
-        """Repaint one run's row (marks, time passing)."""
-        self._cells.discard(run_id)
-        row = self._row_of(run_id)
-        if row is not None:
-            y = row - round(self.scroll_y) + 1
-            if 0 < y < self.size.height:
-                self.refresh_line(y)
 
     def refresh_times(self) -> None:
         """Repaint the rows on screen (ages and durations move on)."""
