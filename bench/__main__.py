@@ -35,6 +35,7 @@ SCRIPTS: dict[str, tuple[str, list[str], list[str], tuple[int, int]]] = {
     "staging": ("bench_staging.py", [], ["--files", "1000", "--repeat", "1"], (600, 120)),
     "query": ("query_filter.py", [], [], (300, 120)),
     "tui": ("bench_tui.py", [], ["--quick"], (1200, 600)),
+    "table": ("bench_runs_table.py", [], ["--quick"], (1200, 600)),
 }
 
 
