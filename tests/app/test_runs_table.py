@@ -218,3 +218,22 @@ async def test_live_metrics_show_and_sort_in_place_of_recorded_ones():
         table.set_live_metrics({})
         await pilot.pause()
         assert table.shown_ids[0] != last
+
+
+async def test_mark_number_and_name_stay_while_scrolling_sideways():
+    runs = make_runs(20)
+    async with _shown(runs) as (pilot, table):
+        await pilot.resize_terminal(70, 20)
+        await pilot.pause()
+        top = table.shown_ids[0]
+        for _ in range(60):
+            await pilot.press("right")
+        await pilot.pause()
+        assert table.scroll_x > 0
+        header, first = (s.text for s in pilot.app.screen._compositor.render_strips()[:2])
+        assert "name" in header and "loss" in header and "operation" not in header
+        assert runs[top].name in first
+        # A header click on a scrolled column sorts by that column.
+        x = table.column_x("metric.loss") - round(table.scroll_x)
+        await pilot.click("#runs-table", offset=(x + 2, 0))
+        assert table.sort_key == "metric.loss"

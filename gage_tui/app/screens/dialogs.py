@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -44,9 +45,10 @@ class TextPrompt(ModalScreen[str | None]):
 
 
 class _Question(ModalScreen):
-    """A dialog that asks a question (with a detail line) and offers buttons."""
+    """A dialog that asks a question (with a detail line) and offers buttons.
+    The texts may be ``rich.text.Text`` (shown literally)."""
 
-    def __init__(self, question: str, detail: str = ""):
+    def __init__(self, question: str | Text, detail: str | Text = ""):
         super().__init__()
         self._question = question
         self._detail = detail
@@ -97,7 +99,7 @@ class Choice(_Question):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="choice-cancel")]
 
-    def __init__(self, question: str, detail: str, answers: list[tuple[str, str]]):
+    def __init__(self, question: str | Text, detail: str | Text, answers: list[tuple[str, str]]):
         super().__init__(question, detail)
         self._answers = answers  # (key, label)
 

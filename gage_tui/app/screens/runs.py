@@ -346,7 +346,9 @@ class RunsScreen(RunActionScreen):
                 if current is not None:
                     act([current])
 
-        self.app.push_screen(Choice(question, detail, [("a", "Act on them"), ("c", "Clear marks")]), answered)
+        self.app.push_screen(
+            Choice(Text(question), Text(detail), [("a", "Act on them"), ("c", "Clear marks")]), answered
+        )
 
     # -- actions -------------------------------------------------------------
 

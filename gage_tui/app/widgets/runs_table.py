@@ -66,6 +66,7 @@ ATTRIBUTE_COLUMNS: tuple[TableColumn, ...] = (
 _MIN_WIDTH, _MAX_WIDTH = 4, 16
 _WIDTH_SAMPLE = 2000  # runs whose values size a flag or metric column
 _PAD = 1  # blank cells each side of a cell
+_FIXED_COLUMNS = 3  # mark, number and name: not scrolled sideways
 _VALUE_COLUMN = CompareColumn("metric.value", "metric")
 
 
@@ -649,7 +650,21 @@ class RunsTable(ScrollView, can_focus=True):
             if row == self._cursor:
                 style += self.get_component_rich_style("runs-table--cursor")
             strip = self._line(self.cells(self._order[row], row), style)
-        return strip.crop_extend(scroll_x, scroll_x + width, base)
+        # The mark, number and name stay put while the rest scrolls sideways.
+        fixed = min(self._fixed_width(), width)
+        if not scroll_x or not fixed:
+            return strip.crop_extend(scroll_x, scroll_x + width, base)
+        return Strip.join([
+            strip.crop_extend(0, fixed, base),
+            strip.crop_extend(fixed + scroll_x, scroll_x + width, base),
+        ])
+
+    def _fixed_width(self) -> int:
+        return sum(c.width + 2 * _PAD for c in self.columns[:_FIXED_COLUMNS])
+
+    def _content_x(self, x: int) -> int:
+        """The x in the whole row of a screen column ``x``."""
+        return x if x < self._fixed_width() else x + round(self.scroll_x)
 
     # -- mouse -----------------------------------------------------------
 
@@ -658,7 +673,7 @@ class RunsTable(ScrollView, can_focus=True):
         if offset is None:
             return
         if offset.y == 0:
-            column = self.column_at(offset.x + round(self.scroll_x))
+            column = self.column_at(self._content_x(offset.x))
             if column is not None and column.sort:
                 self.sort_by(column.sort)
                 self.post_message(self.SortChanged(self.sort_key, self.sort_reverse))
