@@ -15,7 +15,6 @@ Every column sorts (``sort_by``, or a click on its header).
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
 from rich.style import Style
@@ -28,80 +27,24 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from gage_core.compare import CompareColumn, format_value, resolve_columns
-from gage_core.query.fields import field_getter, value_number, value_text
+from gage_core.compare import resolve_columns
+from gage_core.query.fields import field_getter, value_number
 from gage_tui.app.widgets.run_cells import run_cells
-
-__all__ = ["RunsTable", "TableColumn", "ATTRIBUTE_COLUMNS"]
-
-
-@dataclass(frozen=True)
-class TableColumn:
-    """``key``: ``name``, ``config.lr`` or ``metric.loss``; ``sort``: the
-    field the column sorts by (as in the filter language)."""
-
-    key: str
-    header: str
-    width: int
-    kind: str = "attr"  # attr | flag | metric
-    sort: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.key.split(".", 1)[1] if self.kind != "attr" else self.key
-
-
-# The run attribute columns, always shown, left of the flags and metrics.
-ATTRIBUTE_COLUMNS: tuple[TableColumn, ...] = (
-    TableColumn("mark", "", 1),
-    TableColumn("index", "#", 3, sort="timestamp"),
-    TableColumn("name", "name", 11, sort="name"),
-    TableColumn("op", "operation", 12, sort="op"),
-    TableColumn("started", "started", 10, sort="timestamp"),
-    TableColumn("time", "time", 7, sort="duration"),
-    TableColumn("status", "status", 10, sort="status"),
-    TableColumn("label", "label", 14, sort="label"),
-    TableColumn("tags", "tags", 10, sort="tag"),
+from gage_tui.app.widgets.run_columns import (
+    ATTRIBUTE_COLUMNS,
+    ColumnStats,
+    TableColumn,
+    sized_columns,
+    value_cell_text,
 )
-_MIN_WIDTH, _MAX_WIDTH = 4, 16
+from gage_tui.app.widgets.run_order import order_key, sort_runs
+
+__all__ = ["RunsTable"]
+
+
 _WIDTH_SAMPLE = 2000  # runs whose values size a flag or metric column
 _PAD = 1  # blank cells each side of a cell
 _FIXED_COLUMNS = 3  # mark, number and name: not scrolled sideways
-_VALUE_COLUMN = CompareColumn("metric.value", "metric")
-
-
-class _Desc:
-    """Reverses the order of a sort key (descending within an ascending sort)."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key):
-        self.key = key
-
-    def __lt__(self, other: "_Desc") -> bool:
-        return other.key < self.key
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, _Desc) and other.key == self.key
-
-
-def _value_key(value) -> tuple:
-    """Numbers before text, numbers by value, text ignoring case."""
-    num = value_number(value)
-    if num is not None and not isinstance(value, str):
-        return (0, num, "")
-    text = value_text(value)
-    return (1, 0, text.lower() + "\0" + text)
-
-
-def _newest_key(run) -> tuple:
-    ts = run.timestamp
-    return (ts is not None, ts or 0, run.id)
-
-
-def _cell_text(value) -> str:
-    """A flag or metric value as the compare table writes it."""
-    return format_value(_VALUE_COLUMN, value)
 
 
 class RunsTable(ScrollView, can_focus=True):
@@ -182,8 +125,7 @@ class RunsTable(ScrollView, can_focus=True):
         self._cursor = 0
         self._cells: LRUCache[str, tuple] = LRUCache(2048)
         self._columns_version = 0
-        self._flag_values: dict[str, object] = {}  # key -> first value, or _VARIES
-        self._metric_keys: dict[str, None] = {}
+        self._stats = ColumnStats()
 
     # -- data ------------------------------------------------------------
 
@@ -315,16 +257,9 @@ class RunsTable(ScrollView, can_focus=True):
     def _value(self, run, field: str):
         return self._getter(field)(run)
 
-    def _present(self, value) -> bool:
-        return value is not None and value != "" and not (isinstance(value, float) and value != value)
-
     def _full_key(self, run) -> tuple:
         """The run's place in the order as one comparable key."""
-        value = self._value(run, self.sort_key)
-        if not self._present(value):
-            return (1, _Desc(_newest_key(run)))
-        vkey = _value_key(value)
-        return (0, _Desc(vkey) if self.sort_reverse else vkey, _Desc(_newest_key(run)))
+        return order_key(run, self._value(run, self.sort_key), self.sort_reverse)
 
     def _reorder(self, rescan: bool = False) -> None:
         anchor = self._anchor()
@@ -333,16 +268,8 @@ class RunsTable(ScrollView, can_focus=True):
             shown = [r for r in self._runs.values() if keep(r)]
         else:
             shown = [self._runs[i] for i in self._order]
-        shown.sort(key=_newest_key, reverse=True)
-        if self.sort_key != "timestamp" or not self.sort_reverse:
-            present, missing = [], []
-            value_of = self._getter(self.sort_key)
-            for run in shown:
-                value = value_of(run)
-                (present if self._present(value) else missing).append((value, run))
-            # Stable sorts: ties keep newest first in either direction.
-            present.sort(key=lambda vr: _value_key(vr[0]), reverse=self.sort_reverse)
-            shown = [r for _v, r in present] + [r for _v, r in missing]
+        by_time = self.sort_key == "timestamp" and self.sort_reverse
+        shown = sort_runs(shown, None if by_time else self._getter(self.sort_key), self.sort_reverse)
         self._order = [r.id for r in shown]
         self._shown = set(self._order)
         if rescan:
@@ -479,29 +406,13 @@ class RunsTable(ScrollView, can_focus=True):
 
     def _scan_columns(self, shown: list) -> None:
         """Flag values of the shown runs (which vary) and their metric keys."""
-        self._flag_values = {}
-        self._metric_keys: dict[str, None] = {}
+        self._stats = ColumnStats()
         for run in shown:
             self._note_columns(run)
 
     def _note_columns(self, run) -> bool:
         """Count ``run`` in the column choice; True when that adds a column."""
-        added = False
-        flags = self._flag_values
-        for key, value in (run.config or {}).items():
-            seen = flags.get(key, _ABSENT)
-            if seen is _ABSENT:
-                flags[key] = value
-                added = True
-            elif seen is not _VARIES and (seen != value or type(seen) is not type(value)):
-                flags[key] = _VARIES
-                added = True
-        metric_keys = self._metric_keys
-        for key in self.metrics_of(run):
-            if key not in metric_keys:
-                metric_keys[key] = None
-                added = True
-        return added
+        return self._stats.note(run.config or {}, self.metrics_of(run))
 
     def _choose_columns(self) -> None:
         if self.column_spec:
@@ -511,27 +422,17 @@ class RunsTable(ScrollView, can_focus=True):
             extra = [(c.key, c.kind) for c in chosen if c.kind != "attr"]
         else:
             self.unmatched_columns = []
-            varying = sorted(k for k, v in self._flag_values.items() if v is _VARIES)
-            # With no flag varying, every flag is a column (one run, or reruns).
-            flags = varying or sorted(self._flag_values)
-            metrics = sorted(self._metric_keys, key=lambda k: (k == "step", k))
-            extra = [(f"config.{k}", "flag") for k in flags] + [(f"metric.{k}", "metric") for k in metrics]
-        sample = self.shown_runs(_WIDTH_SAMPLE)
-        columns = list(ATTRIBUTE_COLUMNS)
-        for key, kind in extra:
-            name = key.split(".", 1)[1]
-            widest = max((len(self._column_cell(r, key)) for r in sample), default=0)
-            width = max(_MIN_WIDTH, min(_MAX_WIDTH, max(len(name), widest)))
-            columns.append(TableColumn(key, name, width, kind, sort=key))
-        if [c.key for c in columns] != [c.key for c in self.columns] or columns != self.columns:
+            extra = self._stats.automatic()
+        columns = sized_columns(extra, self.shown_runs(_WIDTH_SAMPLE), self._column_cell)
+        if columns != self.columns:
             self.columns = columns
             self._columns_version += 1
             self._cells.clear()
 
     def _column_cell(self, run, key: str) -> str:
         if key.startswith("metric."):
-            return _cell_text(self.metrics_of(run).get(key[7:]))
-        return _cell_text((run.config or {}).get(key[7:]))
+            return value_cell_text(self.metrics_of(run).get(key[7:]))
+        return value_cell_text((run.config or {}).get(key[7:]))
 
     def _total_width(self) -> int:
         return sum(c.width + 2 * _PAD for c in self.columns)
@@ -590,7 +491,7 @@ class RunsTable(ScrollView, can_focus=True):
             if column.kind == "metric" and live and column.name in live:
                 style = self.get_component_rich_style("runs-table--live", partial=True)
             justify = "right" if value_number(value) is not None and not isinstance(value, str) else "left"
-            out.append(Text(_cell_text(value), style=style, justify=justify))
+            out.append(Text(value_cell_text(value), style=style, justify=justify))
         return out
 
     def cell_text(self, row: int, key: str) -> str:
@@ -686,7 +587,4 @@ class RunsTable(ScrollView, can_focus=True):
         else:
             self.move_cursor(row)
 
-
-_ABSENT = object()
-_VARIES = object()
 
