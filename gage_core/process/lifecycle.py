@@ -244,6 +244,11 @@ def fail_run(meta_dir: str | os.PathLike, code: int, message: str) -> None:
         pass
     mf.remove_lock(meta_dir)
     mf.remove_launcher(meta_dir)
+    # An ended run's record and files stay as written.
+    _files.set_readonly(meta_dir)
+    run_dir = meta_dir.with_name(meta_dir.name[: -len(".meta")])
+    if meta_dir.name.endswith(".meta") and run_dir.is_dir():
+        _files.set_readonly(run_dir)
 
 
 class _HookStop:

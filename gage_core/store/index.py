@@ -11,13 +11,19 @@ running are re-checked for liveness on every listing by the store.
 
 The file is safe to delete (it is rebuilt) and safe against concurrent
 writers (written to a temp file and renamed; the last writer wins and
-every version is complete). Unreadable or foreign index files are ignored.
+every version is complete). It is never trusted blindly: anything but a
+regular file of sane size (a FIFO, a link to a device, a huge file) is not
+read at all, deep or malformed JSON is ignored, and a file whose content
+does not match the digest it was saved with (damaged, edited) is ignored;
+the index is then rebuilt from the metas.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +34,9 @@ from gage_core.store.run import Run
 __all__ = ["INDEX_NAME", "INDEX_VERSION", "load_index", "save_index", "run_key", "run_to_record", "record_to_run"]
 
 INDEX_NAME = ".gage-index.json"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
+# Far above the index of 100,000 runs; a bigger file is not an index.
+_MAX_INDEX_BYTES = 256 << 20
 
 
 def _mtime(path: str) -> int:
@@ -99,25 +107,62 @@ def record_to_run(runs_dir: Path, run_id: str, rec: list[Any]) -> Run:
 
 def load_index(runs_dir: Path) -> dict[str, dict[str, Any]]:
     """``{run_id: {"key": [...], "run": record}}``; empty when the index is
-    missing, unreadable or of another version."""
+    missing, not a regular file, too big, unreadable, of another version or
+    not what was saved (digest mismatch)."""
+    text = _read_regular(runs_dir / INDEX_NAME)
+    if text is None:
+        return {}
     try:
-        with open(runs_dir / INDEX_NAME, "rb") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
+        data = json.loads(text)
+    except (ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
         return {}
     runs = data.get("runs")
-    if not isinstance(runs, dict):
+    if not isinstance(runs, dict) or data.get("digest") != _digest(runs):
         return {}
     # Foreign or damaged entries are dropped (those runs are reloaded).
     return {k: v for k, v in runs.items() if isinstance(v, dict)}
 
 
+def _read_regular(path: Path) -> bytes | None:
+    """The file's bytes if it is a regular file of sane size. Opened
+    without blocking (a FIFO never hangs us) and checked after opening
+    (what we read is what we checked)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_INDEX_BYTES:
+            return None
+        chunks, left = [], st.st_size + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:  # grew while read: not the file we checked
+            return None
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _digest(runs: dict) -> str:
+    text = json.dumps(runs, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def save_index(runs_dir: Path, entries: dict[str, dict[str, Any]]) -> bool:
     """Write the index atomically; False (and nothing raised) when the runs
     dir is not writable."""
-    data = json.dumps({"version": INDEX_VERSION, "runs": entries}, separators=(",", ":"))
+    data = json.dumps(
+        {"version": INDEX_VERSION, "digest": _digest(entries), "runs": entries}, separators=(",", ":"))
     try:
         write_atomic(runs_dir / INDEX_NAME, data, mode=0o644)  # readable like the rest of the runs dir
         return True

@@ -11,6 +11,7 @@ Keys: ``label`` (str), ``tags`` (list of str), ``comment:<id>``
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from gage_core.atomic import write_atomic
+from gage_core.errors import StoreError
 from gage_core.store.ids import new_run_id
 
 __all__ = [
@@ -94,19 +96,29 @@ def append_user_attrs(
     delete: Iterable[str] | None = None,
     author: str | None = None,
 ) -> Path:
-    """Write one log entry (read-only file) and return its path."""
+    """Write one log entry (read-only file) and return its path. Raises
+    ``StoreError`` (nothing half-written is left) when the store cannot be
+    written: a full disk, a read-only file system, no permission."""
     user_dir = Path(user_dir)
-    user_dir.mkdir(parents=True, exist_ok=True)
     entry = {
         "author": author or current_author(),
         "set": dict(set or {}),
         "delete": list(delete or []),
     }
-    while True:
-        dest = user_dir / f"{new_run_id()}.json"
-        if not dest.exists():
-            break
-    write_atomic(dest, json.dumps(entry, sort_keys=True), mode=0o444)
+    try:
+        user_dir.mkdir(parents=True, exist_ok=True)
+        while True:
+            dest = user_dir / f"{new_run_id()}.json"
+            if not dest.exists():
+                break
+        write_atomic(dest, json.dumps(entry, sort_keys=True), mode=0o444)
+    except OSError as e:
+        reason = "the disk is full" if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) else (
+            "the store is read-only" if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else e.strerror or str(e))
+        raise StoreError(
+            f"cannot record the change in {user_dir}: {reason}",
+            hint="free space or make the runs directory writable, then try again",
+        ) from None
     return dest
 
 
