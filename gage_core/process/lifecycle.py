@@ -170,7 +170,7 @@ def init_run(
     from gage_core.store.associate import project_ref
     from gage_core.store.ids import new_run_id
     from gage_core.store.opref import OpRef
-    from gage_core.store.user_attrs import append_user_attrs, new_comment_id
+    from gage_core.store.user_attrs import append_user_attrs, current_author, new_comment_id
 
     runs_dir = Path(project.runs_dir)
     try:
@@ -223,7 +223,8 @@ def init_run(
         if tag_list:
             attrs["tags"] = tag_list
         if comment:
-            attrs[f"comment:{new_comment_id()}"] = {"msg": comment, "timestamp": int(time.time() * 1000)}
+            attrs[f"comment:{new_comment_id()}"] = {
+                "msg": comment, "timestamp": int(time.time() * 1000), "author": current_author()}
         if attrs:
             append_user_attrs(layout.user_dir(runs_dir, run_id), set=attrs)
         mf.write_timestamp(meta, "initialized")

@@ -128,16 +128,18 @@ def new_comment_id() -> str:
 
 
 def comments(attrs: Mapping[str, Any]) -> list[dict]:
-    """Comments in timestamp order: ``{"id", "msg", "timestamp"}``."""
+    """Comments in timestamp order: ``{"id", "author", "msg", "timestamp"}``."""
     out = []
     for key, value in attrs.items():
         if not key.startswith("comment:") or not isinstance(value, dict):
             continue
         msg = value.get("msg")
         ts = value.get("timestamp")
+        author = value.get("author")
         out.append(
             {
                 "id": key[len("comment:"):],
+                "author": author if isinstance(author, str) else None,
                 "msg": msg if isinstance(msg, str) else str(msg),
                 "timestamp": ts if isinstance(ts, (int, float)) and 0 <= ts < 253_402_300_800_000 else None,
             }
