@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gage_core.store.store import RunStore
-from tests.fixtures.gage012_pypi import run_gage012
+from fixtures.gage012_pypi import run_gage012
 
 
 def _project(root: Path, body: str = "print('loss: 0.5')\n") -> Path:

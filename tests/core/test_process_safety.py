@@ -14,7 +14,7 @@ from gage_core.gagefile.model import OpDef
 from gage_core.process.output import OutputReader
 from gage_core.process.stop import stop_run
 from gage_core.store.store import RunStore
-from tests.fixtures.gage012 import make_stale_lock_run
+from fixtures.gage012 import make_stale_lock_run
 
 
 def _sleeper() -> subprocess.Popen:
@@ -127,7 +127,7 @@ def test_run_finishing_between_the_status_reads_is_not_terminated(tmp_path):
     from gage_core.process import metafiles as mf
     from gage_core.store.meta import MetaReader
     from gage_core.store.status import derive_status
-    from tests.fixtures.gage012 import DEAD_PID
+    from fixtures.gage012 import DEAD_PID
 
     class RunnerFinishesNow(MetaReader):
         keep_lock = True

@@ -16,7 +16,7 @@ from fixtures.runs import make_run
 from gage_core.errors import RunNotFound
 from gage_core.store import layout
 from gage_core.store.ids import new_run_id, run_name
-from gage_core.store.index import INDEX_NAME, INDEX_VERSION
+from gage_core.store.index import INDEX_NAME, INDEX_VERSION, save_index
 from gage_core.store.store import RunStore
 from gage_core.store.user_attrs import append_user_attrs
 
@@ -120,9 +120,10 @@ def test_index_is_written_and_used(tmp_path):
     store.list_runs()
     index = json.loads((tmp_path / INDEX_NAME).read_text())
     assert rid in index["runs"]
-    # Prove the second listing comes from the index: poison the record.
+    # Prove the second listing comes from the index: poison the record
+    # (saved properly: a hand-edited file fails its digest and is ignored).
     index["runs"][rid]["run"][10] = "from index"  # label
-    (tmp_path / INDEX_NAME).write_text(json.dumps(index))
+    save_index(tmp_path, index["runs"])
     assert store.list_runs()[0].label == "from index"
     # Deleting the index is safe.
     store.clear_index()
