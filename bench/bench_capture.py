@@ -27,7 +27,7 @@ from _benchline import emit, row  # noqa: E402
 
 from gage_core.gagefile.model import OpDef  # noqa: E402
 from gage_core.process.launch import run_foreground  # noqa: E402
-from gage_core.process.lifecycle import init_run, stage_run  # noqa: E402
+from gage_core.staging.lifecycle import init_run, stage_run  # noqa: E402
 from gage_core.process.output import OutputReader  # noqa: E402
 from gage_core.project import Project  # noqa: E402
 

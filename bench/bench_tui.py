@@ -181,9 +181,9 @@ def _project(work: Path) -> Path:
 
 
 def _launch(project: Path, op: str, background: bool = True) -> str:
-    from gage_core.batch import launch_runs
+    from gage_core.staging.batch import launch_runs
     from gage_core.process.launch import run_foreground
-    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.staging.lifecycle import init_run, stage_run
     from gage_core.project import open_project
     from gage_core.settings import settings_from
 

@@ -9,14 +9,23 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 from gage_core.errors import GageError
 from gage_core.gagefile import GageFile, find_gagefile, load_gagefile
 from gage_core.gagefile.parse import format_for
 from gage_core.settings import Settings, resolve_runs_dir
 
-__all__ = ["PROJECT_MARKERS", "Project", "find_project_dir", "open_project", "runs_elsewhere"]
+__all__ = [
+    "PROJECT_MARKERS",
+    "Project",
+    "find_project_dir",
+    "in_project",
+    "open_project",
+    "project_matcher",
+    "project_namespace",
+    "runs_elsewhere",
+]
 
 # A directory holding any of these is a project directory (Gage 0.1.2 list,
 # plus the .yml spelling).
@@ -105,6 +114,44 @@ def open_project(settings: Settings) -> Project:
         settings, project_dir, gagefile.runs_dir if gagefile is not None else None
     )
     return Project(dir=project_dir, gagefile=gagefile, runs_dir=runs_dir)
+
+
+def project_namespace(project: Project) -> str | None:
+    """The namespace runs of this project are listed under."""
+    if project.gagefile is not None:
+        return project.gagefile.namespace
+    return project.dir.name if project.dir is not None else None
+
+
+def in_project(run: Any, project: Project) -> bool:
+    """True when ``run`` belongs to ``project``: same project dir or same
+    project id. Runs with no project reference belong to a project whose
+    runs dir lies inside it. Outside any project every run belongs."""
+    return project_matcher(project)(run)
+
+
+def project_matcher(project: Project) -> Callable[[Any], bool]:
+    """A fast ``in_project`` for many runs (real paths computed once per
+    distinct project dir)."""
+    if project.dir is None:
+        return lambda run: True
+    pid = project.gagefile.project_id if project.gagefile is not None else None
+    pdir = os.path.realpath(project.dir)
+    runs_dir = os.path.realpath(project.runs_dir)
+    local_runs = runs_dir == pdir or runs_dir.startswith(pdir + os.sep)
+    seen: dict[str, bool] = {}
+
+    def match(run: Any) -> bool:
+        if pid and run.project_id == pid:
+            return True
+        if not run.project_dir:
+            return local_runs
+        hit = seen.get(run.project_dir)
+        if hit is None:
+            hit = seen[run.project_dir] = os.path.realpath(run.project_dir) == pdir
+        return hit
+
+    return match
 
 
 def runs_elsewhere(project: Project, settings: Settings) -> list[tuple[Path, int]]:

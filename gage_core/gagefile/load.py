@@ -1,7 +1,7 @@
 """Find and load a Gagefile: parse, validate, position, sanitise.
 
-Partial loading (reference/diagnostics.md §6): a file that does not parse
-yields no ops and one syntax diagnostic; schema problems are bucketed by
+Partial loading: a file that does not parse keeps the operations outside
+the broken region (``recover.py``) plus one syntax diagnostic; schema problems are bucketed by
 operation. Unknown keys and invalid cosmetic attributes are dropped (the
 op stays runnable); problems in ``exec``, ``config``, ``depends``,
 ``sourcecode`` or ``env`` mark the op broken. Nothing outside this package
@@ -118,10 +118,34 @@ def load_gagefile_text(
         return gf
     parsed = parse_text(text, fmt, shown)
     if parsed.data is None:
-        gf.diagnostics.extend(parsed.diagnostics)
+        _load_partial(gf, parsed, text, fmt, shown)
         return gf
     _load_data(gf, parsed, text, shown)
     return gf
+
+
+def _load_partial(gf: GageFile, parsed: ParseResult, text: str, fmt: str, shown: str) -> None:
+    """A file that does not parse: load the operations outside the broken
+    region; the ones in it are ``lost_ops`` and named in the syntax
+    diagnostic's notes."""
+    from dataclasses import replace
+
+    from gage_core.gagefile.recover import recover_text
+
+    syntax = parsed.diagnostics[0] if parsed.diagnostics else None
+    recovery = recover_text(text, fmt, syntax.line or 1) if syntax is not None else None
+    repaired = parse_text(recovery.text, fmt, shown) if recovery is not None else None
+    if recovery is None or repaired is None or repaired.data is None:
+        gf.diagnostics.extend(parsed.diagnostics)
+        return
+    names = ", ".join(f"'{n}'" for n in recovery.lost)
+    note = f"operations lost to this error: {names}" if names else "no operation was lost"
+    gf.diagnostics.append(replace(syntax, notes=syntax.notes + (note,)))
+    gf.diagnostics.extend(parsed.diagnostics[1:])
+    _load_data(gf, repaired, recovery.text, shown)
+    for name in recovery.lost:
+        gf.ops.pop(name, None)
+    gf.lost_ops.update(recovery.lost)
 
 
 def _basename(project_dir: Path) -> str:
@@ -142,19 +166,23 @@ def _load_data(gf: GageFile, parsed: ParseResult, text: str, shown: str) -> None
 
     data = parsed.data
     issues = validate(data)
+    schema_bad = {i.path[:2] for i in issues}
+    progress = [(path, name) for path, name in _progress_names(data) if path[:2] not in schema_bad]
     issues += safety_issues(data)
     index = None
-    if issues or parsed.has_duplicates or _default_count(data) > 1:
+    if issues or progress or parsed.has_duplicates or _default_count(data) > 1:
         from gage_core.gagefile.positions import build_index
 
         only = None
         if not parsed.has_duplicates and isinstance(data, dict):
             only = {i.path[0] for i in issues if i.path}
             only.update(k for k, v in data.items() if isinstance(v, dict) and "default" in v)
+            only.update(path[0] for path, _ in progress)
         index = build_index(gf.format, text, parsed, only=only)
     diags = [_to_diag(i, shown, index, data, gf.format) for i in issues]
     if index is not None:
         diags.extend(_semantic(data, index, shown))
+        diags.extend(_progress_diags(progress, index, shown))
     diags.sort(key=lambda d: (d.line or 0, d.col or 0, d.severity))
     gf.diagnostics.extend(diags)
     if not isinstance(data, dict):
@@ -243,6 +271,9 @@ def _to_diag(issue: Issue, shown: str, index, data: Any, fmt: str = "json") -> D
     span = index.lookup(issue.path, issue.target) if index is not None and index.available else None
     op = issue.path[0] if issue.path and not issue.path[0].startswith("$") else None
     message = _format_nouns(issue.message, fmt)
+    hint = issue.hint
+    if _is_dependency_in_config(issue, data):
+        hint = "did you mean `depends`? a dependency type belongs in the op's depends list"
     if issue.code == "unknown-key" and len(issue.path) >= 2:
         parent = issue.path[:-1]
         where = f"operation '{op}'" if len(parent) == 1 and op else f"'{_label(parent, data)}'"
@@ -257,12 +288,75 @@ def _to_diag(issue: Issue, shown: str, index, data: Any, fmt: str = "json") -> D
         end_col=span[3] if span else None,
         pointer=_pointer(issue.path),
         message=message,
-        hint=issue.hint,
+        hint=hint,
         code=issue.code,
         notes=tuple(_format_nouns(n, fmt) for n in issue.notes),
         op=op,
         keyword_location=issue.keyword,
     )
+
+
+def _progress_names(data: Any) -> list[tuple[tuple[str, ...], str]]:
+    """(path, name) of every progress spec name the runner does not know."""
+    from gage_core.process.progress import KNOWN_PROGRESS
+
+    out: list[tuple[tuple[str, ...], str]] = []
+    if not isinstance(data, dict):
+        return out
+    for op, value in data.items():
+        if op.startswith("$") or not isinstance(value, dict):
+            continue
+        progress = value.get("progress")
+        if isinstance(progress, str):
+            out.append(((op, "progress"), progress))
+        elif isinstance(progress, dict):
+            out.extend(((op, "progress", k), v) for k, v in progress.items() if isinstance(v, str))
+    return [(path, name) for path, name in out if name not in KNOWN_PROGRESS]
+
+
+def _progress_diags(progress, index, shown: str) -> list[Diagnostic]:
+    """A near miss of a known name (``tqdmm``) is a typo: an error. Another
+    name is a warning: it passes (as in Gage 0.1.2) but parses nothing."""
+    import difflib
+
+    from gage_core.process.progress import KNOWN_PROGRESS
+
+    out = []
+    for path, name in progress:
+        span = index.lookup(path, "value") if index.available else None
+        close = difflib.get_close_matches(name, KNOWN_PROGRESS, n=1, cutoff=0.6)
+        known = ", ".join(f"'{k}'" for k in KNOWN_PROGRESS)
+        out.append(Diagnostic(
+            shown, *(span or (None, None, None, None)), pointer=_pointer(path),
+            message=f"{_label(path, None)}: unknown progress spec '{name}' (known: {known})",
+            hint=f"did you mean '{close[0]}'?" if close else "no progress is shown for this phase",
+            severity=Severity.ERROR if close else Severity.WARNING,
+            code="unknown-progress", op=path[0],
+        ))
+    return out
+
+
+_DEPENDENCY_TYPES = {"project-files", "run-files", "runfiles", "runs-summary", "dvcfile", "file", "dir"}
+
+
+def _is_dependency_in_config(issue: Issue, data: Any) -> bool:
+    """A ``config`` entry with a dependency ``type`` (``[[train.config]]
+    type = "run-files"``): the user meant ``depends``."""
+    path = issue.path
+    if issue.code != "unknown-key" or len(path) < 3 or path[1] != "config" or path[-1] != "type":
+        return False
+    node: Any = data
+    for part in path:
+        if isinstance(node, list):
+            try:
+                node = node[int(part)]
+            except (ValueError, IndexError):
+                return False
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return False
+    return isinstance(node, str) and node in _DEPENDENCY_TYPES
 
 
 def _pointer(path: tuple[str, ...]) -> str:

@@ -161,8 +161,9 @@ class OpDef:
 class GageFile:
     """A loaded Gagefile: usable ops plus every diagnostic found.
 
-    ``ops`` holds broken ops too (``OpDef.broken``). ``namespace`` defaults
-    to the project directory's name.
+    ``ops`` holds broken ops too (``OpDef.broken``); ``lost_ops`` names the
+    ops lost to a syntax error. ``namespace`` defaults to the project
+    directory's name.
     """
 
     path: Path
@@ -173,6 +174,8 @@ class GageFile:
     runs_dir: str | None = None
     ops: dict[str, OpDef] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Ops in a region that does not parse: name -> line where it is broken.
+    lost_ops: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -41,7 +41,7 @@ DEP_SHORTHANDS: dict[str, str] = {
     "run-files": "run-files",
 }
 _SHORTHAND = re.compile(r"^\s*([a-z-]+)\s*:\s*(.*?)\s*$", re.S)
-_TYPE_ALIASES = {"file": "project-files", "dir": "project-files"}
+_TYPE_ALIASES = {"file": "project-files", "dir": "project-files", "runfiles": "run-files"}
 
 
 def normalize_op(
@@ -130,10 +130,14 @@ def normalize_exec(value: Any) -> dict[str, Command]:
 
 
 def _progress(value: Any) -> dict[str, str]:
+    """Phase -> progress spec; names the runner does not know are dropped
+    (the loader reports them)."""
+    from gage_core.process.progress import KNOWN_PROGRESS
+
     if isinstance(value, str):
-        return {"run": value} if value else {}
+        value = {"run": value}
     if isinstance(value, dict):
-        return {p: value[p] for p in PHASE_NAMES if isinstance(value.get(p), str)}
+        return {p: value[p] for p in PHASE_NAMES if value.get(p) in KNOWN_PROGRESS}
     return {}
 
 
@@ -207,17 +211,17 @@ def normalize_dependency(value: Any) -> Dependency | None:
         return Dependency(type=kind, files=(arg,))
     if not isinstance(value, dict):
         return None
+    run_select = _run_select(value)
+    files = _dep_files(value)
     dep_type = _str(value.get("type"))
     if dep_type is None:
-        if "run-select" in value or "operation" in value:
+        if run_select is not None or "operation" in value:
             dep_type = "run-files"
-        elif "files" in value or "path" in value:
+        elif files:
             dep_type = "project-files"
         else:
             return None
     dep_type = _TYPE_ALIASES.get(dep_type, dep_type)
-    files = _strs(value.get("files")) or _strs(value.get("path"))
-    run_select = _str(value.get("run-select"))
     if dep_type == "runs-summary":
         run_select = _str(value.get("runs-select"))
     operation = _str(value.get("operation"))
@@ -234,3 +238,26 @@ def normalize_dependency(value: Any) -> Dependency | None:
         sha256=_str(value.get("sha256")),
         flag=_str(value.get("flag")),
     )
+
+
+def _run_select(value: dict) -> str | None:
+    """``run.select`` (canonical), ``run-select``, or TOML's dotted
+    ``run.select = ...`` (a ``run`` table holding ``select``)."""
+    for key in ("run.select", "run-select"):
+        found = _str(value.get(key))
+        if found:
+            return found
+    return _str(_dict(value.get("run")).get("select")) or None
+
+
+def _dep_files(value: dict) -> tuple[str, ...]:
+    """``files``, ``files.select`` (or TOML's ``files.select = ...``, a
+    ``files`` table), its alias ``select``, or ``path``."""
+    files = value.get("files")
+    if isinstance(files, dict):
+        files = files.get("select")
+    for found in (files, value.get("files.select"), value.get("select"), value.get("path")):
+        strs = _strs(found)
+        if strs:
+            return strs
+    return ()

@@ -211,8 +211,12 @@ def _parse_yaml(text: str, path: str) -> ParseResult:
             loader.dispose()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        if mark is not None and e.context_mark is not None and mark.line >= text.rstrip("\n").count("\n"):
+            mark = e.context_mark  # unclosed quote or bracket: point where it opened
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = e.problem or e.context or "syntax error"
+        if mark is e.context_mark and e.problem and e.context:
+            msg = f"{e.problem} {e.context}"
         return ParseResult(None, [_syntax(path, text, line, col, "invalid YAML: " + msg)])
     except yaml.YAMLError as e:
         return ParseResult(None, [_syntax(path, text, 1, 1, f"invalid YAML: {e}")])

@@ -112,7 +112,7 @@ def launch_detached(
     """init + stage + ``start_detached`` in one call (the TUI's launch);
     returns the run id. Staging runs in the calling thread (use a worker);
     errors are ``GageError``s and leave the run recorded as ended."""
-    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.staging.lifecycle import init_run, stage_run
 
     run_id = init_run(project, opdef, config, label=label, tags=tags, comment=comment)
     stage_run(project, run_id, opdef, config, store=store, status=status)

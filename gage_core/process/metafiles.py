@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gage_core.atomic import write_atomic as _write_atomic
+from gage_core.store.atomic import write_atomic as _write_atomic
 
 __all__ = [
     "process_create_time",

@@ -235,7 +235,7 @@ class OutputReader:
     def __del__(self):  # pragma: no cover - best effort
         try:
             self.close()
-        except Exception:
+        except OSError:  # closing at interpreter exit: nothing left to do
             pass
 
     # -- scanning ---------------------------------------------------------

@@ -5,7 +5,7 @@ It runs the ``run`` phase (command from ``proc/cmd.json``) and then the op's
 ``output/NN_phase`` with its index, and finishes the run: ``summary.json``,
 files log and ``manifest``, read-only run files, ``stopped``, ``proc/exit``,
 lock removed. Staging hooks run earlier, in the process that stages the run
-(``lifecycle.stage_run``), with the same capture code.
+(``gage_core.staging.lifecycle.stage_run``), with the same capture code.
 
 Signals: SIGTERM, SIGINT and SIGHUP are forwarded to the child's process
 group; the group is SIGKILLed after the grace period (``--grace``, default

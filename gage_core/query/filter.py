@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 from gage_core.errors import FilterSyntaxError
 from gage_core.query.compiler import EvalContext, compile_tree
 from gage_core.query.fields import FILTER_FIELDS, filter_fields
+from gage_core.store.status import STATUSES
 
 __all__ = [
     "RunFilter",
@@ -92,7 +93,6 @@ _KEYWORDS = (
     "and", "or", "not", "in", "not in", "after", "before", "since", "until", "between",
     "today", "yesterday", "this week", "this month", "in last", "ago", "now",
 )  # fmt: skip
-_STATUSES = ("running", "completed", "error", "terminated", "staged", "pending", "unknown")
 
 
 def filter_completions(text: str, runs: Iterable[Any] = ()) -> list[str]:
@@ -101,7 +101,7 @@ def filter_completions(text: str, runs: Iterable[Any] = ()) -> list[str]:
     keywords and status values that start with it."""
     word = re.split(r"[\s()\[\],=!<>~]", text)[-1] if text else ""
     low = word.lower()
-    pool = [*filter_fields(runs), "config.", "metric.", "attr.", *_KEYWORDS, *_STATUSES]
+    pool = [*filter_fields(runs), "config.", "metric.", "attr.", *_KEYWORDS, *STATUSES]
     out = [c for c in dict.fromkeys(pool) if c.lower().startswith(low) and c.lower() != low]
     return out
 
@@ -125,6 +125,7 @@ def parse_filter(text: str) -> RunFilter:
         raise FilterSyntaxError("filter is nested too deeply", re.sub(r"\s", " ", text), 1) from None
     if not tree.children:
         return RunFilter(text)
+    _refuse_lone_keywords(text, tree)
     try:
         pred = compile_tree(text, tree.children[0])
     except RecursionError:
@@ -134,6 +135,25 @@ def parse_filter(text: str) -> RunFilter:
 
 # ---------------------------------------------------------------------------
 # Syntax errors
+
+
+def _refuse_lone_keywords(text: str, tree) -> None:
+    """Keywords are contextual, so ``-w and`` parses as a search for the
+    word "and": almost surely a half-typed expression. Quoting ("and")
+    still searches for the word."""
+    from lark import Token
+
+    for node in tree.iter_subtrees():
+        if node.data != "bare" or not node.children:
+            continue
+        token = node.children[0]
+        if isinstance(token, Token) and token.type == "WORD" and token.value.lower() in ("and", "or"):
+            raise FilterSyntaxError(
+                f"'{token.value}' needs a term on each side",
+                re.sub(r"\s", " ", text),
+                token.column or 1,
+                hint=f'to search for the word, quote it: "{token.value}"',
+            )
 
 
 def _describe(name: str) -> str | None:

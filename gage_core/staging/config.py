@@ -1,5 +1,5 @@
 """Config (flags): key specs, defaults read from project files, and
-application to the staged copy (reference §3.4, extended to JSON/YAML/TOML).
+application to the staged copy (Python globals as Gage 0.1.2 does, and JSON, YAML, TOML, notebooks).
 
 Public API::
 

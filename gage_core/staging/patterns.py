@@ -1,4 +1,4 @@
-"""Gage's file pattern grammar (reference §3.2), shared by source code
+"""Gage's file pattern grammar, shared by source code
 selection and config key specs.
 
 Public API::

@@ -70,10 +70,8 @@ def _problem(e: GageError) -> str:
 
 
 def _store_for(runs_dir: Path):
-    try:
-        from gage_core.store.store import RunStore
-    except ImportError:  # pragma: no cover
-        return None
+    from gage_core.store.store import RunStore
+
     return RunStore(runs_dir) if runs_dir.is_dir() else _EmptyStore(runs_dir)
 
 
@@ -93,7 +91,7 @@ def build_preview(project, opdef, flags: Mapping[str, Any] | Iterable[str] = (),
     for phase, output in EXEC_PHASES:
         cmd = opdef.exec.get(phase)
         if phase == "run" and isinstance(cmd, str):
-            from gage_core.process.lifecycle import substitute_shell_path
+            from gage_core.staging.lifecycle import substitute_shell_path
 
             cmd = substitute_shell_path(cmd, "$project_dir", str(project_dir))
         elif phase == "run" and isinstance(cmd, tuple):

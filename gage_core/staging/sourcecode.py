@@ -1,4 +1,4 @@
-"""Source code selection and copy (reference §3.2, with the known defects fixed).
+"""Source code selection and copy.
 
 Public API::
 

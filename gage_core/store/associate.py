@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from gage_core.atomic import write_atomic
+from gage_core.store.atomic import write_atomic
 from gage_core.errors import GageError, StoreError
 from gage_core.store import layout
 
@@ -50,15 +50,16 @@ def associate(run: Any, project_dir: str | os.PathLike) -> str:
 
 
 def dissociate(run: Any) -> bool:
-    """Remove the ``.project`` pointer; True if there was one."""
+    """Remove the run's project association: the ``.project`` pointer is
+    left empty, which also hides the project recorded in its meta (the meta
+    is never rewritten). True if the run had an association."""
     path = layout.project_file(run.runs_dir, run.id)
+    had = bool(getattr(run, "project_dir", None))
     try:
-        path.unlink()
-    except FileNotFoundError:
-        return False
+        write_atomic(path, "")
     except OSError as e:
-        raise StoreError(f"cannot remove {path}: {e.strerror or e}") from None
-    return True
+        raise StoreError(f"cannot write {path}: {e.strerror or e}") from None
+    return had
 
 
 def same_dir(a: str | None, b: str | os.PathLike) -> bool:

@@ -27,7 +27,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from gage_core.atomic import write_atomic
+from gage_core.store.atomic import write_atomic
 from gage_core.store.opref import OpRef
 from gage_core.store.run import Run
 

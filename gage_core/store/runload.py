@@ -16,7 +16,7 @@ from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.opref import OpRef, OpRefError
 from gage_core.store.run import Run
 from gage_core.store.status import derive_status
-from gage_core.store.user_attrs import read_user_attrs
+from gage_core.store.attribute_log import read_user_attrs
 
 __all__ = ["load_run", "read_container", "read_project_ref", "plain_values", "UNKNOWN_OPREF"]
 
@@ -183,7 +183,8 @@ def _load(runs_dir: Path, run_id: str, meta: MetaReader, opref: OpRef, errors: l
     if legacy_deleted:
         project_file = project_file.with_name(project_file.name + ".deleted")
     project_dir = read_project_ref(project_file, runs_dir)
-    if project_dir is None and isinstance(project.get("project_dir"), str):
+    # An empty pointer is a removed association ('gage associate --remove').
+    if project_dir is None and not project_file.exists() and isinstance(project.get("project_dir"), str):
         project_dir = project["project_dir"]
     project_id = project.get("project_id") if isinstance(project.get("project_id"), str) else None
     batch = _read(meta, errors, "read_text", "batch")

@@ -1,4 +1,4 @@
-"""Run status, first match wins (design.md):
+"""Run status, first match wins:
 
 1. ``proc/exit``: 0 completed, < 0 terminated, > 0 error
 2. ``proc/lock`` with a live PID: running; with only dead PIDs: terminated
@@ -23,11 +23,14 @@ cannot be read is not proven, so never signalled.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 from gage_core.store.meta import MetaError, MetaReader
 
 __all__ = [
     "STATUSES",
+    "Status",
+    "UNFINISHED",
     "LockEntry",
     "StatusInfo",
     "parse_lock",
@@ -39,7 +42,23 @@ __all__ = [
     "status_for_exit",
 ]
 
-STATUSES = ("running", "completed", "error", "terminated", "staged", "pending", "unknown")
+class Status(str, Enum):
+    """A run's status. Members are ``str`` so they compare equal to the
+    plain strings runs carry (``run.status in UNFINISHED``)."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    ERROR = "error"
+    TERMINATED = "terminated"
+    STAGED = "staged"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+
+STATUSES = tuple(s.value for s in Status)
+
+# Runs that may still change: watched, polled and followed by front ends.
+UNFINISHED = frozenset({Status.RUNNING.value, Status.STAGED.value, Status.PENDING.value})
 
 # psutil create times can differ slightly between readers (boot time is
 # re-read from the clock); PID reuse within this window is not a concern.

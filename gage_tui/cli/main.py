@@ -45,19 +45,46 @@ class _CommandParser(argparse.ArgumentParser):
     _mixing = False
 
     def parse_known_args(self, args=None, namespace=None):
-        if not self.intermixed or self._mixing:
+        if self._mixing:
             return super().parse_known_args(args, namespace)
-        self._mixing = True
-        try:
-            return self.parse_known_intermixed_args(args, namespace)
-        finally:
-            self._mixing = False
+        if not self.intermixed:
+            ns, extras = super().parse_known_args(args, namespace)
+        else:
+            self._mixing = True
+            try:
+                ns, extras = self.parse_known_intermixed_args(args, namespace)
+            finally:
+                self._mixing = False
+        if extras:
+            # Said here, the error comes with this command's usage rather
+            # than the top-level one.
+            self.error("unrecognized arguments: " + " ".join(extras))
+        return ns, extras
+
+
+class _MainParser(argparse.ArgumentParser):
+    """Top-level parser: a mistyped command gets a suggestion."""
+
+    def error(self, message):
+        import difflib
+        import re
+
+        m = re.match(r"argument COMMAND: invalid choice: '(.*?)' \(choose from (.*)\)", message)
+        if m:
+            names = re.findall(r"'([^']+)'", m.group(2))
+            close = difflib.get_close_matches(m.group(1), names, n=1, cutoff=0.5)
+            lines = [f"gage: unknown command '{m.group(1)}'"]
+            if close:
+                lines.append(f"did you mean '{close[0]}'?")
+            lines.append("Run 'gage --help' for the list of commands.")
+            self.exit(2, "\n".join(lines) + "\n")
+        super().error(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
     from gage_core import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _MainParser(
         prog="gage",
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -36,6 +36,7 @@ class Column:
     style: str | None = None
     no_wrap: bool = False
     max_width: int | None = None
+    overflow: str = "ellipsis"  # "fold" for text that must stay whole (paths)
 
 
 class Output:
@@ -106,7 +107,8 @@ class Output:
         table = Table(box=box.SIMPLE_HEAD, caption=caption, caption_justify="left", pad_edge=False)
         for c in columns:
             table.add_column(
-                c.header, justify=c.justify, style=c.style, no_wrap=c.no_wrap, max_width=c.max_width
+                c.header, justify=c.justify, style=c.style, no_wrap=c.no_wrap, max_width=c.max_width,
+                overflow=c.overflow,
             )
         for row in rows:
             table.add_row(*row)

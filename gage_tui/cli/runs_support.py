@@ -13,8 +13,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "open_store",
-    "project_namespace",
-    "in_project",
     "project_runs",
     "select_one_run",
     "select_runs",
@@ -40,58 +38,37 @@ def open_store(env) -> tuple["Project", "RunStore"]:
     return project, RunStore(project.runs_dir)
 
 
-def project_namespace(project: "Project") -> str | None:
-    if project.gagefile is not None:
-        return project.gagefile.namespace
-    return project.dir.name if project.dir is not None else None
-
-
-def in_project(run: "Run", project: "Project") -> bool:
-    """True when ``run`` belongs to ``project``: same project dir or same
-    project id. Runs with no project reference belong to a project whose
-    runs dir lies inside it. Outside any project every run belongs."""
-    return project_matcher(project)(run)
-
-
-def project_matcher(project: "Project"):
-    """A fast ``in_project`` for many runs (real paths computed once per
-    distinct project dir)."""
-    if project.dir is None:
-        return lambda run: True
-    pid = project.gagefile.project_id if project.gagefile is not None else None
-    pdir = os.path.realpath(project.dir)
-    runs_dir = os.path.realpath(project.runs_dir)
-    local_runs = runs_dir == pdir or runs_dir.startswith(pdir + os.sep)
-    seen: dict[str, bool] = {}
-
-    def match(run: "Run") -> bool:
-        if pid and run.project_id == pid:
-            return True
-        if not run.project_dir:
-            return local_runs
-        hit = seen.get(run.project_dir)
-        if hit is None:
-            hit = seen[run.project_dir] = os.path.realpath(run.project_dir) == pdir
-        return hit
-
-    return match
-
-
 def project_runs(
     env, *, all_projects: bool = False, deleted: bool = False, where: str | None = None
 ) -> tuple["Project", "RunStore", list["Run"]]:
     """Runs a command sees, newest first: the current project's (or all),
     active (or only deleted ones), filtered by ``where``."""
     project, store = open_store(env)
+    _check_given_runs_dir(env, project)
     runs = store.list_runs(include_deleted=deleted)
     if deleted:
         runs = [r for r in runs if r.container == "trash"]
     if not all_projects:
+        from gage_core.project import project_matcher
+
         match = project_matcher(project)
         runs = [r for r in runs if match(r)]
     if where:
         runs = _filter(runs, where)
     return project, store, runs
+
+
+def _check_given_runs_dir(env, project) -> None:
+    """A runs directory the user named (``--runs``, ``GAGE_RUNS``) that does
+    not exist is most likely a typo: say so rather than list no runs."""
+    from gage_core.errors import GageError
+
+    given = env.settings.runs_dir
+    if given is not None and not os.path.isdir(given):
+        raise GageError(
+            f"runs directory {given} does not exist",
+            hint="check --runs / GAGE_RUNS / RUNS_DIR ('gage run' creates it)",
+        )
 
 
 def _filter(runs: list["Run"], where: str) -> list["Run"]:
@@ -153,7 +130,13 @@ def select_for_command(
     project, store, runs = project_runs(env, all_projects=all_projects, deleted=deleted, where=where)
     specs = [s for s in (specs or ()) if s.strip()]
     if specs:
-        return project, store, _select(runs, specs)
+        try:
+            return project, store, _select(runs, specs)
+        except RunNotFound as e:
+            if not deleted:
+                raise
+            hint = "The trash is empty." if not runs else ""
+            raise RunNotFound(e.message, hint=(hint + " Use 'gage ls -d' to show deleted runs.").strip()) from None
     if where or all_:
         if not runs:
             what = "deleted runs" if deleted else "runs"
@@ -261,8 +244,10 @@ def confirm_launch(env, action: str, heading: str, columns: Sequence[str] = (), 
 
 def print_run_list(env, runs: Sequence["Run"], project=None) -> None:
     """A short table of runs (for confirmation prompts and results)."""
-    from gage_core.timefmt import format_ago
+    from gage_core.store.timefmt import format_ago
     from gage_tui.cli.output import Column
+
+    from gage_core.project import project_namespace
 
     namespace = project_namespace(project) if project is not None else None
     rows = [

@@ -9,8 +9,8 @@ import shutil
 
 import psutil
 import pytest
+from helpers.meta_runs import make_run
 
-from fixtures.runs import make_run
 from gage_core.store import layout
 from gage_core.store.ids import run_name
 from gage_core.store.store import RunStore
@@ -261,3 +261,29 @@ def test_help_filters_topic(gage_cli):
     code, out, _ = gage_cli("--plain", "help", "filters")
     assert code == 0
     assert out.startswith("# Filters") and "started in last 3 days" in out
+
+
+def test_associate_run_project_and_remove(gage_cli, tmp_path, monkeypatch):
+    """Gage 0.1.2's form: ``associate RUN PROJECT`` and ``associate RUN --remove``."""
+    monkeypatch.setenv("TERM", "unknown")
+    project = tmp_path / "hello"
+    (project / ".gage" / "runs").mkdir(parents=True)
+    (project / "gage.toml").write_text('[hello]\nexec = "echo hi"\n')
+    assert gage_cli("run", "-y", "-q", cwd=project)[0] == 0
+    run_id = gage_cli("select", cwd=project)[1].strip()
+    assert gage_cli("select", "--project-dir", cwd=project)[1].strip() == str(project)
+    code, out, _ = gage_cli("associate", "1", "--remove", cwd=project)
+    assert (code, out) == (0, f'Removed project association for "{run_id}"\n')
+    assert gage_cli("select", "--project-dir", run_id, cwd=project)[1] == "\n"
+    code, out, _ = gage_cli("associate", run_id, ".", cwd=project)
+    assert (code, out) == (0, f'Associated "{run_id}" with {project}\n')
+    assert gage_cli("select", "--project-dir", cwd=project)[1].strip() == str(project)
+    other = tmp_path / "other"
+    other.mkdir()
+    code, out, _ = gage_cli("associate", "1", str(other), cwd=project)
+    assert code == 0 and str(other) in out
+    assert gage_cli("select", "--project-dir", "--all-projects", run_id, cwd=project)[1].strip() == str(other)
+    code, _out, err = gage_cli("associate", "1", "./missing", cwd=project)
+    assert code == 1 and "project directory ./missing does not exist" in err
+    code, _out, err = gage_cli("associate", "--remove", cwd=project)
+    assert code == 1 and "name the runs" in err

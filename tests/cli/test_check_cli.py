@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gagefiles"
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gage-samples"
+from helpers.paths import FIXTURES
+
+GAGEFILES = FIXTURES / "gagefiles"
+from helpers.paths import SAMPLES
 
 
 @pytest.fixture
 def typos(tmp_path) -> Path:
-    shutil.copy(FIXTURES / "typos.toml", tmp_path / "gage.toml")
+    shutil.copy(GAGEFILES / "typos.toml", tmp_path / "gage.toml")
     return tmp_path
 
 
@@ -43,7 +45,7 @@ def test_concise_and_github_formats(gage_cli, typos):
         "gage.toml:3:1: error[unknown-key]: unknown key 'exce' in operation 'train'",
         "gage.toml:4:31: error[type]: train.sourcecode[1]: expected a string, got an integer",
         'gage.toml:7:8: error[enum]: train.depends[0].type: invalid type "run-file"; '
-        'expected "dir", "dvcfile", "file", "project-files", "run-files" or "runs-summary"',
+        'expected "dir", "dvcfile", "file", "project-files", "run-files", "runfiles" or "runs-summary"',
         "gage.toml:10:1: error[missing-key]: train.depends[1]: missing required key 'runs-select'",
         "gage.toml:15:15: error[type]: prepare.description: expected a string, got an integer",
     ]
@@ -131,13 +133,53 @@ def test_ops_lists_operations(gage_cli, example_project):
 
 
 def test_ops_marks_broken(gage_cli, tmp_path):
-    shutil.copy(FIXTURES / "partial.toml", tmp_path / "gage.toml")
+    shutil.copy(GAGEFILES / "partial.toml", tmp_path / "gage.toml")
     code, out, _ = gage_cli("--plain", "ops", cwd=tmp_path)
     assert code == 0
     lines = out.splitlines()
     assert "[broken: see 'gage check']" in next(l for l in lines if l.startswith("bad-exec"))
-    assert "broken" not in next(l for l in lines if l.split()[0] == "ok")
-    assert lines[-1] == "2 operations are broken: run 'gage check' for details"
+    assert "[2 problems: see 'gage check']" in next(l for l in lines if l.split()[0] == "ok")
+    assert "[no exec: see 'gage help exec']" in next(l for l in lines if l.startswith("no-exec"))
+    assert lines[-1] == "4 operations have problems: run 'gage check' for details"
+
+
+def test_ops_marks_unknown_key_and_lost_ops(gage_cli, tmp_path):
+    (tmp_path / "gage.toml").write_text(
+        '[a]\nexec = "echo a"\nexce = "typo"\n\n[b]\nexec = "echo b\n\n[c]\nexec = "echo c"\n'
+    )
+    code, out, _ = gage_cli("--plain", "ops", cwd=tmp_path)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1:4] == [
+        "a          [1 problem: see 'gage check']",
+        "c",
+        "b          [lost: syntax error near line 5]",
+    ]
+    code, out, _ = gage_cli("check", cwd=tmp_path)
+    assert code == 1
+    assert "gage.toml:6:15: error[syntax]" in out
+    assert "note: operations lost to this error: 'b'" in out
+    assert "unknown key 'exce' in operation 'a'" in out
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json", "yaml"])
+def test_run_and_preview_of_unaffected_op_in_broken_file(gage_cli, tmp_path, fmt):
+    texts = {
+        "toml": '[ok]\nexec = "echo fine"\n\n[bad]\nexec = "echo\n',
+        "json": '{\n  // c\n  "ok": {"exec": "echo fine"},\n  "bad": {"exec": "echo" 1}\n}\n',
+        "yaml": 'ok:\n  exec: echo fine\nbad:\n  exec: [echo\n',
+    }
+    (tmp_path / f"gage.{fmt}").write_text(texts[fmt])
+    (tmp_path / ".gage" / "runs").mkdir(parents=True)
+    code, out, _ = gage_cli("--plain", "ops", cwd=tmp_path)
+    assert "[lost: syntax error near line" in next(l for l in out.splitlines() if l.startswith("bad "))
+    code, out, err = gage_cli("run", "ok", "--preview", cwd=tmp_path)
+    assert code == 0, err
+    code, out, err = gage_cli("run", "ok", "-y", cwd=tmp_path)
+    assert code == 0, err
+    code, out, err = gage_cli("run", "bad", "-y", cwd=tmp_path)
+    assert code != 0
+    assert "lost" in err and "syntax error" in err
 
 
 def test_ops_without_project(gage_cli, tmp_path):
@@ -160,7 +202,7 @@ def test_render_diagnostics_for_other_commands(tmp_path):
     from gage_tui.cli.diagnostics_view import render_diagnostics
     from gage_tui.cli.output import Output
 
-    shutil.copy(FIXTURES / "partial.toml", tmp_path / "gage.toml")
+    shutil.copy(GAGEFILES / "partial.toml", tmp_path / "gage.toml")
     gf = load_gagefile(tmp_path / "gage.toml", shown_as="gage.toml")
     buf = io.StringIO()
     out = Output(plain=True, file=buf)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers.meta_runs import make_run
 
-from fixtures.runs import make_run
 from gage_core.store import layout
+from gage_core.store.attribute_log import append_user_attrs
 from gage_core.store.ids import new_run_id, run_name
-from gage_core.store.user_attrs import append_user_attrs
 
 
 @pytest.fixture
@@ -64,10 +64,26 @@ def test_ls_limit_and_caption(gage_cli, project):
     path, _ids = project
     code, out, _ = gage_cli("ls", "-n", "2", cwd=path)
     assert code == 0
-    assert out.splitlines()[-1] == "Showing 2 of 3 runs (use -a to show all)"
+    assert out.splitlines()[-1] == "Showing 2 of 3 runs (use -m to show more)"
     assert len(out.splitlines()) == 4
     code, out, _ = gage_cli("ls", "-n", "2", "-a", cwd=path)
     assert "Showing" not in out and len(out.splitlines()) == 4
+
+
+def test_ls_more_pages(gage_cli, project):
+    path, ids = project
+    for _ in range(3):
+        rid = make_run(ids["runs_dir"], {"opref": "2 project train"})
+        (ids["runs_dir"] / f"{rid}.project").write_text("file:../..")
+    code, out, _ = gage_cli("ls", "-n", "2", cwd=path)
+    assert out.splitlines()[-1] == "Showing 2 of 6 runs (use -m to show more)"
+    code, out, _ = gage_cli("ls", "-n", "2", "-m", cwd=path)
+    assert out.splitlines()[-1] == "Showing 4 of 6 runs (use -m to show more)"
+    assert [l.split()[0] for l in out.splitlines()[1:-1]] == ["1", "2", "3", "4"]
+    code, out, _ = gage_cli("ls", "-n", "2", "-mm", cwd=path)
+    assert "Showing" not in out and len(out.splitlines()) == 7
+    code, out, _ = gage_cli("ls", "-n", "2", "--more", "--more", "--more", cwd=path)
+    assert "Showing" not in out
 
 
 def test_ls_limit_default_is_20(gage_cli, project):
@@ -76,7 +92,7 @@ def test_ls_limit_default_is_20(gage_cli, project):
         rid = make_run(ids["runs_dir"], {"opref": "2 project train"})
         (ids["runs_dir"] / f"{rid}.project").write_text("file:../..")
     code, out, _ = gage_cli("ls", cwd=path)
-    assert out.splitlines()[-1] == "Showing 20 of 25 runs (use -a to show all)"
+    assert out.splitlines()[-1] == "Showing 20 of 25 runs (use -m to show more)"
 
 
 def test_ls_json(gage_cli, project):
@@ -116,6 +132,7 @@ def test_ls_deleted(gage_cli, project):
 
 
 def test_ls_no_runs(gage_cli, tmp_path):
+    (tmp_path / "runs").mkdir()
     code, out, _ = gage_cli("--runs", str(tmp_path / "runs"), "ls", cwd=tmp_path)
     assert code == 0 and out.strip() == "No runs"
 

@@ -9,14 +9,14 @@ import shutil
 import stat
 
 import pytest
+from helpers.meta_runs import make_run
 
-from fixtures.runs import make_run
 from gage_core.errors import GageError, RunStateError
 from gage_core.store import annotate, layout
-from gage_core.store.associate import associate_candidates, associate_runs, dissociate, project_ref
+from gage_core.store.associate import associate, associate_candidates, associate_runs, dissociate, project_ref
+from gage_core.store.attribute_log import read_user_attrs, user_attr_entries
 from gage_core.store.store import RunStore
 from gage_core.store.trash import delete_runs, purge_runs, restore_runs
-from gage_core.store.user_attrs import read_user_attrs, user_attr_entries
 
 
 @pytest.fixture
@@ -176,7 +176,9 @@ def test_associate_after_project_moved(tmp_path):
         associate_runs([store.get(other)], moved, pid)
     assert associate_runs([store.get(other)], moved, pid, force=True)
     assert dissociate(store.get(other))
-    assert store.get(other).project_dir == str(project)  # back to project.json
+    assert store.get(other).project_dir is None  # removed: the meta record is hidden too
+    associate(store.get(other), project)
+    assert store.get(other).project_dir == str(project)
 
 
 def test_project_ref_relative_inside_project(tmp_path):

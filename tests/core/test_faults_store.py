@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from _faults_util import make_run, meta_of, new_project
+from helpers.real_runs import make_run, meta_of, new_project
 
 from gage_core.process.launch import run_foreground
 from gage_core.store.index import INDEX_NAME
@@ -149,8 +149,8 @@ def test_half_written_meta_never_reads_running(tmp_path):
 def test_absurd_timestamps_format_without_raising(value):
     """Times read from damaged meta files (valid integers, impossible
     dates) format as something, never raise (CLI, compare, TUI)."""
-    from gage_core.compare import CompareColumn, format_value
-    from gage_core.timefmt import format_ago, format_timestamp
+    from gage_core.compare.table import CompareColumn, format_value
+    from gage_core.store.timefmt import format_ago, format_timestamp
 
     assert format_value(CompareColumn("started", "attr"), value)
     assert format_timestamp(value) and isinstance(format_ago(value), str)

@@ -9,7 +9,7 @@ import pytest
 
 from gage_core.gagefile import load_gagefile
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gage-samples"
+from helpers.paths import SAMPLES
 
 pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="gage-samples not beside the repo")
 
@@ -77,7 +77,7 @@ def test_empty_depends_is_one_no_match_with_notes():
     assert d.code == "no-match"
     assert len(d.notes) == 2
     assert "missing required key 'files'" in d.notes[0]
-    assert "missing required key 'run-select'" in d.notes[1]
+    assert "missing required key 'run.select' (or 'run-select', 'operation')" in d.notes[1]
 
 
 def test_partially_invalid_sample_keeps_usable_ops():

@@ -62,7 +62,7 @@ _LAUNCH_AND_DIE = r"""
 import os, sys
 from pathlib import Path
 from gage_core.gagefile.model import OpDef
-from gage_core.process.lifecycle import init_run
+from gage_core.staging.lifecycle import init_run
 from gage_core.project import Project
 project = Project(dir=Path(sys.argv[1]), gagefile=None, runs_dir=Path(sys.argv[2]))
 run_id = init_run(project, OpDef(name="op", exec={"run": "true"}), {})
@@ -81,7 +81,7 @@ def test_run_whose_launcher_died_before_staging_is_not_pending(tmp_path):
 
 
 def test_run_being_launched_reads_pending(tmp_path):
-    from gage_core.process.lifecycle import init_run
+    from gage_core.staging.lifecycle import init_run
     from gage_core.project import Project
 
     runs = tmp_path / "runs"

@@ -232,7 +232,8 @@ def test_yaml_alias_not_rewritten_twice(tmp_path):
     assert (run / "c.yaml").read_text() == "base: &b 2\nother: *b\n"
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 from gage_core.staging.config_formats import apply_leaves, read_leaves  # noqa: E402
 

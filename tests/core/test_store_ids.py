@@ -7,8 +7,23 @@ import threading
 
 import pytest
 
-from gage_core.store.ids import id_time_ms, is_run_id, new_run_id, proquint, run_name, uuid_version
-from gage_core.store.layout import meta_dir, meta_zip, move_dir, now_us, project_file, run_dir, user_dir
+from gage_core.store.ids import (
+    id_time_ms,
+    is_run_id,
+    new_run_id,
+    proquint,
+    run_name,
+    uuid_version,
+)
+from gage_core.store.layout import (
+    meta_dir,
+    meta_zip,
+    move_dir,
+    now_us,
+    project_file,
+    run_dir,
+    user_dir,
+)
 from gage_core.store.opref import OpRef, OpRefError
 
 UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

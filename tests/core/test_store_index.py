@@ -10,15 +10,15 @@ import time
 
 import psutil
 import pytest
+from helpers.gage012 import make_finished_run, make_stale_lock_run
+from helpers.meta_runs import make_run
 
-from fixtures.gage012 import make_finished_run, make_stale_lock_run
-from fixtures.runs import make_run
 from gage_core.errors import RunNotFound
 from gage_core.store import layout
+from gage_core.store.attribute_log import append_user_attrs
 from gage_core.store.ids import new_run_id, run_name
 from gage_core.store.index import INDEX_NAME, INDEX_VERSION, save_index
 from gage_core.store.store import RunStore
-from gage_core.store.user_attrs import append_user_attrs
 
 
 def _age(root, seconds: float = 60) -> None:

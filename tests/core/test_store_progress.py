@@ -3,15 +3,10 @@ first), and the index gives a fast unchecked first answer."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from helpers.meta_runs import make_run
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
-
-from runs import make_run  # noqa: E402
-
-from gage_core.store.ids import new_run_id  # noqa: E402
-from gage_core.store.store import RunStore  # noqa: E402
+from gage_core.store.ids import new_run_id
+from gage_core.store.store import RunStore
 
 
 def test_cold_listing_reports_progress_newest_first(tmp_path):

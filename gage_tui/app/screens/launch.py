@@ -83,7 +83,7 @@ class LaunchScreen(Screen):
             yield Input(value=self.initial_label, placeholder="optional label", id="launch-label")
             yield Label("tags", classes="field-label")
             yield Input(value=self.initial_tags, placeholder="space-separated tags", id="launch-tags")
-            # COMPARE engineer: batches run through the batch supervisor.
+            # Batches run through the batch supervisor.
             yield Label("max parallel  [dim]runs of a batch started at once[/]", classes="field-label")
             yield Input(value="1", type="integer", id="launch-max-parallel")
             yield Static(id="launch-summary")
@@ -193,7 +193,7 @@ class LaunchScreen(Screen):
     @work(thread=True, exclusive=True, group="launch", exit_on_error=False)
     def _launch(self, flags: dict, label: str, tags: tuple, max_parallel: int = 1) -> None:
         from gage_core.errors import GageError
-        from gage_core.batch import launch_runs
+        from gage_core.staging.batch import launch_runs
 
         try:
             run_ids = launch_runs(self.app.project, self.opdef, flags, label=label or None, tags=tags,

@@ -16,11 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
 from gage_tui.app.widgets.banner import ProblemsBanner
+from gage_core.store.status import UNFINISHED
 from gage_tui.app.widgets.output_view import OutputView, display_text, open_output_reader
 
 __all__ = ["OutputScreen"]
 
-_LIVE = ("running", "staged", "pending")
 
 
 class _Scanned(Message):
@@ -128,10 +128,10 @@ class OutputScreen(Screen):
     def _start_watcher(self) -> None:
         from pathlib import Path
 
-        from gage_core.watch import ChangeWatcher
+        from gage_core.store.watch import ChangeWatcher
 
         run = self.run
-        if run is None or run.status not in _LIVE or getattr(self.app, "_watch_enabled", True) is False:
+        if run is None or run.status not in UNFINISHED or getattr(self.app, "_watch_enabled", True) is False:
             return
         self._watcher = ChangeWatcher(lambda paths: self.post_message(_OutputChanged())).start()
         meta = Path(run.meta_dir)
@@ -152,11 +152,11 @@ class OutputScreen(Screen):
         run = self.run
         if run is None:
             return
-        if run.status in _LIVE:
+        if run.status in UNFINISHED:
             # A later phase may have started since the scan.
             self._maybe_rescan(run)
         if self.reader is not None and not self._finished_read:
-            finished = run.status not in _LIVE
+            finished = run.status not in UNFINISHED
             count = self.reader.refresh(final=finished)
             self._finished_read = finished
             self.query_one(OutputView).lines_added(count)
@@ -180,7 +180,7 @@ class OutputScreen(Screen):
         from gage_core.store.meta import MetaError, MetaReader
 
         bar = self.query_one(ProgressBar)
-        if run.status not in _LIVE:
+        if run.status not in UNFINISHED:
             bar.display = False
             return
         try:

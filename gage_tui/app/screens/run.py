@@ -3,6 +3,7 @@ and the latest output of one run."""
 
 from __future__ import annotations
 
+from rich import filesize
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -15,7 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from gage_core.staging.deps import dependency_file_paths, dependency_source_text
-from gage_core.timefmt import format_duration, format_timestamp, run_duration_us
+from gage_core.store.timefmt import format_duration, format_timestamp, run_duration_us
+from gage_core.store.status import UNFINISHED
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_tui.app.widgets.run_cells import status_text
 
@@ -34,16 +36,6 @@ def _kv_table() -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     return table
-
-
-def _size(n: int | None) -> str:
-    if n is None:
-        return ""
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return ""
 
 
 class RunScreen(Screen):
@@ -166,7 +158,7 @@ class RunScreen(Screen):
             files.add_column("type", style="dim")
             files.add_column("size", justify="right")
             for f in details.files[:200]:
-                files.add_row(f.path, f.type, _size(f.size))
+                files.add_row(f.path, f.type, "" if f.size is None else filesize.decimal(f.size))
             if len(details.files) > 200:
                 files.add_row(Text(f"… {len(details.files) - 200} more", style="dim"), "", "")
             self.query_one("#run-files", Static).update(files)
@@ -175,7 +167,7 @@ class RunScreen(Screen):
 
         if tail:
             self.query_one("#run-output-tail", Static).update(Text("\n".join(tail)))
-        elif details.runner_log and run.status not in ("running", "staged", "pending"):
+        elif details.runner_log and run.status not in UNFINISHED:
             # Ended before writing output (staging failed): say why.
             log = Text("no output; the runner's log says:\n", style="dim")
             log.append("\n".join(details.runner_log))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from gage_core.timefmt import format_ago, format_duration, run_duration_us
+from gage_core.store.timefmt import format_ago, format_duration, run_duration_us
 
 __all__ = ["RUN_COLUMNS", "SORT_KEYS", "STATUS_STYLES", "run_row", "status_text", "metrics_text"]
 

@@ -24,8 +24,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--output", action="store_true", help="print the output (default)")
     what.add_argument("-p", "--path", metavar="PATH", help="print a file from the run dir")
     parser.add_argument(
-        "--phase", action="append", metavar="PHASE",
-        help="only this phase (run, finalize, sourcecode...; repeatable)",
+        "--phase", action="append", metavar="PHASE", type=_phase,
+        help="only this phase: " + ", ".join(_PHASES) + " (repeatable)",
     )
     streams = parser.add_mutually_exclusive_group()
     streams.add_argument("--stderr", action="store_true", help="only lines written to stderr")
@@ -33,6 +33,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timestamps", action="store_true", help="prefix lines with time and stream")
     parser.add_argument("--raw", action="store_true", help="the output bytes exactly as written")
     parser.add_argument("--all-projects", action="store_true", help="select among runs of all projects")
+
+
+_PHASES = ("sourcecode", "runtime", "dependencies", "run", "finalize")
+_OUTPUT_NAMES = ("10_sourcecode", "20_runtime", "30_dependencies", "40_run", "50_finalize")
+
+
+def _phase(text: str) -> str:
+    """A phase as its short or output name; anything else is refused."""
+    if text in _PHASES or text in _OUTPUT_NAMES:
+        return text
+    import difflib
+
+    close = difflib.get_close_matches(text, _PHASES, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise argparse.ArgumentTypeError(f"unknown phase '{text}'{hint}; phases: {', '.join(_PHASES)}")
 
 
 def run(args, env) -> int:

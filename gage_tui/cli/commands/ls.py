@@ -37,8 +37,14 @@ _MAX_METRICS = 3
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from gage_tui.cli.argtypes import positive_int
+
     parser.add_argument("run_specs", nargs="*", metavar="RUN", help="runs to list (index, slice, id or name prefix)")
-    parser.add_argument("-n", "--limit", type=int, default=20, metavar="N", help="show at most N runs (default 20)")
+    parser.add_argument("-n", "--limit", type=positive_int, default=20, metavar="N", help="show at most N runs (default 20)")
+    parser.add_argument(
+        "-m", "--more", action="count", default=0,
+        help="show N more runs (N = --limit); repeat for more (-mm)",
+    )
     parser.add_argument("-a", "--all", action="store_true", help="show all runs")
     parser.add_argument("--all-projects", action="store_true", help="include runs of other projects")
     parser.add_argument("-d", "--deleted", action="store_true", help="show deleted runs (the trash)")
@@ -53,7 +59,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args, env) -> int:
     import json
 
-    from gage_tui.cli.runs_support import project_namespace, project_runs, select_runs
+    from gage_core.project import project_namespace
+    from gage_tui.cli.runs_support import project_runs, select_runs
 
     project, _store, runs = project_runs(
         env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
@@ -65,8 +72,8 @@ def run(args, env) -> int:
     if args.sort:
         numbered = _sort(numbered, args.sort)
     total = len(numbered)
-    if not args.all and args.limit >= 0:
-        numbered = numbered[: args.limit]
+    if not args.all:
+        numbered = numbered[: args.limit * (1 + args.more)]
     if args.json:
         data = [dict(r.to_json(), index=i) for i, r in numbered]
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
@@ -97,8 +104,32 @@ def _say_runs_elsewhere(env, project) -> None:
 def _sort(numbered, keys):
     from gage_core.query.sort import sort_runs
 
+    _check_sort_keys(keys, [r for _, r in numbered])
     index = {r.id: i for i, r in numbered}
     return [(index[r.id], r) for r in sort_runs([r for _, r in numbered], keys)]
+
+
+def _check_sort_keys(keys, runs) -> None:
+    """A bare sort key must name a built-in field or a flag or metric some
+    listed run has: ``-s nosuch`` is refused instead of sorting nothing."""
+    import difflib
+
+    from gage_core.query.fields import field_getter, filter_fields
+    from gage_core.query.sort import SortKeyError, parse_sort_keys
+
+    known = filter_fields(runs)
+    for name, _desc in parse_sort_keys(keys):
+        canon, _getter = field_getter(name)
+        if not canon.startswith("config.") or canon in known or f"metric.{name}" in known:
+            continue
+        if "." in name:
+            continue  # config.K / metric.K of keys no run has: sorts nothing, said by the prefix
+        choices = [k for k in known if "." not in k] + [k.split(".", 1)[1] for k in known if "." in k]
+        close = difflib.get_close_matches(name, choices, n=1)
+        raise SortKeyError(
+            f"unknown sort key '{name}': not a field, nor a flag or metric of the listed runs",
+            hint=(f"did you mean '{close[0]}'? " if close else "") + "fields: " + ", ".join(k for k in known if "." not in k),
+        )
 
 
 def _metrics_text(run) -> str:
@@ -115,7 +146,7 @@ def _num(value) -> str:
 
 
 def _print_table(env, numbered, namespace, total) -> None:
-    from gage_core.timefmt import format_ago, format_duration
+    from gage_core.store.timefmt import format_ago, format_duration
     from gage_tui.cli.output import Column
 
     plain = env.out.plain
@@ -156,7 +187,7 @@ def _print_table(env, numbered, namespace, total) -> None:
         )
     caption = None
     if len(numbered) < total:
-        caption = f"Showing {len(numbered)} of {total} runs (use -a to show all)"
+        caption = f"Showing {len(numbered)} of {total} runs (use -m to show more)"
     if not rows:
         env.out.line("No runs" if not total else caption or "")
         return

@@ -12,8 +12,9 @@ HELP = "list the operations of the current project"
 ORDER = 20
 DESCRIPTION = """\
 List the operations defined in the project's Gagefile with the first line
-of their description. Broken operations (invalid definitions) are marked;
-run 'gage check' to see why."""
+of their description. Operations with problems are marked: [broken] ones
+cannot run, [N problems] ones run with the bad parts ignored, [lost] ones
+sit in a part of the file that does not parse. Run 'gage check' to see why."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -39,20 +40,24 @@ def run(args, env) -> int:
         )
     default = gf.default_op()
     rows = []
-    broken = 0
+    marked = 0
     for name in sorted(gf.ops):
         op = gf.ops[name]
         desc = op.first_line
         if default is not None and op.name == default.name and len(gf.ops) > 1:
             desc = f"{desc} (default)".strip()
-        if op.broken:
-            broken += 1
-            desc = f"{desc} [broken: see 'gage check']".strip()
+        mark = _problem_mark(op)
+        if mark:
+            marked += 1
+            desc = f"{desc} {mark}".strip()
         rows.append((name, desc))
+    for name, line in sorted(gf.lost_ops.items()):
+        marked += 1
+        rows.append((name, f"[lost: syntax error near line {line}]"))
     caption = None
-    if broken:
+    if marked:
         caption = (
-            f"{broken} operation{'s are' if broken != 1 else ' is'} broken: "
+            f"{marked} operation{'s have' if marked != 1 else ' has'} problems: "
             "run 'gage check' for details"
         )
     elif not gf.valid:
@@ -60,6 +65,21 @@ def run(args, env) -> int:
         caption = f"{_shown(gf, env)} has {n} problem{'s' if n != 1 else ''} (gage check)"
     env.out.table([Column("operation", no_wrap=True), Column("description")], rows, caption=caption)
     return 0
+
+
+def _problem_mark(op) -> str:
+    """``[broken]`` for an op that cannot run, ``[N problems]`` for one
+    that runs with errors in its definition (an ignored unknown key, a
+    dropped attribute): both are one 'gage check' away."""
+    errors = [d for d in op.diagnostics if d.is_error]
+    if op.broken:
+        return "[broken: see 'gage check']"
+    if errors:
+        n = len(errors)
+        return f"[{n} problem{'s' if n != 1 else ''}: see 'gage check']"
+    if not op.exec.get("run"):
+        return "[no exec: see 'gage help exec']"
+    return ""
 
 
 def _shown(gf, env) -> str:

@@ -15,13 +15,30 @@ or a prefix of a run id or name."""
 
 _TAIL_LINES = 20
 _MAX_FILES = 50
+_ALL_FILES = 100_000
+_SECTIONS = (
+    ("-c", "--config", "config", "only the flags (config)"),
+    ("-s", "--summary", "summary", "only the summary (attributes and metrics)"),
+    ("-o", "--output", "output", "only the output (all of it)"),
+    ("-f", "--files", "files", "only the files (all of them)"),
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from gage_tui.cli.argtypes import non_negative_int
+
     parser.add_argument("run", nargs="?", metavar="RUN", help="run to show (default: latest)")
+    parser.add_argument("-w", "--where", metavar="EXPR", help="select among runs matching a filter")
     parser.add_argument("--all-projects", action="store_true", help="select among runs of all projects")
     parser.add_argument("-d", "--deleted", action="store_true", help="select among deleted runs")
-    parser.add_argument("--all-files", action="store_true", help="list every file (default: first 50)")
+    parser.add_argument(
+        "--limit-files", type=non_negative_int, default=_MAX_FILES, metavar="N",
+        help=f"list at most N files (default {_MAX_FILES})",
+    )
+    parser.add_argument("--all-files", action="store_true", help="list every file")
+    only = parser.add_mutually_exclusive_group()
+    for short, long, dest, text in _SECTIONS:
+        only.add_argument(short, long, dest=f"only_{dest}", action="store_true", help=f"show {text}")
     parser.add_argument("--json", action="store_true", help="print the run as JSON")
 
 
@@ -29,14 +46,19 @@ def run(args, env) -> int:
     import json
 
     from gage_core.store.details import run_details
-    from gage_tui.cli.runs_support import project_namespace, project_runs, select_one_run
+    from gage_core.project import project_namespace
+    from gage_tui.cli.runs_support import project_runs, select_one_run
 
-    project, store, runs = project_runs(env, all_projects=args.all_projects, deleted=args.deleted)
-    if not runs and args.run and not args.all_projects:
+    project, store, runs = project_runs(
+        env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
+    )
+    if not runs and args.run and not args.all_projects and not args.where:
         # A spec naming a run of another project still works.
         project, store, runs = project_runs(env, all_projects=True, deleted=args.deleted)
     run = store.refresh(select_one_run(runs, args.run))
-    details = run_details(run, max_files=100_000 if args.all_files else _MAX_FILES + 1)
+    details = run_details(run, max_files=_ALL_FILES)
+    if _only_section(args, env, store, run, details):
+        return 0
     tail = _output_tail(store, run, details.outputs)
     if args.json:
         data = run.to_json()
@@ -51,8 +73,70 @@ def run(args, env) -> int:
         )
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
         return 0
-    _print(env, run, details, tail, project_namespace(project), args.all_files)
+    limit = None if args.all_files else args.limit_files
+    _print(env, run, details, tail, project_namespace(project), limit)
     return 0
+
+
+def _only_section(args, env, store, run, details) -> bool:
+    """``--config``, ``--summary``, ``--files``, ``--output``: that section
+    alone, as a table without a heading (``--output``: the raw lines)."""
+    from gage_tui.cli.output import Column
+
+    if args.only_config:
+        env.out.table([Column("flag"), Column("value")], [(k, _value(v)) for k, v in sorted(run.config.items())])
+    elif args.only_summary:
+        env.out.table([Column("name"), Column("value"), Column("type")], _summary_rows(run))
+    elif args.only_files:
+        _files_table(env, details.files, None, count=False)
+    elif args.only_output:
+        _write_output(env, store, run, details.outputs)
+    else:
+        return False
+    return True
+
+
+def _summary_rows(run) -> list[tuple[str, str, str]]:
+    return [(k, _value(v), "attribute") for k, v in sorted(run.attributes.items())] + [
+        (k, _value(v), "metric") for k, v in sorted(run.metrics.items())
+    ]
+
+
+def _write_output(env, store, run, outputs: list[str]) -> None:
+    from gage_tui.cli.output_support import phase_readers, write_lines
+
+    if "40_run" not in outputs:
+        return
+    for _name, reader in phase_readers(store, run, ["40_run"]):
+        with reader:
+            reader.refresh(final=run.status != "running")
+            write_lines(env, reader.read(0, len(reader)))
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return ""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return ""
+
+
+def _files_table(env, files, limit: int | None, count: bool = True) -> None:
+    from gage_tui.cli.output import Column
+
+    shown = files if limit is None else files[:limit]
+    total = sum(f.size or 0 for f in files)
+    if len(shown) < len(files):
+        caption = f"truncated ({len(shown)} of {len(files)} files, total {_size(total)}): use --all-files"
+    else:
+        caption = f"{len(files)} file{'s' if len(files) != 1 else ''}, total {_size(total)}" if count else None
+    env.out.table(
+        [Column("path", no_wrap=True, overflow="fold"), Column("type", style="dim"), Column("size", justify="right")],
+        [[f.path, f.type, _size(f.size)] for f in shown],
+        caption=caption,
+    )
 
 
 def _output_tail(store, run, outputs: list[str]) -> tuple[str | None, list[bytes]]:
@@ -60,24 +144,13 @@ def _output_tail(store, run, outputs: list[str]) -> tuple[str | None, list[bytes
     if not outputs:
         return None, []
     name = "40_run" if "40_run" in outputs else outputs[-1]
+    from gage_core.store.meta import MetaError
+
     try:
-        from gage_core.process.output import OutputReader
-    except ImportError:
-        OutputReader = None
-    with store.meta(run) as meta:
-        path = meta.output_path(name)
-        try:
-            data = None if path is not None else meta.read_bytes(f"output/{name}")
-            index = None if path is not None else meta.read_bytes(f"output/{name}.index")
-        except Exception:  # noqa: BLE001 - a broken zip must not break show
-            return name, []
-    if OutputReader is None:
-        raw = path.read_bytes() if path is not None else (data or b"")
-        return name, raw.splitlines(keepends=True)[-_TAIL_LINES:]
-    if path is not None:
-        reader = OutputReader(path)
-    else:
-        reader = OutputReader(data=data or b"", index_data=index or b"")
+        with store.meta(run) as meta:
+            reader = meta.open_output(name)
+    except (MetaError, OSError):  # a broken zip must not break show
+        return name, []
     with reader:
         reader.refresh(final=run.status != "running")
         return name, [line.data for line in reader.tail(_TAIL_LINES)]
@@ -102,7 +175,7 @@ def _kv(env, pairs) -> None:
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
-    grid.add_column()
+    grid.add_column(overflow="fold")  # paths are copied: never cut short
     from gage_core.safe_text import escape_control
 
     for k, v in rows:
@@ -120,11 +193,11 @@ def _value(v) -> str:
     return json.dumps(v)
 
 
-def _print(env, run, details, tail, namespace, all_files) -> None:
+def _print(env, run, details, tail, namespace, limit) -> None:
     from rich.markup import escape
     from rich.text import Text
 
-    from gage_core.timefmt import format_duration, format_timestamp
+    from gage_core.store.timefmt import format_duration, format_timestamp
     from gage_tui.cli.commands.ls import STATUS_STYLES
 
     header = Text(run.opref.display_name(namespace), style="bold")
@@ -171,16 +244,9 @@ def _print(env, run, details, tail, namespace, all_files) -> None:
     if details.dependencies:
         _section(env, "Dependencies")
         _kv(env, [(str(d.get("spec") or d.get("type") or "?"), _dep_text(d)) for d in details.dependencies])
-    if details.files:
+    if details.files and limit != 0:
         _section(env, "Files")
-        from gage_tui.cli.output import Column
-
-        files = details.files if all_files else details.files[:_MAX_FILES]
-        env.out.table(
-            [Column("path"), Column("type", style="dim"), Column("size", justify="right")],
-            [[f.path, f.type, "" if f.size is None else str(f.size)] for f in files],
-            caption=None if len(files) == len(details.files) else "More files: use --all-files",
-        )
+        _files_table(env, details.files, limit)
     if details.comments:
         _section(env, "Comments")
         for c in details.comments:

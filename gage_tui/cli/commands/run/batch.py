@@ -25,7 +25,7 @@ def is_batch(args, flag_args) -> bool:
 def _plan(args, env, project, opdef, flag_args) -> list[dict]:
     from pathlib import Path
 
-    from gage_core.batch import plan_batch
+    from gage_core.staging.batch import plan_batch
     from gage_core.staging.flags import parse_flag_assigns
 
     # Batch file paths are relative to the working directory (-C moves it).
@@ -62,7 +62,7 @@ def _confirm(env, op_name: str, configs: list[dict], action: str, max_parallel: 
 
 
 def run_batch_cli(args, env, project, store, opdef, flag_args) -> int:
-    from gage_core.batch import stage_batch, start_supervisor, write_batch_spec
+    from gage_core.staging.batch import stage_batch, start_supervisor, write_batch_spec
     from gage_core.errors import GageError
     from gage_core.store.ids import run_name
 

@@ -170,7 +170,7 @@ def init_run(
     from gage_core.store.associate import project_ref
     from gage_core.store.ids import new_run_id
     from gage_core.store.opref import OpRef
-    from gage_core.store.user_attrs import append_user_attrs, current_author, new_comment_id
+    from gage_core.store.attribute_log import append_user_attrs, current_author, new_comment_id
 
     runs_dir = Path(project.runs_dir)
     try:

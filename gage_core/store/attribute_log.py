@@ -1,6 +1,6 @@
 """User attributes of a run: the attribute log in ``<id>.user/``.
 
-Gage 0.1.2 format (reference §2.7): one JSON file per change, named
+Gage 0.1.2 format: one JSON file per change, named
 ``<time-sortable uuid>.json``, content ``{"author", "set", "delete"}``,
 chmod 0444. The current value is all entries applied in filename order.
 Logs from other machines merge by copying files.
@@ -18,8 +18,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from gage_core.atomic import write_atomic
 from gage_core.errors import StoreError
+from gage_core.store.atomic import write_atomic
 from gage_core.store.ids import new_run_id
 
 __all__ = [

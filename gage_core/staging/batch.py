@@ -191,7 +191,7 @@ def stage_batch(
     a single run). ``status(i, run_id)`` is called before each. If staging
     a run fails, the runs staged before it are recorded as ended (never
     left staged for nobody) and the error is raised."""
-    from gage_core.process.lifecycle import fail_run, init_run, stage_run
+    from gage_core.staging.lifecycle import fail_run, init_run, stage_run
     from gage_core.store import layout
 
     if batch_id is None and len(configs) > 1:

@@ -31,24 +31,31 @@ required."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from gage_tui.cli.argtypes import positive_int
+
     parser.add_argument("op", nargs="?", metavar="OP", help="operation (default: the default op)")
     parser.add_argument("flags", nargs="*", metavar="FLAG=VALUE", help="flag assignments")
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "-n", "--needed", action="store_true",
+        help="skip the run when a comparable one exists (same op and flags, not an error)",
+    )
+    parser.add_argument("--help-op", action="store_true", help="show help for the operation and exit")
     parser.add_argument("--stage", action="store_true", help="stage the run but do not start it")
     parser.add_argument("--start", metavar="RUN", help="start a staged run")
     parser.add_argument(
         "--background", action="store_true", help="start the run and return at once"
     )
-    # COMPARE engineer: batches (gage_tui/cli/batch_run.py). -b is --batch as in Gage.
+    # Batches (commands/run/batch.py). -b is --batch as in Gage.
     parser.add_argument(
         "-b", "--batch", action="append", default=[], metavar="FILE",
         help="batch file (.csv with a header row, or .json array of objects); repeat for a product",
     )
     parser.add_argument(
-        "--max-parallel", type=int, default=1, metavar="N",
+        "--max-parallel", type=positive_int, default=1, metavar="N",
         help="run at most N runs of a batch at once (default 1)",
     )
-    parser.add_argument("-m", "--max-runs", type=int, metavar="N", help="start at most N runs of a batch")
+    parser.add_argument("-m", "--max-runs", type=positive_int, metavar="N", help="start at most N runs of a batch")
     parser.add_argument("-l", "--label", metavar="LABEL", help="run label")
     parser.add_argument(
         "-t", "--tag", dest="tags", action="append", default=[], metavar="TAG",
@@ -56,7 +63,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--comment", metavar="TEXT", help="a comment on the run")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not echo the run's output")
-    # STAGING engineer's hook: `gage run OP --preview [--json]` (see _preview).
     parser.add_argument(
         "--preview", action="store_true", help="show what the run would do, without running"
     )
@@ -69,6 +75,8 @@ def run(args, env) -> int:
     if args.json and not args.preview:
         raise GageError("--json is only valid with --preview")
     if args.start:
+        if args.needed:
+            raise GageError("--needed cannot be used with --start")
         if args.op or args.flags or args.batch:
             raise GageError("--start takes no operation, flags or batch files")
         return _start_staged(args, env)
@@ -76,13 +84,23 @@ def run(args, env) -> int:
 
     project, store = open_store(env)
     opdef, flag_args = _resolve_op(project, args, env)
-    from gage_tui.cli.batch_run import is_batch, run_batch_cli
+    if args.help_op:
+        return _help_op(env, project, opdef)
+    from gage_tui.cli.commands.run.batch import is_batch, run_batch_cli
 
     if is_batch(args, flag_args) and not args.preview:
+        if args.needed:
+            raise GageError("--needed is for single runs", hint="run the batch without --needed")
         return run_batch_cli(args, env, project, store, opdef, flag_args)
     config = _config(project, opdef, flag_args)
     if args.preview:
         return _preview(args, env, project, opdef, flag_args, store)
+    if args.needed:
+        found = _comparable(project, store, opdef, config)
+        if found is not None:
+            env.out.line(f"Run skipped because a comparable run exists ({found.name})")
+            env.out.line(f"For details, run 'gage show {found.name}'")
+            return 5
     if not args.yes:
         _confirm(env, opdef.name, config, "stage" if args.stage else "run")
     return _init_stage_start(args, env, project, store, opdef, config)
@@ -120,6 +138,13 @@ def _resolve_op(project, args, env):
             )
     else:
         opdef = gf.ops.get(op_name)
+        if opdef is None and op_name in gf.lost_ops:
+            raise OpBroken(
+                f"operation '{op_name}' is lost to a syntax error near line "
+                f"{gf.lost_ops[op_name]} of {gf.path.name}",
+                diagnostics=tuple(d for d in gf.diagnostics if d.code == "syntax"),
+                hint=f"fix it, then check with 'gage check {gf.path.name}'",
+            )
         if opdef is None:
             close = difflib.get_close_matches(op_name, names, n=1)
             hint = (f"did you mean '{close[0]}'? " if close else "") + "operations: " + (
@@ -149,13 +174,9 @@ def _print_diagnostics(env, gf, opdef) -> None:
     diags = [d for d in opdef.diagnostics]
     if not diags:
         return
-    try:
-        from gage_tui.cli.diagnostics_view import render_diagnostics
-        from gage_tui.cli.output import Output
-    except ImportError:
-        for d in diags:
-            print(f"{d.location()}: {d.message}", file=sys.stderr)
-        return
+    from gage_tui.cli.diagnostics_view import render_diagnostics
+    from gage_tui.cli.output import Output
+
     try:
         text = gf.path.read_text(encoding="utf-8")
     except OSError:
@@ -172,29 +193,50 @@ def _config(project, opdef, flag_args) -> dict:
     return {**defaults, **given}
 
 
+def _comparable(project, store, opdef, config):
+    from gage_core.query.comparable import comparable_run
+
+    namespace = project.gagefile.namespace
+    return comparable_run(store.list_runs(), namespace, opdef.name, opdef.version, config)
+
+
+def _help_op(env, project, opdef) -> int:
+    """Usage, description and flags with their defaults (Gage 0.1.2's
+    ``--help-op``)."""
+    from gage_core.staging.flags import format_flag_value
+    from gage_tui.cli.output import Column
+
+    env.out.line(f"Usage: gage run {opdef.name}")
+    if opdef.description:
+        env.out.line("")
+        for line in opdef.description.strip().splitlines():
+            env.out.line(f"  {line}".rstrip())
+    defaults = _config(project, opdef, [])
+    if defaults:
+        env.out.line("")
+        env.out.line("Flags", style="bold")
+        env.out.table(
+            [Column("name"), Column("default")],
+            [(k, format_flag_value(v)) for k, v in sorted(defaults.items())],
+        )
+    return 0
+
+
 def _preview(args, env, project, opdef, flag_args, store) -> int:
-    """STAGING engineer's hook: render ``gage_core.staging.preview``."""
+    """``--preview``: what the run would do, as tables or ``--json``."""
     import json
 
-    try:
-        from gage_core.staging.preview import build_preview
-    except ImportError:
-        from gage_core.errors import GageError
+    from gage_core.staging.preview import build_preview
+    from gage_tui.cli.commands.run.preview import render_preview
 
-        raise GageError("--preview is not available yet") from None
     preview = build_preview(project, opdef, flag_args, store=store)
-    from gage_tui.cli.batch_run import is_batch, preview_run_count
+    from gage_tui.cli.commands.run.batch import is_batch, preview_run_count
 
     runs = preview_run_count(args, env, project, opdef, flag_args) if is_batch(args, flag_args) else 1
     if args.json:
         data = preview.to_json()
-        data["runs"] = runs  # COMPARE engineer: batch size
+        data["runs"] = runs  # batch size
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        return 0
-    try:
-        from gage_tui.cli.run_preview import render_preview  # STAGING: fills this in
-    except ImportError:
-        env.out.file.write(json.dumps(preview.to_json(), indent=2, sort_keys=True) + "\n")
         return 0
     render_preview(env, preview)
     if runs != 1:
@@ -214,7 +256,7 @@ def _confirm(env, op_name: str, config: dict, action: str) -> None:
 
 
 def _init_stage_start(args, env, project, store, opdef, config) -> int:
-    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.staging.lifecycle import init_run, stage_run
     from gage_core.store.ids import run_name
 
     run_id = init_run(
@@ -224,7 +266,7 @@ def _init_stage_start(args, env, project, store, opdef, config) -> int:
     status = None
     if env.verbose and not args.quiet:
         status = lambda step: env.out.err(f"[{name}] {step}")  # noqa: E731
-    from gage_tui.cli.staging_progress import copy_progress_for
+    from gage_tui.cli.commands.run.progress import copy_progress_for
 
     progress = None if args.quiet else copy_progress_for(sys.stderr)
     try:
