@@ -8,9 +8,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.attribute_log import comments as _comments
 from gage_core.store.attribute_log import read_user_attrs
+from gage_core.store.meta import MetaError, MetaReader
 
 __all__ = ["RunFile", "RunDetails", "run_details", "run_failures", "FILE_TYPES"]
 

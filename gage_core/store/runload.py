@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from gage_core.store import layout
+from gage_core.store.attribute_log import read_user_attrs
 from gage_core.store.ids import run_name
 from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.opref import OpRef, OpRefError
 from gage_core.store.run import Run
 from gage_core.store.status import derive_status
-from gage_core.store.attribute_log import read_user_attrs
 
 __all__ = ["load_run", "read_container", "read_project_ref", "plain_values", "UNKNOWN_OPREF"]
 
@@ -102,7 +102,7 @@ def load_run(runs_dir: Path, run_id: str, meta_path: Path | None = None) -> Run 
             errors.append(e.message)
         try:
             return _load(runs_dir, run_id, meta, opref, errors)
-        except Exception as e:  # noqa: BLE001 - one bad run must not break a listing
+        except Exception as e:
             return _broken(runs_dir, run_id, f"cannot read run: {e}", opref)
 
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.gage012_pypi import run_gage012
 
 from gage_core.store.store import RunStore
-from fixtures.gage012_pypi import run_gage012
 
 
 def _project(root: Path, body: str = "print('loss: 0.5')\n") -> Path:
@@ -51,7 +51,7 @@ def test_ls_says_where_other_runs_of_the_project_are(gage_cli, tmp_path):
 def test_gage_012_from_pypi_reads_our_runs_and_shares_the_trash(gage_cli, tmp_path):
     try:
         run_gage012("--version", cwd=tmp_path)
-    except Exception as e:  # noqa: BLE001 - no registry here: say so, loudly
+    except Exception as e:
         pytest.fail(f"cannot install Gage 0.1.2 from PyPI: {e}")
     project = _project(tmp_path / "p", "print('hello from the run')\nprint('loss: 0.5')\n")
     for label in ("alpha", "beta"):

@@ -10,11 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+from fixtures.gage012 import make_stale_lock_run
+
 from gage_core.gagefile.model import OpDef
 from gage_core.process.output import OutputReader
 from gage_core.process.stop import stop_run
 from gage_core.store.store import RunStore
-from fixtures.gage012 import make_stale_lock_run
 
 
 def _sleeper() -> subprocess.Popen:
@@ -81,8 +82,8 @@ def test_run_whose_launcher_died_before_staging_is_not_pending(tmp_path):
 
 
 def test_run_being_launched_reads_pending(tmp_path):
-    from gage_core.staging.lifecycle import init_run
     from gage_core.project import Project
+    from gage_core.staging.lifecycle import init_run
 
     runs = tmp_path / "runs"
     (tmp_path / "p").mkdir()
@@ -124,10 +125,11 @@ def test_run_finishing_between_the_status_reads_is_not_terminated(tmp_path):
     """The runner writes proc/exit and removes its lock (then exits) just
     after the status reader found no exit: the reader must not conclude
     terminated from the lock's dead PIDs, nor staged from its absence."""
+    from fixtures.gage012 import DEAD_PID
+
     from gage_core.process import metafiles as mf
     from gage_core.store.meta import MetaReader
     from gage_core.store.status import derive_status
-    from fixtures.gage012 import DEAD_PID
 
     class RunnerFinishesNow(MetaReader):
         keep_lock = True

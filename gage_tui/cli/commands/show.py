@@ -45,8 +45,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args, env) -> int:
     import json
 
-    from gage_core.store.details import run_details
     from gage_core.project import project_namespace
+    from gage_core.store.details import run_details
     from gage_tui.cli.runs_support import project_runs, select_one_run
 
     project, store, runs = project_runs(
