@@ -128,7 +128,8 @@ def new_comment_id() -> str:
 
 
 def comments(attrs: Mapping[str, Any]) -> list[dict]:
-    """Comments in timestamp order: ``{"id", "author", "msg", "timestamp"}``."""
+    """Comments in timestamp order: ``{"id", "msg", "timestamp"}`` and
+    ``"author"`` when the comment names one (Gage 0.1.2's do not)."""
     out = []
     for key, value in attrs.items():
         if not key.startswith("comment:") or not isinstance(value, dict):
@@ -139,7 +140,7 @@ def comments(attrs: Mapping[str, Any]) -> list[dict]:
         out.append(
             {
                 "id": key[len("comment:"):],
-                "author": author if isinstance(author, str) else None,
+                **({"author": author} if isinstance(author, str) else {}),
                 "msg": msg if isinstance(msg, str) else str(msg),
                 "timestamp": ts if isinstance(ts, (int, float)) and 0 <= ts < 253_402_300_800_000 else None,
             }

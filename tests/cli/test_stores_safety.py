@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from fixtures.gage012_pypi import run_gage012
 
 from gage_core.store.store import RunStore
+from helpers.gage012_pypi import run_gage012
 
 
 def _project(root: Path, body: str = "print('loss: 0.5')\n") -> Path:

@@ -10,12 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-from fixtures.gage012 import make_stale_lock_run
-
 from gage_core.gagefile.model import OpDef
 from gage_core.process.output import OutputReader
 from gage_core.process.stop import stop_run
 from gage_core.store.store import RunStore
+from helpers.gage012 import make_stale_lock_run
 
 
 def _sleeper() -> subprocess.Popen:
@@ -125,11 +124,10 @@ def test_run_finishing_between_the_status_reads_is_not_terminated(tmp_path):
     """The runner writes proc/exit and removes its lock (then exits) just
     after the status reader found no exit: the reader must not conclude
     terminated from the lock's dead PIDs, nor staged from its absence."""
-    from fixtures.gage012 import DEAD_PID
-
     from gage_core.process import metafiles as mf
     from gage_core.store.meta import MetaReader
     from gage_core.store.status import derive_status
+    from helpers.gage012 import DEAD_PID
 
     class RunnerFinishesNow(MetaReader):
         keep_lock = True
