@@ -81,8 +81,8 @@ def test_run_whose_launcher_died_before_staging_is_not_pending(tmp_path):
 
 
 def test_run_being_launched_reads_pending(tmp_path):
-    from gage_core.staging.lifecycle import init_run
     from gage_core.project import Project
+    from gage_core.staging.lifecycle import init_run
 
     runs = tmp_path / "runs"
     (tmp_path / "p").mkdir()
