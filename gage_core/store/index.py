@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -43,12 +44,14 @@ __all__ = [
     "run_key",
     "entries_signature",
     "run_to_record",
+    "seal_record",
+    "unseal_record",
     "record_to_run",
 ]
 
 INDEX_DIR = ".gage-index"
 INDEX_NAME = f"{INDEX_DIR}/runs.sqlite"
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 _BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = """
@@ -179,13 +182,29 @@ def record_to_run(runs_dir: Path, run_id: str, rec: list[Any]) -> Run:
     )
 
 
+def seal_record(run_id: str, record_json: str) -> str:
+    """A record as stored: a digest of the run id and the record, then the
+    record. An index edited by hand (or a row moved to another id) fails
+    the digest and its run is read from the meta again."""
+    digest = hashlib.blake2b(f"{run_id}\0{record_json}".encode(), digest_size=8).hexdigest()
+    return f"{digest} {record_json}"
+
+
+def unseal_record(run_id: str, record: str) -> str | None:
+    record_json = record.partition(" ")[2]
+    return record_json if seal_record(run_id, record_json) == record else None
+
+
 def decode_row(runs_dir: Path, run_id: str, record: str | None) -> Run | None:
     """The run of a stored record; None for "not a run" and for records
-    that do not decode (the caller re-reads those)."""
+    that do not decode or fail their digest (the caller re-reads those)."""
     if not record:
         return None
+    record_json = unseal_record(run_id, record)
+    if record_json is None:
+        return None
     try:
-        return record_to_run(runs_dir, run_id, json.loads(record))
+        return record_to_run(runs_dir, run_id, json.loads(record_json))
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -211,6 +230,8 @@ class RunIndex:
         try:
             self.path.parent.mkdir(mode=0o755, exist_ok=True)
         except OSError:
+            return
+        if not self._only_regular_files():
             return
         for attempt in range(2):
             try:
@@ -254,6 +275,25 @@ class RunIndex:
         except OSError:
             pass
         return db
+
+    def _only_regular_files(self) -> bool:
+        """SQLite would block forever reading a FIFO and happily read a link
+        to a device: anything at the index's paths that is not a regular
+        file is removed first (it is only a cache). False when it stays."""
+        for suffix in ("", "-wal", "-shm"):
+            path = f"{self.path}{suffix}"
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return False
+            if not stat.S_ISREG(mode):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    return False
+        return True
 
     def _remove_damaged(self) -> bool:
         """Remove a damaged index so it can be rebuilt; False when that is
@@ -429,7 +469,7 @@ def _row_values(run_id: str, key: list[int] | None, run: Run | None) -> tuple:
     entries = -1 if key is None else entries_signature(key[0], (bool(mt) for mt in key[4:8]))
     if run is None:
         return (run_id, key_text(key), entries, 0, None, None, None, None, None, None, None, None)
-    record = json.dumps(run_to_record(run), separators=(",", ":"), default=str)
+    record = seal_record(run_id, json.dumps(run_to_record(run), separators=(",", ":"), default=str))
     return (
         run_id, key_text(key), entries, 1, _clamp(run.timestamp or 0), run.status, run.container,
         run.project_dir, run.project_id, run.opref.name, run.label, record,

@@ -5,12 +5,14 @@ interoperability test)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import os
 import sys
 from pathlib import Path
 
 import pytest
 
+from gage_core.store.index import INDEX_NAME
 from gage_core.store.store import RunStore
 from helpers.gage012_pypi import run_gage012
 
@@ -133,6 +135,7 @@ def test_annotations_on_a_full_disk_give_one_clear_error(gage_cli, tmp_path):
 
 
 def _damage(index: Path, how: str) -> None:
+    index.parent.mkdir(exist_ok=True)
     if index.exists() or index.is_symlink():
         index.unlink()
     if how == "deep":
@@ -149,7 +152,7 @@ def _damage(index: Path, how: str) -> None:
 def test_damaged_index_is_ignored_and_rebuilt(gage_cli, tmp_path):
     project = _project(tmp_path / "p")
     assert gage_cli("run", "train", "-y", cwd=project)[0] == 0
-    index = project / ".gage" / "runs" / ".gage-index.json"
+    index = project / ".gage" / "runs" / INDEX_NAME
     for how in ("deep", "fifo", "zero", "huge"):
         _damage(index, how)
         res = _gage("ls", "--json", cwd=project)
@@ -162,11 +165,14 @@ def test_damaged_index_is_ignored_and_rebuilt(gage_cli, tmp_path):
 def test_edited_index_is_not_trusted_over_the_meta(gage_cli, tmp_path):
     project = _project(tmp_path / "p")
     assert gage_cli("run", "train", "-y", cwd=project)[0] == 0
-    index = project / ".gage" / "runs" / ".gage-index.json"
+    index = project / ".gage" / "runs" / INDEX_NAME
     assert gage_cli("ls", cwd=project)[0] == 0
-    text = index.read_text()
-    assert '"completed"' in text and "0.5" in text
-    index.write_text(text.replace('"completed"', '"error"').replace("0.5", "9.5"))
+    with sqlite3.connect(index) as db:
+        edited = db.execute(
+            "UPDATE runs SET status = 'error', record = replace(replace(record, '\"completed\"', '\"error\"'), '0.5', '9.5')"
+            " WHERE is_run AND record LIKE '%\"completed\"%'"
+        ).rowcount
+    assert edited == 1
     code, out, _ = gage_cli("ls", "--json", cwd=project)
     [row] = json.loads(out)
     assert row["status"] == "completed" and row["metrics"] == {"loss": 0.5}

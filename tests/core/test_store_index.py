@@ -16,7 +16,7 @@ from gage_core.errors import RunNotFound
 from gage_core.store import layout
 from gage_core.store.attribute_log import append_user_attrs
 from gage_core.store.ids import new_run_id, run_name
-from gage_core.store.index import INDEX_DIR, INDEX_NAME, INDEX_VERSION
+from gage_core.store.index import INDEX_DIR, INDEX_NAME, INDEX_VERSION, seal_record, unseal_record
 from gage_core.store.store import RunStore
 from helpers.gage012 import make_finished_run, make_stale_lock_run
 from helpers.meta_runs import make_run
@@ -117,16 +117,17 @@ def test_containers(tmp_path):
 def _index_rows(runs_dir) -> dict:
     """``{id: (key, record)}`` read straight from the index file."""
     with sqlite3.connect(runs_dir / INDEX_NAME) as db:
-        return {rid: (key, json.loads(rec) if rec else None)
+        return {rid: (key, json.loads(unseal_record(rid, rec)) if rec else None)
                 for rid, key, rec in db.execute("SELECT id, key, record FROM runs")}
 
 
 def _poison_label(runs_dir, rid, label) -> None:
     with sqlite3.connect(runs_dir / INDEX_NAME) as db:
         (rec,) = db.execute("SELECT record FROM runs WHERE id=?", (rid,)).fetchone()
-        rec = json.loads(rec)
+        rec = json.loads(unseal_record(rid, rec))
         rec[10] = label
-        db.execute("UPDATE runs SET record=?, label=? WHERE id=?", (json.dumps(rec), label, rid))
+        # Sealed as the index seals it: a hand edit would fail the digest.
+        db.execute("UPDATE runs SET record=?, label=? WHERE id=?", (seal_record(rid, json.dumps(rec)), label, rid))
 
 
 def test_index_is_written_and_used(tmp_path):

@@ -13,7 +13,7 @@ def _wait(event: threading.Event, seconds: float) -> bool:
 
 
 def test_reads_make_no_event_and_writes_do(tmp_path, monkeypatch):
-    from gage_core import watch
+    from gage_core.store import watch
 
     dispatched = []
     original = watch._Handler.dispatch
