@@ -48,6 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-a", "--all", action="store_true", help="show all runs")
     parser.add_argument("--all-projects", action="store_true", help="include runs of other projects")
     parser.add_argument("-d", "--deleted", action="store_true", help="show deleted runs (the trash)")
+    parser.add_argument("-A", "--archive", metavar="NAME", help="show the runs in an archive (see 'gage archive')")
     parser.add_argument("-w", "--where", metavar="EXPR", help="show runs matching a filter expression")
     parser.add_argument(
         "-s", "--sort", action="append", metavar="KEY",
@@ -62,7 +63,7 @@ def run(args, env) -> int:
     from gage_tui.cli.runs_support import project_namespace, project_runs, select_runs
 
     project, _store, runs = project_runs(
-        env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
+        env, all_projects=args.all_projects, deleted=args.deleted, where=args.where, archive=args.archive
     )
     numbered = list(enumerate(runs, 1))
     if args.run_specs:
@@ -79,7 +80,9 @@ def run(args, env) -> int:
         return 0
     namespace = project_namespace(project)
     if not numbered and not args.all_projects and not args.run_specs:
-        others = len(project_runs(env, all_projects=True, deleted=args.deleted, where=args.where)[2])
+        others = len(project_runs(
+            env, all_projects=True, deleted=args.deleted, where=args.where, archive=args.archive
+        )[2])
         if others:
             env.out.line(f"No runs for this project ({others} of other projects: use --all-projects)")
             return 0
