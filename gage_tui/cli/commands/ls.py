@@ -122,9 +122,12 @@ def _check_sort_keys(keys, runs) -> None:
 
 
 def _metrics_text(run) -> str:
-    parts = []
-    for key in sorted(run.metrics)[:_MAX_METRICS]:
-        parts.append(f"{key}={_num(run.metrics[key])}")
+    """Up to three metrics, ``key=value`` with 4 significant digits, and
+    ``+N`` for the ones left out."""
+    keys = sorted(run.metrics)
+    parts = [f"{key}={_num(run.metrics[key])}" for key in keys[:_MAX_METRICS]]
+    if len(keys) > _MAX_METRICS:
+        parts.append(f"+{len(keys) - _MAX_METRICS}")
     return " ".join(parts)
 
 
@@ -132,6 +135,63 @@ def _num(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+# Columns that may go when the terminal is narrow, first to go first.
+_DROP_ORDER = ("tags", "duration", "label", "metrics", "started", "status")
+# Columns that shrink (with an ellipsis) rather than go, down to this width.
+_SHRINK = {"label": 12, "metrics": 16}
+# Gage 0.1.2's width steps: at most 28 columns: #, name; 45: and operation;
+# 60: no description (label, tags, metrics).
+_STEPS = ((28, ("#", "name")), (45, ("#", "name", "operation")))
+_NARROW = 60
+
+
+def _width(env) -> int | None:
+    """Columns to fit in: the terminal's; for plain output only when
+    COLUMNS says so (a script reading a pipe gets every column)."""
+    import os
+    import shutil
+
+    if env.out.plain and not os.environ.get("COLUMNS") and not env.out.file.isatty():
+        return None
+    if not env.out.plain:
+        return env.out.console.width
+    return shutil.get_terminal_size().columns
+
+
+def _fit(
+    headers: list[str], rows: list[list[str]], width: int | None, gap: int = 2, edges: int = 0
+) -> tuple[list[str], dict[str, int]]:
+    """The headers to show and the widths to shrink some to: empty columns
+    dropped, then columns dropped (or shrunk) until the table fits.
+    ``gap``: characters between columns; ``edges``: around the table."""
+    keep = [h for i, h in enumerate(headers)
+            if h in ("#", "name", "operation") or any(row[i] for row in rows)]
+    if width is None:
+        return keep, {}
+    for limit, only in _STEPS:
+        if width <= limit:
+            return [h for h in keep if h in only], {}
+    if width <= _NARROW:
+        keep = [h for h in keep if h not in ("label", "tags", "metrics")]
+    natural = {h: max([len(h)] + [len(row[headers.index(h)]) for row in rows]) for h in keep}
+    shrink: dict[str, int] = {}
+
+    def total() -> int:
+        return sum(shrink.get(h, natural[h]) for h in keep) + gap * (len(keep) - 1) + edges
+
+    for header in _DROP_ORDER:
+        if total() <= width:
+            break
+        if header not in keep:
+            continue
+        spare = width - (total() - natural[header])
+        if header in _SHRINK and spare >= _SHRINK[header]:
+            shrink[header] = spare
+            break
+        keep.remove(header)
+    return keep, shrink
 
 
 def _print_table(env, numbered, namespace, total) -> None:
@@ -142,42 +202,47 @@ def _print_table(env, numbered, namespace, total) -> None:
     if not plain:
         from rich.text import Text
 
-    columns = [
-        Column("#", justify="right", style="dim"),
-        Column("name", style="cyan", no_wrap=True),
-        Column("operation", style="bold", no_wrap=True),
-        Column("started", no_wrap=True),
-        Column("duration", justify="right", no_wrap=True),
-        Column("status", no_wrap=True),
-        Column("label", max_width=30),
-        Column("tags", style="magenta"),
-        Column("metrics"),
-    ]
-    rows = []
+    columns = {
+        "#": Column("#", justify="right", style="dim"),
+        "name": Column("name", style="cyan", no_wrap=True),
+        "operation": Column("operation", style="bold", no_wrap=True),
+        "started": Column("started", no_wrap=True),
+        "duration": Column("duration", justify="right", no_wrap=True),
+        "status": Column("status", no_wrap=True),
+        "label": Column("label", no_wrap=True),
+        "tags": Column("tags", style="magenta", no_wrap=True),
+        "metrics": Column("metrics", no_wrap=True),
+    }
+    headers = list(columns)
+    texts = []
+    statuses = []
     for i, r in numbered:
-        if plain:
-            status = r.status + " !" if r.meta_error else r.status
-        else:
-            status = Text(r.status, style=STATUS_STYLES.get(r.status, ""))
-            if r.meta_error:
-                status.append(" !", style="bold red")
-        rows.append(
-            [
-                str(i),
-                r.name,
-                r.opref.display_name(namespace),
-                format_ago(r.timestamp),
-                format_duration(r.duration_us),
-                status,
-                r.label or "",
-                " ".join(r.tags),
-                _metrics_text(r),
-            ]
-        )
+        status = r.status + " !" if r.meta_error else r.status
+        statuses.append(r)
+        texts.append([
+            str(i), r.name, r.opref.display_name(namespace), format_ago(r.timestamp),
+            format_duration(r.duration_us), status, r.label or "", " ".join(r.tags), _metrics_text(r),
+        ])
     caption = None
     if len(numbered) < total:
         caption = f"Showing {len(numbered)} of {total} runs (use -m to show more)"
-    if not rows:
+    if not texts:
         env.out.line("No runs" if not total else caption or "")
         return
-    env.out.table(columns, rows, caption=caption)
+    # Rich's table: a divider and a pad between columns, an edge each side.
+    shown, shrink = _fit(headers, texts, _width(env), *((2, 0) if plain else (3, 2)))
+    rows = []
+    for run, text in zip(statuses, texts):
+        row = []
+        for header in shown:
+            cell = text[headers.index(header)]
+            if header in shrink and len(cell) > shrink[header]:
+                cell = cell[: shrink[header] - 1] + "…"
+            if header == "status" and not plain:
+                styled = Text(run.status, style=STATUS_STYLES.get(run.status, ""))
+                if run.meta_error:
+                    styled.append(" !", style="bold red")
+                cell = styled
+            row.append(cell)
+        rows.append(row)
+    env.out.table([columns[h] for h in shown], rows, caption=caption)
