@@ -12,7 +12,7 @@ from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.user_attrs import comments as _comments
 from gage_core.store.user_attrs import read_user_attrs
 
-__all__ = ["RunFile", "RunDetails", "run_details", "FILE_TYPES"]
+__all__ = ["RunFile", "RunDetails", "run_details", "FILE_TYPES", "format_size"]
 
 FILE_TYPES = {"s": "source code", "d": "dependency", "r": "runtime", "g": "generated"}
 # Listing order of file types, as Gage shows them.
@@ -101,3 +101,15 @@ def _files(meta: MetaReader, run_dir, max_files: int, problems: list[str]) -> li
         out.append((_TYPE_ORDER.get(kind, 9), path, RunFile(path, FILE_TYPES.get(kind, kind), size)))
     out.sort(key=lambda t: (t[0], t[1]))
     return [f for _, _, f in out[:max_files]]
+
+
+def format_size(n: int | None) -> str:
+    """A file size for people: ``512 B``, ``1.5 KB`` (1024 based)."""
+    if n is None:
+        return ""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from gage_core.staging.deps import dependency_file_paths, dependency_source_text
+from gage_core.store.details import format_size
 from gage_core.timefmt import format_duration, format_timestamp, run_duration_us
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_tui.app.widgets.run_cells import status_text
@@ -34,16 +35,6 @@ def _kv_table() -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     return table
-
-
-def _size(n: int | None) -> str:
-    if n is None:
-        return ""
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return ""
 
 
 class RunScreen(Screen):
@@ -166,7 +157,7 @@ class RunScreen(Screen):
             files.add_column("type", style="dim")
             files.add_column("size", justify="right")
             for f in details.files[:200]:
-                files.add_row(f.path, f.type, _size(f.size))
+                files.add_row(f.path, f.type, format_size(f.size))
             if len(details.files) > 200:
                 files.add_row(Text(f"… {len(details.files) - 200} more", style="dim"), "", "")
             self.query_one("#run-files", Static).update(files)
