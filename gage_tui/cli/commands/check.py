@@ -44,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="show Gage's settings (version, directories, Gagefile, runs dir) and, for "
         "problems, schema keyword locations; twice: raw jschon output",
     )
+    parser.add_argument("--json", dest="format", action="store_const", const="json", help="same as --format json")
     parser.add_argument("--board", action="store_true", help="PATH is a board config file: check it")
     parser.add_argument(
         "--version", dest="version_spec", metavar="SPEC",
