@@ -58,13 +58,20 @@ def generate_gagefile(n: int, broken_every: int = 0) -> str:
     return "".join(parts)
 
 
-def _time(cmd: list[str], repeat: int, cwd: Path | None = None) -> tuple[float, int]:
+def _time(cmd: list[str], repeat: int, cwd: Path | None = None, expect: int = 0) -> tuple[float, int]:
+    """Best wall time of ``cmd``; stops the benchmark when it exits with
+    another code than ``expect`` (a failing command measures nothing)."""
     best, code = float("inf"), 0
     for _ in range(repeat):
         t0 = time.perf_counter()
         res = subprocess.run(cmd, cwd=cwd, capture_output=True)
         best = min(best, time.perf_counter() - t0)
         code = res.returncode
+        if code != expect:
+            raise SystemExit(
+                f"{' '.join(cmd)} exited with {code} (expected {expect}):\n"
+                + res.stderr.decode(errors="replace")[-2000:]
+            )
     return best, code
 
 
@@ -99,7 +106,7 @@ def main(argv=None) -> int:
             (project / "gage.toml").write_text(text, encoding="utf-8")
             lines = text.count("\n")
             check_t, code = _time(gage + ["-C", str(project), "check", "--format", "concise"],
-                                  args.repeat, cwd=REPO)
+                                  args.repeat, cwd=REPO, expect=1 if broken else 0)
             load_t = _in_process(text, args.repeat)
             print(
                 f"gage check {args.ops} ops ({label}, {lines} lines): {check_t * 1000:8.1f} ms "

@@ -1,17 +1,21 @@
-"""Time `gage ls -a` on a generated store of 10,000 finished runs, against
-Gage 0.1.2's `gage list -a` on the same store.
+"""`gage ls` on generated stores of 10,000 and 100,000 finished runs.
 
-Run: .venv/bin/python bench/bench_ls.py [--runs N] [--repeat R] [--gage PATH] [--keep] [--store DIR]
+Run: .venv/bin/python bench/bench_ls.py [--sizes 10000,100000] [--repeat R] [--gage PATH] [--keep DIR]
 
-The store is written directly in the format the published Gage 0.1.2
-writes (meta directories: opref, timestamps, proc/exit, config.json,
-summary.json, a label in <id>.user/ for every 10th run, <id>.project).
-Our `gage ls -a` is timed cold (index deleted before each call) and warm
-(index present); Gage 0.1.2 (installed with
-`python -m venv /tmp/gage012 && /tmp/gage012/bin/pip install gage==0.1.2
-typer==0.12.3 click==8.1.7`) is timed when --gage (default
-/tmp/gage012/bin/gage) exists. Each figure is the best of R fresh
-processes writing to a pipe. Target: ours (warm) / Gage <= 0.25.
+The stores are written directly in the format the published Gage 0.1.2
+writes (random uuid4 ids; meta directories with opref, timestamps,
+proc/exit, config.json, summary.json; a label in <id>.user/ for every
+10th run; <id>.project), each meta's mtime set to its run's stop time as a
+real run leaves it. Figures (best of R fresh processes writing to a pipe):
+
+- `gage ls` (first page, index warm) at the largest size vs the smallest
+  (target <= 1.5: the first page does not grow with the store);
+- `gage ls` with no index (cold build of the whole index), per 10,000 runs;
+- `gage ls -a` at 10,000 runs (index warm) vs Gage 0.1.2's `gage list -a`
+  (target <= 0.1), when Gage 0.1.2 is installed (`python -m venv
+  /tmp/gage012 && /tmp/gage012/bin/pip install gage==0.1.2 typer==0.12.3
+  click==8.1.7`);
+- peak RSS of `gage ls` (warm) at the largest size vs the smallest.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from multiprocessing import Pool
 from pathlib import Path
 
 __all__ = ["generate_store", "main"]
@@ -33,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _benchline import emit, row  # noqa: E402
-INDEX_NAME = ".gage-index.json"
+INDEX_DIR = ".gage-index"
 
 
 def _write(path: str, data: str) -> None:
@@ -44,12 +49,10 @@ def _write(path: str, data: str) -> None:
         os.close(fd)
 
 
-def generate_store(runs_dir: Path, n: int) -> list[str]:
-    """``n`` finished Gage 0.1.2 runs (UUIDv4 ids) in ``runs_dir``."""
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    t0 = int(time.time() * 1e6) - n * 60_000_000
+def _generate_part(args: tuple[str, int, int, int, int]) -> list[str]:
+    runs_dir, n, start, stop, t0 = args
     ids = []
-    for i in range(n):
+    for i in range(start, stop):
         run_id = str(uuid.UUID(int=(i * 0x9E3779B97F4A7C15 << 64 | i) & ((1 << 128) - 1), version=4))
         ids.append(run_id)
         meta = os.path.join(runs_dir, run_id + ".meta")
@@ -74,7 +77,22 @@ def generate_store(runs_dir: Path, n: int) -> list[str]:
             os.mkdir(user)
             _write(os.path.join(user, f"{uuid.uuid4()}.json"),
                    json.dumps({"author": "bench", "set": {"label": f"label {i}"}, "delete": []}))
+        # As the run left it: its files last changed when it stopped.
+        stopped_ns = (t + 30_000_000) * 1000
+        for path in (os.path.join(meta, "proc"), os.path.join(meta, "summary.json"), meta):
+            os.utime(path, ns=(stopped_ns, stopped_ns))
     return ids
+
+
+def generate_store(runs_dir: Path, n: int, jobs: int = 2) -> list[str]:
+    """``n`` finished Gage 0.1.2 runs (random uuid4 ids, one a minute up
+    to now) in ``runs_dir``, written by ``jobs`` processes."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    t0 = int(time.time() * 1e6) - n * 60_000_000
+    step = -(-n // jobs)
+    parts = [(str(runs_dir), n, a, min(a + step, n), t0) for a in range(0, n, step)]
+    with Pool(jobs) as pool:
+        return [rid for part in pool.map(_generate_part, parts) for rid in part]
 
 
 def _time(cmd: list[str], env: dict, cwd: Path, repeat: int, before=None) -> tuple[float, bytes]:
@@ -93,70 +111,90 @@ def _time(cmd: list[str], env: dict, cwd: Path, repeat: int, before=None) -> tup
     return best, out
 
 
+_PEAK_RSS = (
+    "import resource, subprocess, sys\n"
+    "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def _peak_rss_mb(cmd: list[str], env: dict, cwd: Path) -> float:
+    """Peak RSS of ``cmd`` (a fresh process measuring only its child)."""
+    res = subprocess.run([sys.executable, "-c", _PEAK_RSS, *cmd], env=env, cwd=cwd,
+                         capture_output=True, text=True, check=True)
+    code, kb = res.stdout.split()
+    if code != "0":
+        raise SystemExit(f"{' '.join(cmd)} failed ({code})")
+    return int(kb) / 1024
+
+
+def _store(root: Path, n: int) -> Path:
+    runs_dir = root / f"runs-{n}"
+    if runs_dir.is_dir() and sum(1 for e in os.scandir(runs_dir) if e.name.endswith(".meta")) == n:
+        print(f"using the existing store {runs_dir}")
+    else:
+        shutil.rmtree(runs_dir, ignore_errors=True)
+        t = time.perf_counter()
+        generate_store(runs_dir, n)
+        print(f"generated {n:,} runs in {time.perf_counter() - t:.1f} s ({runs_dir})")
+    return runs_dir
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--runs", type=int, default=10_000)
+    p.add_argument("--sizes", default="10000,100000", help="store sizes, comma separated (smallest first)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--gage", default="/tmp/gage012/bin/gage", help="Gage 0.1.2 executable")
-    p.add_argument("--keep", action="store_true", help="keep the generated store")
-    p.add_argument("--store", help="use (or generate once into) this runs dir and keep it")
+    p.add_argument("--keep", metavar="DIR", help="generate the stores once into DIR and keep them")
     args = p.parse_args(argv)
+    sizes = sorted(int(x) for x in args.sizes.split(","))
 
     work = Path(tempfile.mkdtemp(prefix="bench-ls-"))
-    runs_dir = Path(args.store).resolve() if args.store else work / "runs"
+    root = Path(args.keep).resolve() if args.keep else work
     cwd = work / "cwd"  # not a project: every run is listed
     cwd.mkdir()
+    ours = [str(REPO / ".venv" / "bin" / "gage")]
+    if not Path(ours[0]).exists():
+        ours = [sys.executable, "-m", "gage_tui.cli.main"]
+    rows = []
+    first_page: dict[int, float] = {}
+    rss: dict[int, float] = {}
     try:
-        if runs_dir.is_dir() and any(n.endswith(".meta") for n in os.listdir(runs_dir)):
-            print(f"using the existing store {runs_dir}")
-        else:
-            t = time.perf_counter()
-            generate_store(runs_dir, args.runs)
-            print(f"generated {args.runs} runs in {time.perf_counter() - t:.1f} s ({runs_dir})")
+        for n in sizes:
+            runs_dir = _store(root, n)
+            env = dict(os.environ, GAGE_RUNS=str(runs_dir), COLUMNS="200", PYTHONPATH=str(REPO))
+            env.pop("RUNS_DIR", None)
 
-        env = dict(os.environ, GAGE_RUNS=str(runs_dir), COLUMNS="200")
-        env.pop("RUNS_DIR", None)
-        ours = [str(REPO / ".venv" / "bin" / "gage"), "ls", "-a"]
-        if not Path(ours[0]).exists():
-            ours = [sys.executable, "-m", "gage_tui.cli.main", "ls", "-a"]
-            env["PYTHONPATH"] = str(REPO)
+            def drop_index(runs_dir=runs_dir):
+                shutil.rmtree(runs_dir / INDEX_DIR, ignore_errors=True)
 
-        def drop_index():
-            try:
-                os.unlink(runs_dir / INDEX_NAME)
-            except FileNotFoundError:
-                pass
-
-        cold, out = _time(ours, env, cwd, args.repeat, before=drop_index)
-        rows = len(out.splitlines()) - 1
-        warm, out = _time(ours, env, cwd, args.repeat)
-        print(f"ours  gage ls -a   cold (no index): {cold:6.3f} s   ({rows} rows)")
-        print(f"ours  gage ls -a   warm (index):    {warm:6.3f} s")
-
-        if Path(args.gage).exists():
-            gage_env = dict(env, TERM="dumb")
-            base, out = _time([args.gage, "list", "-a"], gage_env, cwd, args.repeat)
-            gage_rows = sum(1 for line in out.decode(errors="replace").splitlines()
-                            if any(s in line for s in ("completed", "error", "terminated")))
-            print(f"Gage 0.1.2 gage list -a:          {base:6.3f} s   ({gage_rows} rows)")
-            print(f"ratio ours/gage  warm: {warm / base:.3f}   cold: {cold / base:.3f}   (target <= 0.25)")
-            emit("ls", [
-                row(f"ls -a {rows:,} runs (warm index) vs Gage 0.1.2", warm, base, target="<= 0.25x",
-                    ok=warm / base <= 0.25),
-                row(f"ls -a {rows:,} runs (cold, no index) vs Gage 0.1.2", cold, base),
-            ])
-        else:
-            print(f"Gage 0.1.2 not found at {args.gage}: no ratio (see the docstring to install it)")
-            emit("ls", [
-                row(f"ls -a {rows:,} runs (warm index) vs Gage 0.1.2", warm, "not installed", target="<= 0.25x"),
-                row(f"ls -a {rows:,} runs (cold, no index) vs Gage 0.1.2", cold, "not installed"),
-            ])
+            cold, out = _time([*ours, "ls"], env, cwd, 1, before=drop_index)
+            assert b"Showing 20 of" in out, out[-500:]
+            first_page[n], out = _time([*ours, "ls"], env, cwd, args.repeat)
+            rss[n] = _peak_rss_mb([*ours, "ls"], env, cwd)
+            print(f"{n:>8,} runs: ls first page warm {first_page[n]:.3f} s, cold (index build) {cold:.2f} s, "
+                  f"peak RSS {rss[n]:.0f} MB")
+            rows.append(row(f"ls cold (no index, whole index built) per 10,000 runs, at {n:,} runs",
+                            cold * 10_000 / n, None))
+            if n == 10_000:
+                warm_all, out = _time([*ours, "ls", "-a"], env, cwd, args.repeat)
+                if Path(args.gage).exists():
+                    base, _ = _time([args.gage, "list", "-a"], dict(env, TERM="dumb"), cwd, args.repeat)
+                    print(f"ls -a 10,000 runs warm {warm_all:.3f} s, Gage 0.1.2 {base:.3f} s")
+                    rows.append(row("ls -a 10,000 runs (index warm) vs Gage 0.1.2", warm_all, base,
+                                    target="<= 0.1x", ok=warm_all / base <= 0.1))
+                else:
+                    rows.append(row("ls -a 10,000 runs (index warm) vs Gage 0.1.2", warm_all, "not installed",
+                                    target="<= 0.1x"))
+        small, large = sizes[0], sizes[-1]
+        if large != small:
+            ratio = first_page[large] / first_page[small]
+            rows.insert(0, row(f"ls first page (index warm), {large:,} vs {small:,} runs",
+                               first_page[large], first_page[small], target="<= 1.5x", ok=ratio <= 1.5))
+            rows.append(row(f"ls peak RSS, {large:,} vs {small:,} runs", rss[large], rss[small], unit="MB"))
+        emit("ls", rows)
     finally:
-        if args.keep and not args.store:
-            print(f"store kept in {runs_dir}")
-            shutil.rmtree(cwd, ignore_errors=True)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -159,7 +159,7 @@ def bench_table(runs: int, repeat: int) -> dict:
         cold = cold_all = warm = float("inf")
         shown = 0
         for _ in range(repeat):
-            (runs_dir / ".gage-index.json").unlink(missing_ok=True)
+            shutil.rmtree(runs_dir / ".gage-index", ignore_errors=True)
             elapsed, shown, _total, complete = _child(code)
             cold = min(cold, float(elapsed))
             cold_all = min(cold_all, float(complete))
@@ -181,9 +181,9 @@ def _project(work: Path) -> Path:
 
 
 def _launch(project: Path, op: str, background: bool = True) -> str:
-    from gage_core.batch import launch_runs
+    from gage_core.staging.batch import launch_runs
     from gage_core.process.launch import run_foreground
-    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.staging.lifecycle import init_run, stage_run
     from gage_core.project import open_project
     from gage_core.settings import settings_from
 

@@ -66,7 +66,9 @@ def resolve_runs_dir(
 ) -> Path:
     """The runs directory, first match wins: ``--runs``/``GAGE_RUNS``;
     ``-H``/``GAGE_HOME`` + ``/runs``; the Gagefile's ``$runs-dir`` (relative
-    to the project); ``<project>/.gage/runs`` if it exists; ``~/.gage/runs``."""
+    to the project); ``<project>/.gage/runs`` for any project, whether or
+    not it exists yet (Gage 0.1.2's rule); ``~/.gage/runs`` only outside a
+    project."""
     if settings.runs_dir is not None:
         return settings.runs_dir
     if settings.home is not None:
@@ -74,7 +76,5 @@ def resolve_runs_dir(
     if project_dir is not None:
         if gagefile_runs_dir:
             return _abs(gagefile_runs_dir, project_dir)
-        project_runs = project_dir / ".gage" / "runs"
-        if project_runs.is_dir():
-            return project_runs
+        return project_dir / ".gage" / "runs"
     return Path("~/.gage/runs").expanduser()

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/screenshots.py
 
-States (``DEMO_SCREENS``) come from tests/fixtures/demo_store.py: a copy
+States (``DEMO_SCREENS``) come from tests/helpers/demo_store.py: a copy
 of examples/ with the deterministic demo store (a running run included),
 and a broken Gagefile for the problems screen. PNGs need rsvg-convert (Debian
 librsvg2-bin) and fonts-firacode.
@@ -18,10 +18,10 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from demo_store import DEMO_NOW, DEMO_SCREENS, copy_demo_project  # noqa: E402
+from helpers.demo_store import DEMO_NOW, DEMO_SCREENS, copy_demo_project  # noqa: E402
 
 from gage_core.settings import settings_from  # noqa: E402
 from gage_tui.app.app import GageApp  # noqa: E402

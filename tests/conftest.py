@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
-SAMPLES = REPO.parent / "shared" / "reference" / "gage-samples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+from helpers.paths import EXAMPLES
 
 
 @pytest.fixture(autouse=True)

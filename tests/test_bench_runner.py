@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -73,3 +75,20 @@ def test_quick_run_of_one_benchmark(tmp_path):
     assert "metric" in res.stdout and "filter 10,000 runs" in res.stdout
     text = md.read_text()
     assert "nproc" in text and "Python" in text and "| filter 10,000 runs" in text
+
+
+def test_readme_table_is_generated_from_the_results(tmp_path):
+    mod = _runner()
+    README_START, README_END, main = mod.README_START, mod.README_END, mod.main
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\nMachine: box, nproc 2\n\n| metric | ours |\n|---|---|\n| a | 1 s |\n\nNotes:\n- n\n")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{README_START}\nold table\n{README_END}\nafter\n")
+    assert main(["--readme", str(readme), "--from", str(results)]) == 0
+    assert readme.read_text() == (
+        f"before\n{README_START}\nMachine: box, nproc 2\n\n| metric | ours |\n|---|---|\n| a | 1 s |\n{README_END}\nafter\n"
+    )
+    readme.write_text("no markers\n")
+    with pytest.raises(SystemExit):
+        main(["--readme", str(readme), "--from", str(results)])
+    assert readme.read_text() == "no markers\n"

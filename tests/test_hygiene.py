@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,23 +29,29 @@ def test_every_module_defines_all(path: Path):
     assert "__all__" in names, f"{path} has no __all__"
 
 
-@pytest.mark.parametrize(
-    "path",
-    [p for p in MODULES if "gage_core" in p.parts],
-    ids=lambda p: str(p.relative_to(REPO)),
+PACKAGES = sorted(p for p in MODULES if p.name == "__init__.py")
+
+
+@pytest.mark.parametrize("path", PACKAGES, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_package_says_what_it_owns(path: Path):
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    assert doc and len(doc.split()) >= 4, f"{path} needs a docstring saying what the package owns"
+
+
+# Build-time scaffolding that means nothing to the next engineer: who wrote
+# what, and pointers to documents that are not in the repository.
+_SCAFFOLDING = re.compile(
+    r"\bengineer\b|\(owner: |\bissue \d+|design\.md|reference ?§|reference/|"
+    r"except ImportError:\s*\n\s*\w+ = None",
+    re.IGNORECASE,
 )
-def test_core_has_no_ui_imports(path: Path):
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            mods = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            mods = [node.module or ""]
-        else:
-            continue
-        for mod in mods:
-            top = mod.split(".")[0]
-            assert top not in ("rich", "textual", "gage_tui"), f"{path} imports {mod}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(REPO)))
+def test_no_scaffolding_left(path: Path):
+    text = path.read_text(encoding="utf-8")
+    hits = [m.group(0) for m in _SCAFFOLDING.finditer(text)]
+    assert not hits, f"{path}: {hits}"
 
 
 def test_help_imports_no_heavy_modules():

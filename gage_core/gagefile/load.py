@@ -161,12 +161,14 @@ def _text_diag(shown: str, text: str, message: str, code: str) -> Diagnostic:
 
 
 def _load_data(gf: GageFile, parsed: ParseResult, text: str, shown: str) -> None:
+    from gage_core.gagefile.safety import safety_issues
     from gage_core.gagefile.schema import validate
 
     data = parsed.data
     issues = validate(data)
     schema_bad = {i.path[:2] for i in issues}
     progress = [(path, name) for path, name in _progress_names(data) if path[:2] not in schema_bad]
+    issues += safety_issues(data)
     index = None
     if issues or progress or parsed.has_duplicates or _default_count(data) > 1:
         from gage_core.gagefile.positions import build_index
@@ -198,11 +200,13 @@ def _default_count(data: Any) -> int:
 
 def _apply(gf: GageFile, data: dict, issues: list[Issue], diags: list[Diagnostic]) -> None:
     bad_top = {i.path[0] for i in issues if i.path}
-    for key in ("$runs-dir", "$namespace", "$project-id"):
+    for key in ("$runs-dir", "$namespace", "$project-id", "$executor", "$ray-address", "$ray-store"):
         value = data.get(key)
         if key in bad_top or not isinstance(value, str):
             continue
-        if key == "$runs-dir":
+        if key in ("$executor", "$ray-address", "$ray-store"):
+            gf.executor[key[1:]] = value
+        elif key == "$runs-dir":
             gf.runs_dir = value
         elif key == "$namespace":
             gf.namespace = value

@@ -172,6 +172,8 @@ class GageFile:
     namespace: str
     project_id: str | None = None
     runs_dir: str | None = None
+    # "executor", "ray-address", "ray-store" as the Gagefile gives them.
+    executor: dict[str, str] = field(default_factory=dict)
     ops: dict[str, OpDef] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Ops in a region that does not parse: name -> line where it is broken.

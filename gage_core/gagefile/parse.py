@@ -203,6 +203,9 @@ def _parse_yaml(text: str, path: str) -> ParseResult:
         loader = loader_cls(text)
         try:
             node = loader.get_single_node()
+            if node is not None and not _expansion_within_budget(node):
+                return ParseResult(None, [_syntax(
+                    path, text, 1, 1, "invalid YAML: aliases expand to a recursive or huge value")])
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -249,6 +252,58 @@ def _yaml_has_duplicates(node) -> bool:
 
 class _Cycle(ValueError):
     pass
+
+
+# What a Gagefile may expand to through aliases: nodes, and characters of
+# scalars. Far beyond any real Gagefile, far below a second of work.
+_MAX_EXPANDED_NODES = 200_000
+_MAX_EXPANDED_CHARS = 20_000_000
+
+
+def _expansion_within_budget(root) -> bool:
+    """The cost of ``root`` with every alias expanded, counted on the node
+    graph (each shared node once, times its uses) before anything is built."""
+    import yaml
+
+    cost: dict[int, tuple[int, int]] = {}
+    state: dict[int, int] = {}  # 1 = on the stack, 2 = done
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            kids = _yaml_children(node)
+            nodes = 1 + sum(cost[id(k)][0] for k in kids)
+            chars = sum(cost[id(k)][1] for k in kids)
+            if isinstance(node, yaml.ScalarNode):
+                chars += len(node.value)
+            if nodes > _MAX_EXPANDED_NODES or chars > _MAX_EXPANDED_CHARS:
+                return False
+            cost[key] = (nodes, chars)
+            state[key] = 2
+            continue
+        if state.get(key) == 2:
+            continue
+        if state.get(key) == 1:
+            return False  # a node that contains itself
+        state[key] = 1
+        stack.append((node, True))
+        for kid in _yaml_children(node):
+            if state.get(id(kid)) == 1:
+                return False
+            if state.get(id(kid)) != 2:
+                stack.append((kid, False))
+    return True
+
+
+def _yaml_children(node) -> list:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 _MAX_VALUES = 2_000_000

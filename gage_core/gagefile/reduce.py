@@ -1,6 +1,6 @@
 """jschon ``Result`` tree -> one ``Issue`` per real mistake.
 
-Follows reference/diagnostics.md §2.3: failing leaf keywords become issues;
+Failing leaf keywords become issues;
 ``anyOf``/``oneOf`` are collapsed (wrong-shape branches dropped, a ``type``
 discriminator picks the branch, else the best-ranked branch wins, a tie is
 one "does not match any allowed form" issue with a note per candidate).

@@ -3,9 +3,7 @@
 Entry points for front ends (import the modules; this package exports
 nothing itself so importing it stays cheap):
 
-- ``lifecycle.init_run(project, opdef, config, label=, tags=, comment=,
-  batch_id=) -> run_id`` and ``lifecycle.stage_run(project, run_id, opdef,
-  config, store=, status=, echo=)`` (staging hooks run here, captured).
+- Init and staging live in ``gage_core.staging.lifecycle``.
 - ``launch.start_detached(run) -> runner pid``;
   ``launch.run_foreground(run, echo=True) -> exit code``;
   ``launch.launch_detached(project, opdef, config, ...) -> run_id``

@@ -6,7 +6,7 @@ waits for their ``proc/exit`` before starting more. The CLI calls it in the
 foreground; ``python -m gage_core.process.batch_runner SPEC`` is the small
 detached supervisor that does the same after the CLI (or the TUI) is gone,
 so the limit holds. SPEC is the JSON file written by
-``gage_core.batch.write_batch_spec``: ``{"batch_id", "max_parallel",
+``gage_core.staging.batch.write_batch_spec``: ``{"batch_id", "max_parallel",
 "runs": [run dir, ...]}``; the supervisor logs to ``SPEC`` with ``.log``.
 
 A run that is no longer staged when its turn comes (started by someone

@@ -2,7 +2,7 @@
 
 ``log/files`` lines: ``<event> <type> <mtime_us|-> <relpath>`` with event
 ``a``dded/``m``odified/``d``eleted and type ``s`` source code, ``r``
-runtime, ``d`` dependency, ``g`` generated (reference §2.5). The manifest is
+runtime, ``d`` dependency, ``g`` generated. The manifest is
 the reduction of the log, one ``<type> <sha256> <relpath>`` line per file.
 A file keeps the type of its first add.
 """
@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from gage_core.atomic import write_atomic
+from gage_core.store.atomic import write_atomic
 
 __all__ = [
     "PHASE_FILE_TYPES",

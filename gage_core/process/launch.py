@@ -111,7 +111,7 @@ def launch_detached(
     """init + stage + ``start_detached`` in one call (the TUI's launch);
     returns the run id. Staging runs in the calling thread (use a worker);
     errors are ``GageError``s and leave the run recorded as ended."""
-    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.staging.lifecycle import init_run, stage_run
 
     run_id = init_run(project, opdef, config, label=label, tags=tags, comment=comment)
     stage_run(project, run_id, opdef, config, store=store, status=status)
@@ -124,6 +124,9 @@ def _writer(stream):
     if buf is not None:
         return lambda data: buf.write(data), buf.flush
     return (lambda data: stream.write(data.decode("utf-8", errors="replace"))), stream.flush
+
+
+_ECHO_BATCH = 10_000
 
 
 class _Echo:
@@ -141,14 +144,18 @@ class _Echo:
         self._status_shown = False
 
     def poll(self, final: bool = False) -> None:
-        lines = self.follower.poll(final)
-        if lines and self._status_shown:
-            self._clear_status()
-        for _name, line in lines:
-            (self.err_write if line.stream == STDERR else self.out_write)(line.data)
-        if lines:
-            self.out_flush()
-            self.err_flush()
+        while True:
+            # A bounded batch at a time: a backlog never sits in memory whole.
+            lines = self.follower.poll(final, max_lines=_ECHO_BATCH)
+            if lines and self._status_shown:
+                self._clear_status()
+            for _name, line in lines:
+                (self.err_write if line.stream == STDERR else self.out_write)(line.data)
+            if lines:
+                self.out_flush()
+                self.err_flush()
+            if len(lines) < _ECHO_BATCH:
+                break
         if self.show_progress and not final:
             self._progress()
 

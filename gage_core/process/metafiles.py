@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gage_core.atomic import write_atomic as _write_atomic
+from gage_core.store.atomic import write_atomic as _write_atomic
 
 __all__ = [
     "process_create_time",
@@ -28,6 +28,9 @@ __all__ = [
     "log_line",
     "reserve_space",
     "release_space",
+    "write_launcher",
+    "remove_launcher",
+    "LAUNCHER",
 ]
 
 RESERVE = "proc/.reserve"
@@ -62,6 +65,25 @@ def write_lock(meta_dir: str | os.PathLike, runner_pid: int, child_pid: int | No
         ct = process_create_time(pid)
         lines.append(f"{role} {pid} {ct!r}" if ct is not None else f"{role} {pid}")
     write_atomic(Path(meta_dir) / "proc" / "lock", "".join(line + "\n" for line in lines))
+
+
+LAUNCHER = "proc/launcher"
+
+
+def write_launcher(meta_dir: str | os.PathLike) -> None:
+    """Record this process as the one initialising and staging the run
+    (``launcher <pid> <create time>``, a lock line): if it dies before staging ends, the run
+    reads terminated instead of pending forever."""
+    pid = os.getpid()
+    ct = process_create_time(pid)
+    write_atomic(Path(meta_dir) / LAUNCHER, f"launcher {pid} {ct!r}\n" if ct is not None else f"launcher {pid}\n")
+
+
+def remove_launcher(meta_dir: str | os.PathLike) -> None:
+    try:
+        os.unlink(Path(meta_dir) / LAUNCHER)
+    except FileNotFoundError:
+        pass
 
 
 def remove_lock(meta_dir: str | os.PathLike) -> None:

@@ -15,9 +15,14 @@ Writer rules (byte-exact, line-atomic):
   reader always finds a record for every complete line it sees.
 - Every block is one ``os.write`` on an unbuffered descriptor: readers see
   it at once, there is nothing to flush.
+- Memory is bounded: a tail held back past ``MAX_PENDING`` bytes (a huge
+  line, ``\r``-only progress) is appended without an index record; the
+  line's record is written with the bytes that end it (or at ``close()``).
+  The index stays exact (one record per line of the file); only a line of
+  the other stream arriving meanwhile joins that line.
 
-Readers build line offsets incrementally (``array('q')``) and read only the
-requested line ranges with ``os.pread``. While a file is being written a
+Readers count lines per 64 KiB chunk (see ``OutputReader``) and read only
+the requested line ranges with ``os.pread``. While a file is being written a
 trailing partial line is not reported until it completes or the caller
 says the writer is done (``refresh(final=True)``). Gage 0.1.2 output (one
 merged stream, all records 0) reads the same way.
@@ -29,6 +34,7 @@ import os
 import struct
 import time
 from array import array
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +55,13 @@ STDOUT = 0
 STDERR = 1
 _REC = INDEX_RECORD.size
 _SCAN_BLOCK = 1 << 20
+# Bytes of an unterminated line held in memory per stream before they are
+# appended to the file (the runner's memory stays bounded).
+MAX_PENDING = 1 << 20
+_CHUNK = 1 << 16
+_CACHED_CHUNKS = 32
+# Files at least this big are opened at their end (see OutputReader).
+_ANCHOR_MIN = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class OutputWriter:
         self._ifd = os.open(self.index_path, flags, 0o644)
         self._pending: dict[int, bytearray] = {STDOUT: bytearray(), STDERR: bytearray()}
         self._pending_order: list[int] = []
+        self._tail_open = False  # the file ends with a line that has no record yet
         self.lines = 0
         self.bytes = 0
 
@@ -96,6 +110,8 @@ class OutputWriter:
             if not pending:
                 self._pending_order.append(stream)
             pending += data
+            if len(pending) >= MAX_PENDING:
+                self._spill(stream)
             return b""
         count = data.count(b"\n", 0, last_nl + 1)
         if pending:
@@ -109,7 +125,19 @@ class OutputWriter:
             pending += rest
             self._pending_order.append(stream)
         self._append(block, count, stream, now_ms)
+        if len(pending) >= MAX_PENDING:
+            self._spill(stream)
         return block
+
+    def _spill(self, stream: int) -> None:
+        """Append ``stream``'s held-back tail without a record (see the
+        module doc): its line's record comes with the bytes that end it."""
+        pending = self._pending[stream]
+        _write_all(self._fd, pending)
+        self.bytes += len(pending)
+        pending.clear()
+        self._pending_order.remove(stream)
+        self._tail_open = True
 
     def _append(self, block: bytes, count: int, stream: int, now_ms: int | None) -> None:
         ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
@@ -117,6 +145,7 @@ class OutputWriter:
         _write_all(self._fd, block)
         self.lines += count
         self.bytes += len(block)
+        self._tail_open = not block.endswith(b"\n")
 
     def pending(self, stream: int) -> bytes:
         """The unterminated tail held back for ``stream`` (e.g. a progress bar)."""
@@ -133,6 +162,8 @@ class OutputWriter:
             tails = [bytes(self._pending[s]) for s in self._pending_order if self._pending[s]]
             if tails:
                 self._append(b"".join(tails), 1, self._pending_order[0], None)
+            elif self._tail_open:  # a spilled last line: its record
+                self._append(b"", 1, STDOUT, None)
             for buf in self._pending.values():
                 buf.clear()
             self._pending_order.clear()
@@ -160,7 +191,15 @@ class OutputReader:
 
     ``path`` is ``output/NN_phase``; for a zipped meta pass the contents as
     ``data`` / ``index_data`` instead. Call ``refresh()`` to pick up bytes
-    written since the last call (cheap: only new bytes are scanned)."""
+    written since the last call (cheap: only new bytes are scanned).
+
+    Memory does not grow with the line count: the reader keeps, for every
+    64 KiB chunk of the file it has looked at, the number of lines before
+    it (8 bytes per chunk), and the line starts of a few recently read
+    chunks. A big file is opened at its end: the index gives the line count
+    (one record per line), so the last lines are found by reading backwards
+    from the end, in time independent of the file's size; earlier chunks
+    are counted only when they are read."""
 
     def __init__(
         self,
@@ -174,9 +213,16 @@ class OutputReader:
         self._index_data = index_data
         self._fd = -1
         self._ifd = -1
-        self._offsets = array("q", [0])  # start of each line + end of the last
-        self._scanned = 0  # bytes examined for newlines
+        # Lines counted so far and the end of the last one.
+        self._count = 0
+        self._end = 0
+        self._nl_end = 0  # just past the last newline counted
+        self._scanned = 0  # bytes examined for newlines (from the start or the anchor)
         self._final = False
+        # Known chunks (sorted) and the lines before each chunk's start.
+        self._cp_chunks = array("q", [0])
+        self._cp_lines = array("q", [0])
+        self._starts: dict[int, array] = {}  # chunk -> line starts in it (LRU)
         if data is None and self.path is not None:
             self._open()
         self.refresh()
@@ -209,7 +255,7 @@ class OutputReader:
     def __del__(self):  # pragma: no cover - best effort
         try:
             self.close()
-        except Exception:
+        except OSError:  # closing at interpreter exit: nothing left to do
             pass
 
     # -- scanning ---------------------------------------------------------
@@ -222,6 +268,13 @@ class OutputReader:
             if self._fd < 0:
                 return 0
         return os.fstat(self._fd).st_size
+
+    def _index_records(self) -> int | None:
+        if self._data is not None:
+            return None if self._index_data is None else len(self._index_data) // _REC
+        if self._ifd < 0:
+            self._open()
+        return None if self._ifd < 0 else os.fstat(self._ifd).st_size // _REC
 
     def _pread(self, fd_or_data, size: int, offset: int) -> bytes:
         if isinstance(fd_or_data, (bytes, bytearray)):
@@ -239,41 +292,185 @@ class OutputReader:
     def _source(self):
         return self._data if self._data is not None else self._fd
 
+    def _read_at(self, offset: int, size: int) -> bytes:
+        return self._pread(self._source(), size, offset)
+
+    def _known(self, chunk: int, lines: int) -> None:
+        i = bisect_left(self._cp_chunks, chunk)
+        if i < len(self._cp_chunks) and self._cp_chunks[i] == chunk:
+            return
+        self._cp_chunks.insert(i, chunk)
+        self._cp_lines.insert(i, lines)
+
+    def _anchor_at_end(self, size: int) -> bool:
+        """Start a big file at its end: the line count from the index, the
+        last line end found by reading backwards. False when the index and
+        the file do not agree (or change while looked at)."""
+        for _attempt in range(3):
+            records = self._index_records()
+            size = self._size()
+            if records is None or records == 0:
+                return False
+            end = self._last_newline_end(size)
+            # Our writer holds a line back until its newline; only at the
+            # end does it write a last unterminated line, with its record.
+            complete = records - (1 if end < size else 0)
+            if (records, size) == (self._index_records(), self._size()):
+                break
+        else:
+            return False
+        if complete < 0 or end <= 0:
+            return False
+        self._count, self._end, self._scanned, self._nl_end = complete, end, end, end
+        self._cp_chunks = array("q", [0])
+        self._cp_lines = array("q", [0])
+        # The end's own chunk is counted backwards from the end.
+        chunk = end // _CHUNK
+        if chunk > 0:
+            block = self._read_at(chunk * _CHUNK, end - chunk * _CHUNK)
+            self._known(chunk, complete - block.count(b"\n"))
+        return True
+
+    def _last_newline_end(self, size: int) -> int:
+        pos = size
+        while pos > 0:
+            lo = max(0, pos - _SCAN_BLOCK)
+            block = self._read_at(lo, pos - lo)
+            i = block.rfind(b"\n")
+            if i >= 0:
+                return lo + i + 1
+            pos = lo
+        return 0
+
     def refresh(self, final: bool = False) -> int:
         """Scan bytes written since the last call; returns the line count.
 
         ``final=True`` (the writer has finished) also counts a trailing line
         without ``\\n``."""
         size = self._size()
-        offsets = self._offsets
-        if self._final and offsets[-1] < size:
+        if self._final and self._end < size:
             # The file grew after it was declared final: drop the partial line.
-            offsets.pop()
+            self._count -= 1
+            self._end = self._nl_end
             self._final = False
+            self._starts.clear()
+        if self._scanned == 0 and self._count == 0 and size >= _ANCHOR_MIN and self._data is None:
+            self._anchor_at_end(size)
         pos = self._scanned
-        src = self._source()
         while pos < size:
-            block = self._pread(src, min(_SCAN_BLOCK, size - pos), pos)
+            block = self._read_at(pos, min(_SCAN_BLOCK, size - pos))
             if not block:
                 break
             last = block.rfind(b"\n")
             if last >= 0:
-                offsets.extend(_line_ends(block[:last].split(b"\n"), pos))
+                # Chunk boundaries crossed by the complete lines of this block.
+                first_chunk = -(-pos // _CHUNK)
+                upto = pos + last + 1
+                count = self._count
+                at = pos
+                for chunk in range(first_chunk, (upto - 1) // _CHUNK + 1):
+                    boundary = chunk * _CHUNK
+                    count += block.count(b"\n", at - pos, boundary - pos)
+                    at = boundary
+                    self._known(chunk, count)
+                count += block.count(b"\n", at - pos, last + 1)
+                self._count, self._end, self._nl_end = count, upto, upto
+                for chunk in list(self._starts):
+                    if chunk >= pos // _CHUNK:
+                        del self._starts[chunk]
             pos += len(block)
         self._scanned = max(pos, self._scanned)
         if final or self._data is not None:
-            if offsets[-1] < self._scanned:
-                offsets.append(self._scanned)
+            if self._end < self._scanned:
+                self._count += 1
+                self._end = self._scanned
                 self._final = True
-        return len(offsets) - 1
+                self._starts.pop(self._scanned // _CHUNK, None)
+        return self._count
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return self._count
 
     @property
     def size(self) -> int:
         """Bytes covered by the lines counted so far."""
-        return self._offsets[-1]
+        return self._end
+
+    # -- positions --------------------------------------------------------
+
+    def _chunk_starts(self, chunk: int) -> array:
+        """Offsets just past each newline inside ``chunk`` (up to the end
+        of the counted lines)."""
+        starts = self._starts.pop(chunk, None)
+        if starts is None:
+            lo = chunk * _CHUNK
+            hi = min(lo + _CHUNK, self._end)
+            block = self._read_at(lo, max(0, hi - lo))
+            starts = array("q")
+            i = block.find(b"\n")
+            while i >= 0:
+                starts.append(lo + i + 1)
+                i = block.find(b"\n", i + 1)
+            if len(self._starts) >= _CACHED_CHUNKS:
+                del self._starts[next(iter(self._starts))]
+        self._starts[chunk] = starts
+        return starts
+
+    def _lines_before(self, chunk: int) -> int:
+        """Newlines before ``chunk``'s first byte, counting the chunks
+        between it and the nearest known one (and remembering them)."""
+        i = bisect_right(self._cp_chunks, chunk) - 1
+        known, lines = self._cp_chunks[i], self._cp_lines[i]
+        if known == chunk:
+            return lines
+        nxt = self._cp_chunks[i + 1] if i + 1 < len(self._cp_chunks) else None
+        if nxt is not None and nxt - chunk < chunk - known:
+            lines = self._cp_lines[i + 1]
+            for c in range(nxt - 1, chunk - 1, -1):
+                lines -= self._read_at(c * _CHUNK, _CHUNK).count(b"\n")
+                self._known(c, lines)
+            return lines
+        for c in range(known, chunk):
+            lines += self._read_at(c * _CHUNK, _CHUNK).count(b"\n")
+            self._known(c + 1, lines)
+        return lines
+
+    def _newline_chunk(self, k: int) -> int:
+        """The chunk holding the ``k``-th newline (0-based), found from the
+        known chunks around it, counting only the chunks between them."""
+        last = max(0, (self._nl_end - 1) // _CHUNK)
+        i = bisect_right(self._cp_lines, k) - 1
+        lo = self._cp_chunks[i]
+        # The next known chunk starts after newline k (or the end does).
+        hi = self._cp_chunks[i + 1] - 1 if i + 1 < len(self._cp_chunks) else last
+        hi = min(hi, last)
+        if hi <= lo:
+            return lo
+        lo_lines = self._cp_lines[i]
+        hi_lines = self._cp_lines[i + 1] if i + 1 < len(self._cp_chunks) and self._cp_chunks[i + 1] <= last + 1 else (
+            self._count - (1 if self._final else 0)
+        )
+        if hi_lines > lo_lines and (k - lo_lines) * 2 > hi_lines - lo_lines:
+            # Nearer the upper end: step down.
+            c = hi
+            while c > lo and self._lines_before(c) > k:
+                c -= 1
+            return c
+        c = lo
+        while c < hi and self._lines_before(c + 1) <= k:
+            c += 1
+        return c
+
+    def _line_start(self, n: int) -> int:
+        """Byte offset where line ``n`` starts (``len(self)``: the end)."""
+        if n <= 0:
+            return 0
+        if n >= self._count:
+            return self._end
+        # Line n starts just past newline n - 1.
+        chunk = self._newline_chunk(n - 1)
+        starts = self._chunk_starts(chunk)
+        return starts[n - 1 - self._lines_before(chunk)]
 
     # -- access -----------------------------------------------------------
 
@@ -282,16 +479,20 @@ class OutputReader:
         start, stop, _ = slice(start, stop).indices(len(self))
         if stop <= start:
             return b""
-        a, b = self._offsets[start], self._offsets[stop]
-        return self._pread(self._source(), b - a, a)
+        a, b = self._line_start(start), self._line_start(stop)
+        return self._read_at(a, b - a)
 
     def lines(self, start: int = 0, stop: int | None = None) -> list[bytes]:
         """Raw lines ``start:stop`` (each with its ``\\n`` when it has one)."""
         start, stop, _ = slice(start, stop).indices(len(self))
         data = self.read_bytes(start, stop)
-        base = self._offsets[start] if stop > start else 0
-        offs = self._offsets
-        return [data[offs[i] - base : offs[i + 1] - base] for i in range(start, stop)]
+        if not data:
+            return []
+        parts = data.split(b"\n")
+        out = [p + b"\n" for p in parts[:-1]]
+        if parts[-1]:
+            out.append(parts[-1])
+        return out
 
     def records(self, start: int = 0, stop: int | None = None) -> list[tuple[int, int] | None]:
         """Index records ``(time_ms, stream)`` for lines ``start:stop``; None
@@ -325,20 +526,79 @@ class OutputReader:
         """The last ``n`` lines."""
         return self.read(max(0, len(self) - n), len(self))
 
-    def follow(self, start: int = 0, final: bool = False) -> tuple[list[OutputLine], int]:
-        """New lines from line ``start`` after a refresh; returns them and the
-        next start. Call with ``final=True`` once the writer has finished."""
+    def follow(
+        self, start: int = 0, final: bool = False, max_lines: int | None = None
+    ) -> tuple[list[OutputLine], int]:
+        """New lines from line ``start`` after a refresh (at most
+        ``max_lines``); returns them and the next start. Call with
+        ``final=True`` once the writer has finished."""
         self.refresh(final=final)
         end = len(self)
+        if max_lines is not None:
+            end = min(end, start + max_lines)
         return (self.read(start, end) if end > start else []), end
 
+    # -- search -----------------------------------------------------------
 
-def _line_ends(parts: list[bytes], base: int):
-    """Offsets just past each ``\\n``, given the parts of a block split on it."""
-    pos = base
-    for p in parts:
-        pos += len(p) + 1
-        yield pos
+    def line_at(self, offset: int) -> int:
+        """The number of the line holding byte ``offset``."""
+        offset = max(0, min(offset, self._end))
+        chunk = offset // _CHUNK
+        before = self._lines_before(chunk)
+        starts = self._chunk_starts(chunk)
+        return before + bisect_right(starts, offset)
+
+    def search(self, needle: bytes, start: int = 0, forward: bool = True, ignore_case: bool = True) -> int | None:
+        """The first line at or after ``start`` (before or at, backwards)
+        whose bytes contain ``needle``; None when there is none. Searches
+        the file's bytes block by block, not decoded lines."""
+        if not needle or not len(self):
+            return None
+        start = max(0, min(start, len(self) - 1))
+        find = _finder(needle, ignore_case)
+        span = len(needle) - 1
+        if forward:
+            pos = self._line_start(start)
+            while pos < self._end:
+                hi = min(self._end, pos + _SCAN_BLOCK)
+                block = self._read_at(pos, min(self._end, hi + span) - pos)
+                i = find(block, False)
+                if i >= 0 and pos + i < self._end:
+                    return self.line_at(pos + i)
+                pos = hi
+            return None
+        pos = self._line_start(start + 1)
+        while pos > 0:
+            lo = max(0, pos - _SCAN_BLOCK)
+            block = self._read_at(lo, min(self._end, pos + span) - lo)
+            i = find(block, True)
+            if i >= 0:
+                return self.line_at(lo + i)
+            pos = lo
+        return None
+
+    def count_matches(self, needle: bytes, ignore_case: bool = True) -> int:
+        """How many times ``needle`` occurs in the counted lines."""
+        if not needle:
+            return 0
+        pos, total, span = 0, 0, len(needle) - 1
+        lowered = needle.lower()
+        while pos < self._end:
+            hi = min(self._end, pos + _SCAN_BLOCK)
+            # With the next len(needle) - 1 bytes: a match found here starts
+            # before ``hi`` (the next block counts the ones after).
+            block = self._read_at(pos, min(self._end, hi + span) - pos)
+            total += (block.lower().count(lowered) if ignore_case else block.count(needle))
+            pos = hi
+        return total
+
+
+def _finder(needle: bytes, ignore_case: bool):
+    """``find(block, last)``: index of the first (or last) occurrence."""
+    if not ignore_case:
+        return lambda block, last: block.rfind(needle) if last else block.find(needle)
+    lowered = needle.lower()
+    return lambda block, last: block.lower().rfind(lowered) if last else block.lower().find(lowered)
 
 
 def output_names(output_dir: str | os.PathLike) -> list[str]:
@@ -376,7 +636,10 @@ class RunOutputFollower:
         self.readers: dict[str, OutputReader] = {}
         self.positions: dict[str, int] = dict(positions or {})
 
-    def poll(self, final: bool = False) -> list[tuple[str, OutputLine]]:
+    def poll(self, final: bool = False, max_lines: int | None = None) -> list[tuple[str, OutputLine]]:
+        """New lines of every phase; with ``max_lines``, at most that many
+        per phase (call again while a poll returns that many: memory stays
+        bounded when the reader falls behind)."""
         out: list[tuple[str, OutputLine]] = []
         for name in output_names(self.output_dir):
             if self.phases is not None and name not in self.phases:
@@ -384,7 +647,9 @@ class RunOutputFollower:
             reader = self.readers.get(name)
             if reader is None:
                 reader = self.readers[name] = OutputReader(self.output_dir / name)
-            lines, self.positions[name] = reader.follow(self.positions.get(name, 0), final=final)
+            lines, self.positions[name] = reader.follow(
+                self.positions.get(name, 0), final=final, max_lines=max_lines
+            )
             out.extend((name, line) for line in lines)
         return out
 

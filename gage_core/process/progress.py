@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from gage_core.atomic import write_atomic
+from gage_core.store.atomic import write_atomic
 
 __all__ = ["KNOWN_PROGRESS", "Progress", "ProgressParser", "write_progress", "read_progress"]
 

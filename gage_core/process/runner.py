@@ -5,7 +5,10 @@ It runs the ``run`` phase (command from ``proc/cmd.json``) and then the op's
 ``output/NN_phase`` with its index, and finishes the run: ``summary.json``,
 files log and ``manifest``, read-only run files, ``stopped``, ``proc/exit``,
 lock removed. Staging hooks run earlier, in the process that stages the run
-(``lifecycle.stage_run``), with the same capture code.
+(``gage_core.staging.lifecycle.stage_run``), with the same capture code.
+
+A run with a remote handle (``proc/executor.json``) is followed by the
+proxy runner instead (``executors.proxy``): same files, same signals.
 
 Signals: SIGTERM, SIGINT and SIGHUP are forwarded to the child's process
 group; the group is SIGKILLed after the grace period (``--grace``, default
@@ -178,10 +181,12 @@ def _show_cmd(cmd) -> str:
 class Runner:
     """Runs and finishes one staged run (see the module doc)."""
 
-    def __init__(self, run_dir: str | os.PathLike, grace: float = DEFAULT_GRACE):
+    def __init__(self, run_dir: str | os.PathLike, grace: float = DEFAULT_GRACE, echo=None):
         self.run_dir = Path(run_dir).resolve()
         self.meta_dir = self.run_dir.with_name(self.run_dir.name + ".meta")
         self.grace = grace
+        # echo(stream, data): every raw chunk the run writes, as it is read.
+        self.echo = echo
         self.current: PhaseProcess | None = None
         self.stop_signal: int | None = None
 
@@ -201,14 +206,21 @@ class Runner:
             # A stop arrived before the child started: end it at once.
             proc.stop_signal = self.stop_signal
 
-    def run(self) -> int:
-        meta = self.meta_dir
-        if not meta.is_dir():
+    def _cannot_start(self, role: str) -> int | None:
+        """2 when the run cannot start (no meta, or it has ended), else None."""
+        if not self.meta_dir.is_dir():
             print(f"gage runner: no meta dir for {self.run_dir}", file=sys.stderr)
             return 2
-        if mf.read_exit(meta) is not None:
-            mf.log_line(meta, "Runner: run has already ended; not starting it again")
+        if mf.read_exit(self.meta_dir) is not None:
+            mf.log_line(self.meta_dir, f"{role}: run has already ended; not starting it again")
             return 2
+        return None
+
+    def run(self) -> int:
+        meta = self.meta_dir
+        refused = self._cannot_start("Runner")
+        if refused is not None:
+            return refused
         self._install_signals()
         code: int | None = None
         summary: SummaryParser | None = None
@@ -223,11 +235,15 @@ class Runner:
             code = self._phase("run", cmd, opdef, summary)
             fin = opdef.exec.get("finalize") if opdef is not None else None
             if fin and self.stop_signal is None:
+                # The run phase's metrics are kept even if this runner dies
+                # during finalize; they are written again at the end.
+                self._try_write_summary(summary, opdef)
                 fcode = self._phase("finalize", fin, opdef, None)
                 if fcode != 0:
-                    mf.log_line(meta, f"finalize exited with {fcode}")
-                    if code == 0:
-                        code = fcode
+                    # Reported as the finalize's failure (proc/finalize-exit,
+                    # shown by gage show), never as the run's exit code.
+                    mf.log_line(meta, f"Finalize failed with exit code {fcode}")
+                    mf.write_atomic(meta / "proc" / "finalize-exit", str(fcode))
         except OSError as e:  # disk full, permissions: a clear message, no traceback
             mf.log_line(meta, f"Runner error: {e}")
             if code is None:
@@ -257,18 +273,14 @@ class Runner:
                 summary=summary,
                 pdeathsig=True,
                 on_process=self._set_current,
+                echo=self.echo,
             )
         finally:
             self.current = None
 
     def _finish(self, code: int, summary: SummaryParser | None, opdef) -> None:
         meta = self.meta_dir
-        # Late signals must not interrupt the bookkeeping.
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            try:
-                signal.signal(sig, signal.SIG_IGN)
-            except (OSError, ValueError):
-                pass
+        self._ignore_stop_signals()
         # Space set aside at start: bookkeeping can finish on a full disk.
         mf.release_space(meta)
         steps = (
@@ -281,6 +293,20 @@ class Runner:
                 step()
             except Exception as e:  # noqa: BLE001
                 mf.log_line(meta, f"Error finishing run ({name}): {e!r}")
+        self._record_exit(code)
+
+    @staticmethod
+    def _ignore_stop_signals() -> None:
+        """Late signals must not interrupt the bookkeeping."""
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            try:
+                signal.signal(sig, signal.SIG_IGN)
+            except (OSError, ValueError):
+                pass
+
+    def _record_exit(self, code: int) -> None:
+        """``proc/exit``, then the lock goes: the run has ended."""
+        meta = self.meta_dir
         try:
             mf.write_exit(meta, code)
         except OSError as e:
@@ -290,6 +316,12 @@ class Runner:
             return
         mf.log_line(meta, f"Run exited with {code}")
         mf.remove_lock(meta)
+
+    def _try_write_summary(self, summary: SummaryParser | None, opdef) -> None:
+        try:
+            self._write_summary(summary, opdef)
+        except Exception as e:  # noqa: BLE001 - finishing writes it again
+            mf.log_line(self.meta_dir, f"Error writing the run summary before finalize: {e!r}")
 
     def _write_summary(self, summary: SummaryParser | None, opdef) -> None:
         output = self.meta_dir / "output" / "40_run"
@@ -319,6 +351,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run_dir")
     parser.add_argument("--grace", type=float, default=DEFAULT_GRACE)
     args = parser.parse_args(argv)
+    run_dir = Path(args.run_dir)
+    # Checked without importing the executors: a local run starts as fast as before.
+    if (run_dir.with_name(run_dir.name + ".meta") / "proc" / "executor.json").is_file():
+        from gage_core.process.executors.proxy import ProxyRunner
+
+        return ProxyRunner(args.run_dir, args.grace).run()
     return Runner(args.run_dir, args.grace).run()
 
 

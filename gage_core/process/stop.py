@@ -5,7 +5,8 @@ run's process group and records the exit as -15); after ``grace`` seconds
 the group is SIGKILLed, then the runner. Without a live runner (it was
 killed, only the lock is left, or the run is Gage 0.1.2's): the child's
 group gets SIGTERM, then SIGKILL after the grace, and the exit is recorded
-here. Either way the run ends with ``proc/exit`` < 0 and no lock.
+here. A remote run whose proxy is gone (``detached``) has its job
+stopped by a proxy started for the purpose. Either way the run ends with ``proc/exit`` < 0 and no lock.
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ __all__ = ["stop_run", "request_stop", "kill_run_group", "interrupt_run", "read_
 def read_lock(meta_dir: Path):
     from gage_core.store.status import parse_lock
 
+    lock = meta_dir / "proc" / "lock"
     try:
-        return parse_lock((meta_dir / "proc" / "lock").read_bytes())
+        written = lock.stat().st_mtime
+        return parse_lock(lock.read_bytes(), written)
     except OSError:
         return ()
 
 
 def _live(entry) -> bool:
-    from gage_core.store.status import pid_alive
+    from gage_core.store.status import entry_alive
 
-    return pid_alive(entry.pid, entry.create_time)
+    return entry_alive(entry)
 
 
 def _signal_group(entry, sig: int) -> None:
@@ -90,6 +93,12 @@ def stop_run(run, grace: float = 10.0) -> int:
     if existing is not None or not entries:
         raise RunStateError(f"run {run_dir.name} is not running")
     runner = [e for e in entries if e.role == "runner" and _live(e)]
+    if not runner:
+        from gage_core.process.executors.proxy import has_remote_handle, stop_detached
+
+        if has_remote_handle(run_dir):
+            # A detached remote run: its job is on the cluster, not here.
+            return stop_detached(run_dir, grace)
     children = [e for e in entries if e.role in ("child", "pid")]
     if runner:
         try:

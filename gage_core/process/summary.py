@@ -221,14 +221,20 @@ class SummaryParser:
             return None
         try:
             with open(output_path, "rb") as f:
-                if os.fstat(f.fileno()).st_size == 0:
-                    return None
-                with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                    if self._mode == "default" and mm.find(b"--- summary ---") < 0:
+                if self._mode == "default":
+                    text = _gage_block(f)
+                else:
+                    # A custom pattern can span the whole output: it needs
+                    # the whole file (mapped, not copied).
+                    if os.fstat(f.fileno()).st_size == 0:
                         return None
-                    m = pattern.search(mm)
-                    text = m.group(1) if m else None
+                    with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                        m = pattern.search(mm)
+                        text = m.group(1) if m else None
         except OSError:
+            return None
+        except _BlockTooBig as e:
+            self.errors.append(f"Error decoding output summary: {e}")
             return None
         if text is None:
             return None
@@ -241,6 +247,51 @@ class SummaryParser:
             self.errors.append("output summary has neither 'metrics' nor 'attributes'")
             return None
         return data
+
+
+_MARK = b"--- summary ---"
+_END_MARK = b"---"
+_BLOCK_LIMIT = 64 << 20
+_READ = 1 << 20
+
+
+class _BlockTooBig(Exception):
+    pass
+
+
+def _gage_block(f) -> bytes | None:
+    """The text of Gage's ``--- summary --- ... ---`` block (from the first
+    start mark to the last ``---`` after it, as the greedy pattern reads
+    it), reading the file in blocks: memory stays bounded whatever the
+    output's size."""
+    size = os.fstat(f.fileno()).st_size
+    fd = f.fileno()
+    start = -1
+    pos = 0
+    keep = len(_MARK) - 1
+    while pos < size and start < 0:
+        block = os.pread(fd, _READ + keep, pos)
+        i = block.find(_MARK)
+        if i >= 0:
+            start = pos + i + len(_MARK)
+        pos += _READ
+    if start < 0:
+        return None
+    end = -1
+    pos = size
+    keep = len(_END_MARK) - 1
+    while pos > start and end < 0:
+        lo = max(start, pos - _READ)
+        block = os.pread(fd, pos - lo + keep, lo)[: size - lo]
+        i = block.rfind(_END_MARK)
+        if i >= 0:
+            end = lo + i
+        pos = lo
+    if end < 0:
+        return None
+    if end - start > _BLOCK_LIMIT:
+        raise _BlockTooBig(f"summary block of {end - start:,} bytes (at most {_BLOCK_LIMIT:,})")
+    return os.pread(fd, end - start, start)
 
 
 def read_summary_file(path: str | os.PathLike) -> dict | None:

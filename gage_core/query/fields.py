@@ -40,6 +40,7 @@ FILTER_FIELDS: tuple[tuple[str, str], ...] = (
     ("batch", "batch id"),
     ("exit", "exit code"),
     ("container", "active or trash"),
+    ("executor", "where the run executes: local or ray"),
     ("config.KEY", "flag value (a bare flag name works too)"),
     ("metric.KEY", "summary metric"),
     ("attr.KEY", "summary attribute"),
@@ -100,7 +101,7 @@ _BUILTIN: dict[str, Callable[[Any], list]] = {
             ("started", "started"), ("stopped", "stopped"), ("staged", "staged"),
             ("initialized", "initialized"), ("duration", "duration_us"),
             ("project", "project_dir"), ("project_id", "project_id"), ("batch", "batch_id"),
-            ("exit", "exit_code"), ("container", "container"),
+            ("exit", "exit_code"), ("container", "container"), ("executor", "executor"),
         )
     },
 }

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 from gage_core.errors import FilterSyntaxError
 from gage_core.query.compiler import EvalContext, compile_tree
 from gage_core.query.fields import FILTER_FIELDS, filter_fields
+from gage_core.store.status import STATUSES
 
 __all__ = [
     "RunFilter",
@@ -92,7 +93,6 @@ _KEYWORDS = (
     "and", "or", "not", "in", "not in", "after", "before", "since", "until", "between",
     "today", "yesterday", "this week", "this month", "in last", "ago", "now",
 )  # fmt: skip
-_STATUSES = ("running", "completed", "error", "terminated", "staged", "pending", "unknown")
 
 
 def filter_completions(text: str, runs: Iterable[Any] = ()) -> list[str]:
@@ -101,7 +101,7 @@ def filter_completions(text: str, runs: Iterable[Any] = ()) -> list[str]:
     keywords and status values that start with it."""
     word = re.split(r"[\s()\[\],=!<>~]", text)[-1] if text else ""
     low = word.lower()
-    pool = [*filter_fields(runs), "config.", "metric.", "attr.", *_KEYWORDS, *_STATUSES]
+    pool = [*filter_fields(runs), "config.", "metric.", "attr.", *_KEYWORDS, *STATUSES]
     out = [c for c in dict.fromkeys(pool) if c.lower().startswith(low) and c.lower() != low]
     return out
 

@@ -1,5 +1,5 @@
 """Config (flags): key specs, defaults read from project files, and
-application to the staged copy (reference §3.4, extended to JSON/YAML/TOML).
+application to the staged copy (Python globals as Gage 0.1.2 does, and JSON, YAML, TOML, notebooks).
 
 Public API::
 
@@ -22,6 +22,13 @@ any levels, ``?`` one char. A literal key missing from a literal file is a
 FlagError with a did-you-mean hint. Values are typed from the existing
 value (``coerce_flag_value``); config keys that no file has are left to
 the caller to record.
+
+Flag names: a key's dotted path (``db.user``), after the config object's
+``strip-prefix``, ``prefix`` and ``rename`` (``"FROM TO"`` pairs separated
+by commas or new lines; ``FROM`` is the key in the file). A name that
+several files provide is ambiguous, so each file's flag is qualified by the
+file as a key spec is written: ``conf/db/mysql.yaml#user``. A file is
+rewritten only where a flag's value differs from that file's own value.
 """
 
 from __future__ import annotations
@@ -38,7 +45,9 @@ from gage_core.staging.config_formats import SUPPORTED_SUFFIXES, apply_leaves, r
 from gage_core.staging.flags import coerce_flag_value
 from gage_core.staging.patterns import glob_to_regex
 
-__all__ = ["KeySpec", "ConfigDefaults", "parse_key_spec", "read_config_defaults", "apply_config"]
+__all__ = [
+    "KeySpec", "ConfigDefaults", "parse_key_spec", "parse_renames", "config_path_problem", "read_config_defaults", "apply_config",
+]
 
 _WILD = re.compile(r"[*?\[]")
 _DEPENDS = "<depends>"
@@ -54,6 +63,7 @@ class KeySpec:
     key_re: re.Pattern
     prefix: str = ""
     strip_prefix: str = ""
+    renames: tuple[tuple[str, str], ...] = ()
 
     @property
     def literal_key(self) -> bool:
@@ -81,22 +91,56 @@ def _key_regex(pattern: str) -> re.Pattern:
     return re.compile("".join(out) + r"\Z")
 
 
-def parse_key_spec(spec: str, prefix: str | None = None, strip_prefix: str | None = None) -> KeySpec:
+def config_path_problem(file_glob: str) -> str | None:
+    """Why a config file pattern could select a file outside the project
+    (absolute, ``..``), or None."""
+    p = file_glob.replace("\\", "/")
+    if p.startswith("/") or p.startswith("~") or re.match(r"[A-Za-z]:/", p):
+        return "an absolute path is outside the project"
+    if ".." in p.split("/"):
+        return "'..' leads outside the project"
+    return None
+
+
+def parse_renames(text: str | None) -> tuple[tuple[str, str], ...]:
+    """``"x train_x, y train_y"`` -> ``(("x", "train_x"), ("y", "train_y"))``.
+    Raises FlagError for a rule that is not two words."""
+    pairs = []
+    for rule in re.split(r"[,\n]", text or ""):
+        words = rule.split()
+        if not words:
+            continue
+        if len(words) != 2:
+            raise FlagError(
+                f"invalid config rename rule '{rule.strip()}'",
+                hint="write each rule as 'KEY NEW-NAME', rules separated by commas",
+            )
+        pairs.append((words[0], words[1]))
+    return tuple(pairs)
+
+
+def parse_key_spec(
+    spec: str, prefix: str | None = None, strip_prefix: str | None = None, rename: str | None = None
+) -> KeySpec:
     text = spec.strip()
     include = not text.startswith("-")
     body = text[1:].strip() if not include else text
     file_glob, _, key = body.partition("#")
     file_glob, key = file_glob.strip(), key.strip() or "*"
+    problem = config_path_problem(file_glob)
+    if problem:
+        raise FlagError(f"config '{spec}': {problem}", hint="config files must be inside the project")
     return KeySpec(
         text=spec, include=include, file_glob=file_glob, key_pattern=key,
         file_re=glob_to_regex(file_glob) if file_glob else None, key_re=_key_regex(key),
-        prefix=prefix or "", strip_prefix=strip_prefix or "",
+        prefix=prefix or "", strip_prefix=strip_prefix or "", renames=parse_renames(rename),
     )
 
 
 def _specs(opdef) -> list[KeySpec]:
     return [
-        parse_key_spec(k, getattr(c, "prefix", None), getattr(c, "strip_prefix", None))
+        parse_key_spec(k, getattr(c, "prefix", None), getattr(c, "strip_prefix", None),
+                       getattr(c, "rename", None))
         for c in opdef.config for k in c.keys
     ]
 
@@ -131,6 +175,8 @@ def _walk_files(root: Path, specs: list[KeySpec]) -> list[str]:
                     found.setdefault(rel, idx)
     out = []
     for rel in sorted(found, key=lambda r: (found[r], r)):
+        if not _inside_real(root / rel, root):  # a link out of the project: never config
+            continue
         decision = False
         for spec in specs:
             if spec.file_glob and spec.file_re.match(rel) and (spec.include or spec.key_pattern == "*"
@@ -142,6 +188,9 @@ def _walk_files(root: Path, specs: list[KeySpec]) -> list[str]:
 
 
 def _flag_name(spec: KeySpec, key: str) -> str:
+    for old, new in spec.renames:
+        if key == old:
+            return new
     if spec.strip_prefix and key.startswith(spec.strip_prefix):
         key = key[len(spec.strip_prefix):]
     return spec.prefix + key
@@ -214,14 +263,21 @@ def _scan(root: Path, opdef, strict: bool) -> tuple[ConfigDefaults, dict[str, tu
         keys = _select_keys(rel, leaves, specs)
         result.files.append(rel)
         per_file[rel] = (text, leaves, keys)
-        for key, flag in keys.items():
+    owners: dict[str, set[str]] = {}
+    for rel, (_text, _leaves, keys) in per_file.items():
+        for flag in keys.values():
+            owners.setdefault(flag, set()).add(rel)
+    for rel, (_text, leaves, keys) in per_file.items():
+        for key, flag in list(keys.items()):
+            if len(owners[flag]) > 1:
+                flag = keys[key] = f"{rel}#{flag}"
             result.sources.setdefault(flag, []).append((rel, key))
             result.setdefault(flag, leaves[key])
     return result, per_file
 
 
 def read_config_defaults(project_dir: str | os.PathLike, opdef) -> ConfigDefaults:
-    """Flag defaults for ``opdef`` read from the project's files (first file wins)."""
+    """Flag defaults for ``opdef`` read from the project's files."""
     result = _scan(Path(project_dir), opdef, strict=False)[0]
     for dep in getattr(opdef, "depends", ()):
         flag = _pin_flag(dep)
@@ -240,6 +296,20 @@ def _pin_flag(dep) -> str | None:
     return pinned_flag(dep)
 
 
+def _inside_real(path: Path, root: Path) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal and of one type; floats by their text (``-0.0``, ``nan``)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return repr(a) == repr(b)
+    return a == b
+
+
 def apply_config(run_dir: str | os.PathLike, opdef, config: Mapping[str, Any]) -> str:
     """Write ``config`` values into the staged files; returns the diff text.
 
@@ -256,10 +326,11 @@ def apply_config(run_dir: str | os.PathLike, opdef, config: Mapping[str, Any]) -
                 continue
             old = leaves[key]
             value = config[flag]
-            # Config values are already typed: a string for a string is
-            # used as is (coercing again would strip or unquote it).
-            new = value if isinstance(value, str) and isinstance(old, str) else coerce_flag_value(value, old, flag)
-            if new != old or type(new) is not type(old):
+            # Config values are already typed: one of the file's type (or
+            # any value for a null) is used as is; coercing text again would
+            # unquote it or turn it into a number.
+            new = value if old is None or type(value) is type(old) else coerce_flag_value(value, old, flag)
+            if not _same_value(new, old):
                 changes[key] = new
         if not changes:
             continue
@@ -271,6 +342,8 @@ def apply_config(run_dir: str | os.PathLike, opdef, config: Mapping[str, Any]) -
         if new_text == text:
             continue
         path = root / rel
+        if not _inside_real(path, root):
+            raise StagingError(f"cannot apply config to {rel}: it leads outside the run directory (a symlink)")
         try:
             mode = path.stat().st_mode
             if not os.access(path, os.W_OK):

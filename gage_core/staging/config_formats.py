@@ -199,11 +199,33 @@ def _yaml_spans(text: str) -> dict[str, tuple]:
                     if not m or m.end() >= node.end_mark.index:
                         break
                     start = m.end()
-                spans[key] = (value, start, node.end_mark.index, quote)
+                end = node.end_mark.index
+                if node.style in ("|", ">"):
+                    end, quote = _yaml_block_span(text, start, end)
+                spans[key] = (value, start, end, quote)
 
     if root is not None:
         visit(root, "")
     return spans
+
+
+def _yaml_block_span(text: str, start: int, end: int) -> tuple[int, tuple[str, str]]:
+    """A block scalar (``|``, ``>-``) spans its header line and its content
+    lines. Returns the end of the last content line and what follows the
+    new one-line value: the header's comment and the line break, so the
+    next key and any blank lines after the block stay where they were."""
+    seg = text[start:end]
+    lines = _LINE_RE.findall(seg)
+    header = lines[0] if lines else ""
+    m = re.search(r"\s#.*", header.rstrip("\r\n"))
+    comment = " " + m.group().strip() if m else ""
+    content_end = len(header)
+    for i, line in enumerate(lines):
+        if i and line.strip():
+            content_end = sum(len(x) for x in lines[: i + 1])
+    kept = seg[:content_end]
+    newline = kept[len(kept.rstrip("\r\n")):]
+    return start + content_end, ("block", comment + newline)
 
 
 def _yaml_double_quoted(value: str) -> str:
@@ -224,7 +246,10 @@ def _yaml_double_quoted(value: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _yaml_render(value: Any, quote: str | None) -> str:
+def _yaml_render(value: Any, quote) -> str:
+    if isinstance(quote, tuple):  # replacing a block scalar: one line
+        flow = _yaml_double_quoted(value) if isinstance(value, str) else _yaml_render(value, None)
+        return flow + quote[1]
     import yaml
 
     if isinstance(value, str):

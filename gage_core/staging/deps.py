@@ -1,4 +1,4 @@
-"""Dependency resolution at staging (issue 4).
+"""Dependency resolution at staging.
 
 Public API::
 

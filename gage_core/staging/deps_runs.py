@@ -43,14 +43,8 @@ def _matcher(dep):
         text = f"op = {dep.operation}"
     if not text:
         raise StagingError(f"{dep.type} dependency needs run-select or operation")
-    try:
-        from gage_core.query.filter import parse_filter
-    except ImportError:  # pragma: no cover - query package always present here
-        m = _OP_RE.match(text)
-        if not m:
-            raise StagingError(f"run-select '{text}' is not supported") from None
-        name = m.group(1)
-        return lambda run: run.op_name == name or str(run.op_name).endswith(":" + name)
+    from gage_core.query.filter import parse_filter
+
     try:
         flt = parse_filter(text)
     except FilterSyntaxError as e:

@@ -50,7 +50,9 @@ __all__ = [
 
 _INT_RE = re.compile(r"[+-]?\d+\Z")
 _FLOAT_RE = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?\Z")
-_KEY_RE = re.compile(r"[A-Za-z_0-9][\w.\-]*\Z")
+# Letters, digits, ``_.-``; ``/`` and ``#`` for file-qualified names
+# (``conf/db/mysql.yaml#user``).
+_KEY_RE = re.compile(r"[A-Za-z_0-9][\w.\-/#]*\Z")
 _BOOL_WORDS = {
     "true": True, "yes": True, "on": True, "1": True,
     "false": False, "no": False, "off": False, "0": False,
@@ -66,10 +68,22 @@ class FlagList(list):
 
 
 def _unquote(text: str) -> str | None:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        body = text[1:-1]
-        return body.replace("\\" + text[0], text[0]).replace("\\\\", "\\")
-    return None
+    """The text inside matching quotes; None unless the whole text is one
+    quoted string (``"a" and "b"`` is not: its inner quotes are text)."""
+    if len(text) < 2 or text[0] != text[-1] or text[0] not in "'\"":
+        return None
+    quote, body, out, i = text[0], text[1:-1], [], 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body) and body[i + 1] in (quote, "\\"):
+            out.append(body[i + 1])
+            i += 2
+            continue
+        if c == quote:
+            return None
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _split_list(body: str) -> list[str]:
@@ -148,7 +162,8 @@ def split_flag_assign(arg: str) -> tuple[str, str]:
     key = _unquote(key) if _unquote(key) is not None else key
     if not key:
         raise FlagError(f"invalid flag assignment '{arg}': empty name")
-    return key, arg[i + 1:].strip()
+    # The value as typed: a string flag keeps its spaces.
+    return key, arg[i + 1:]
 
 
 def is_flag_assign(arg: str) -> bool:
@@ -168,7 +183,7 @@ def is_flag_assign(arg: str) -> bool:
 def parse_flag_assigns(args: Iterable[str], raw: bool = False) -> dict[str, Any]:
     """Parse ``["lr=0.1", "name='x y'"]`` into ``{"lr": 0.1, "name": "x y"}``.
 
-    With ``raw=True`` values stay the text after ``=`` (stripped, quotes
+    With ``raw=True`` values stay the text after ``=`` (as typed, quotes
     kept) so they can be typed later from a default with
     :func:`coerce_flag_value`. A repeated name: the last one wins.
     """
@@ -237,6 +252,15 @@ def coerce_flag_value(value: Any, default: Any, name: str | None = None, _item: 
     if isinstance(value, FlagList):
         return FlagList([coerce_flag_value(v, default, name, True) for v in value], raw=value.raw)
     text = value if isinstance(value, str) else None
+    if text is not None and not _item:
+        stripped = text.strip()
+        if stripped.startswith("[") and stripped.endswith("]") and not isinstance(default, list):
+            parsed_list = parse_flag_value(stripped)
+            if isinstance(parsed_list, FlagList):
+                # Each item typed from its own text (``[007,1e3]`` for a string flag).
+                body = stripped[1:-1].strip()
+                items = _split_list(body) if body else []
+                return FlagList([coerce_flag_value(t, default, name, True) for t in items], raw=stripped)
     if isinstance(value, str):
         # A list item is typed as a scalar: parsing it as a list again
         # would recurse without end on "[[[...]]]".
@@ -245,6 +269,11 @@ def coerce_flag_value(value: Any, default: Any, name: str | None = None, _item: 
         parsed = value
     if isinstance(parsed, FlagList) and not isinstance(default, list):
         return coerce_flag_value(parsed, default, name)
+    if isinstance(default, str) and text is not None:
+        # A string flag keeps the text as typed (``007``, ``1e3``, ``null``,
+        # spaces); only one whole quoted string is unquoted.
+        unq = _unquote(text.strip())
+        return unq if unq is not None else text
     if parsed is None or default is None:
         return parsed
     if isinstance(default, bool):
@@ -263,11 +292,25 @@ def coerce_flag_value(value: Any, default: Any, name: str | None = None, _item: 
             return float(parsed)
         raise _bad(name, value, default)
     if isinstance(default, str):
-        if text is not None:
-            unq = _unquote(text.strip())
-            return unq if unq is not None else text.strip()
         return format_flag_value(parsed) if not isinstance(parsed, str) else parsed
     return parsed
+
+
+def _check_encodable(name: str, value: Any) -> None:
+    """Text from the shell that is not valid UTF-8 (surrogate escapes) can
+    be written to no config file: refuse it before anything is staged."""
+
+    def shown(text: str) -> str:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+    for text in (name, value if isinstance(value, str) else ""):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise FlagError(
+                f"flag '{shown(name)}': '{shown(text)}' is not valid UTF-8 text",
+                hint="config files are UTF-8: pass names and values as UTF-8 text",
+            ) from None
 
 
 def check_flags(
@@ -277,9 +320,16 @@ def check_flags(
     typed from ``defaults`` via :func:`coerce_flag_value`."""
     out: dict[str, Any] = {}
     for name, value in flags.items():
+        _check_encodable(name, value)
         if name not in defaults:
             where = f" for operation '{op_name}'" if op_name else ""
             close = difflib.get_close_matches(name, list(defaults), n=3, cutoff=0.6)
+            qualified = sorted(k for k in defaults if k.endswith("#" + name))
+            if qualified:
+                raise FlagError(
+                    f"flag '{name}'{where} is in several config files",
+                    hint="name the file: " + " or ".join(f"{k}=..." for k in qualified),
+                )
             if close:
                 hint = "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
             elif defaults:

@@ -1,4 +1,4 @@
-"""Gage's file pattern grammar (reference §3.2), shared by source code
+"""Gage's file pattern grammar, shared by source code
 selection and config key specs.
 
 Public API::
@@ -64,7 +64,8 @@ _HIGH = bytes(range(127, 256))
 
 
 def glob_to_regex(glob: str) -> re.Pattern:
-    """Compile a Gage glob to a regex matched against a whole relative path."""
+    """Compile a Gage glob to a regex matched against a whole relative path.
+    Raises StagingError for a bad character class (``[z-a]``)."""
     out: list[str] = []
     i, n = 0, len(glob)
     while i < n:
@@ -87,7 +88,15 @@ def glob_to_regex(glob: str) -> re.Pattern:
                 body = glob[i + 1:j]
                 if body.startswith("!"):
                     body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
+                cls = "[" + body.replace("\\", "\\\\") + "]"
+                try:
+                    re.compile(cls)
+                except re.error as e:
+                    raise StagingError(
+                        f"invalid pattern '{glob}': bad character class '{glob[i:j + 1]}' ({e.msg})",
+                        hint="a range goes from low to high, e.g. [a-z]",
+                    ) from None
+                out.append(cls)
                 i = j
         else:
             out.append(re.escape(c))

@@ -70,10 +70,8 @@ def _problem(e: GageError) -> str:
 
 
 def _store_for(runs_dir: Path):
-    try:
-        from gage_core.store.store import RunStore
-    except ImportError:  # pragma: no cover
-        return None
+    from gage_core.store.store import RunStore
+
     return RunStore(runs_dir) if runs_dir.is_dir() else _EmptyStore(runs_dir)
 
 
@@ -93,13 +91,15 @@ def build_preview(project, opdef, flags: Mapping[str, Any] | Iterable[str] = (),
     for phase, output in EXEC_PHASES:
         cmd = opdef.exec.get(phase)
         if phase == "run" and isinstance(cmd, str):
-            cmd = cmd.replace("$project_dir", str(project_dir))
+            from gage_core.staging.lifecycle import substitute_shell_path
+
+            cmd = substitute_shell_path(cmd, "$project_dir", str(project_dir))
         elif phase == "run" and isinstance(cmd, tuple):
             cmd = tuple(a.replace("$project_dir", str(project_dir)) for a in cmd)
         pv.exec.append({"phase": phase, "output": output, "command": _command_text(cmd)})
 
     try:
-        given = dict(flags) if isinstance(flags, Mapping) else parse_flag_assigns(list(flags))
+        given = dict(flags) if isinstance(flags, Mapping) else parse_flag_assigns(list(flags), raw=True)
     except GageError as e:
         pv.problems.append(_problem(e))
         given = {}
@@ -125,6 +125,10 @@ def build_preview(project, opdef, flags: Mapping[str, Any] | Iterable[str] = (),
     try:
         sel = select_source_files(project_dir, opdef.sourcecode, runs_dir=runs_dir)
         pv.sourcecode = {"src_dir": str(project_dir), **sel.to_json()}
+        if sel.skipped_links:
+            pv.problems.append(
+                "symlinks leading outside the project not copied: " + ", ".join(sel.skipped_links)
+            )
         if sel.truncated_rules:
             pv.problems.append(
                 f"{sel.refused} source files not copied: max-matches reached for "

@@ -1,4 +1,4 @@
-"""Source code selection and copy (reference §3.2, with the known defects fixed).
+"""Source code selection and copy.
 
 Public API::
 
@@ -12,6 +12,7 @@ Public API::
         sizes: tuple[int, ...]          # bytes, same order
         total_size: int
         truncated_rules: tuple[str, ...]  # patterns whose max-matches refused files
+        skipped_links: tuple[str, ...]  # symlinks whose target is outside the project
         refused: int                    # files refused by max-matches
         patterns_used: tuple[str, ...]  # after combining with the defaults
         gitignore: bool                 # .gitignore rules were applied
@@ -24,8 +25,11 @@ rule decides; ``sentinel=`` requires that path inside the dir). Differences
 from Gage 0.1.2, on purpose: an exclude rule without ``dir`` also excludes
 files below a directory it matches (``-**/.*`` alone skips ``.venv/x.py``:
 the known FIXME); ``max-matches`` counts files the rule selected (the rule
-that decided), and reaching it is reported; the runs directory and the
-project's ``.gage`` and any ``.git`` dir are never selected; in a git work tree, files git
+that decided), and reaching it is reported; the runs directory (wherever
+``$runs-dir`` points, even the project dir itself: then its run entries) and
+the project's ``.gage`` and any ``.git`` dir are never selected; a symlink
+whose real path is outside the project is never followed (listed in
+``skipped_links``); in a git work tree, files git
 ignores (``.gitignore``, ``.git/info/exclude``, global excludes) are skipped.
 """
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import glob as _glob
 import os
+import re
 import stat
 import subprocess
 from dataclasses import dataclass
@@ -55,6 +60,7 @@ class SourceSelection:
     patterns_used: tuple[str, ...]
     gitignore: bool = False
     gitignored: int = 0
+    skipped_links: tuple[str, ...] = ()
 
     @property
     def count(self) -> int:
@@ -70,6 +76,7 @@ class SourceSelection:
             "refused": self.refused,
             "gitignore": self.gitignore,
             "gitignored": self.gitignored,
+            "skipped_links": list(self.skipped_links),
         }
 
 
@@ -102,9 +109,20 @@ def _sentinel_present(dir_path: str, sentinel: str) -> bool:
     return bool(_glob.glob(os.path.join(_glob.escape(dir_path), sentinel), recursive=True))
 
 
+# Entries a runs directory holds: run dirs and their sidecars, the index.
+_RUN_ENTRY = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?:\.|\Z)|\.gage")
+
+
+def _inside(real: str, root_real: str) -> bool:
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
 class _Walker:
-    def __init__(self, root: Path, rules: list[Rule], skip_dirs: set[str], ignored):
+    def __init__(self, root: Path, rules: list[Rule], skip_dirs: set[str], ignored, runs_dir=None):
         self.root = str(root)
+        self.root_real = os.path.realpath(root)
+        self.runs_real = os.path.realpath(runs_dir) if runs_dir is not None else None
+        self.skipped_links: list[str] = []
         self.dir_rules = [r for r in rules if r.is_dir]
         self.file_rules = [r for r in rules if not r.is_dir]
         # exclude rules that, matching a directory, exclude everything below it
@@ -135,8 +153,14 @@ class _Walker:
         except OSError:
             return
         subdirs = []
+        in_runs_dir = self.runs_real is not None and os.path.realpath(abs_dir) == self.runs_real
         for entry in entries:
             rel = rel_dir + entry.name
+            if in_runs_dir and _RUN_ENTRY.match(entry.name):
+                continue
+            if entry.is_symlink() and not _inside(os.path.realpath(entry.path), self.root_real):
+                self.skipped_links.append(rel)
+                continue
             try:
                 is_dir = entry.is_dir()
             except OSError:
@@ -163,6 +187,8 @@ class _Walker:
                 self.gitignored += 1
                 continue
             if self._dir_excluded(entry.path, rel):
+                continue
+            if self.runs_real is not None and os.path.realpath(entry.path) == self.runs_real:
                 continue
             if entry.is_symlink():
                 try:
@@ -234,7 +260,7 @@ def select_source_files(
         if not rel.startswith("..") and rel != ".":
             skip.add(rel.replace(os.sep, "/"))
     ignored = git_ignored(root) if use_gitignore else None
-    walker = _Walker(root, rules, skip, ignored)
+    walker = _Walker(root, rules, skip, ignored, runs_dir)
     walker.walk()
     truncated = tuple(r.text for r in rules if r.refused)
     return SourceSelection(
@@ -246,6 +272,7 @@ def select_source_files(
         patterns_used=used,
         gitignore=ignored is not None,
         gitignored=walker.gitignored,
+        skipped_links=tuple(walker.skipped_links),
     )
 
 
@@ -292,6 +319,7 @@ def copy_source_files(
     umask = os.umask(0)
     os.umask(umask)
     copy = _copy_one if hasattr(os, "sendfile") else _copy_fallback
+    src_real = os.path.realpath(src_root)
     made: set[str] = set()
     step = max(1, total // 100)
     for done, rel in enumerate(selection.paths, 1):
@@ -301,6 +329,9 @@ def copy_source_files(
             made.add(parent)
         src = os.path.join(src_root, rel)
         dst = os.path.join(dst_root, rel)
+        if not _inside(os.path.realpath(src), src_real):
+            # Changed into a link out of the project since it was selected.
+            raise StagingError(f"source file {rel} now leads outside the project (a symlink)")
         try:
             try:
                 copy(src, dst, umask)

@@ -1,7 +1,10 @@
-"""gage_core.store: the runs directory (ids, layout, meta, status, index).
+"""The runs directory: run ids and names, layout, meta read from a dir or
+a ``.meta.zip``, status, the listing index, the ``.user`` attribute log
+(labels, tags, comments), trash, project association, run integrity
+checks, file watching and the time formats runs are shown with.
 
 Import from the submodules (``gage_core.store.store.RunStore`` etc.); the
-package re-exports the most used names lazily-free (plain imports, cheap).
+package re-exports the most used names with plain, cheap imports.
 """
 
 from gage_core.store.opref import OpRef

@@ -2,7 +2,7 @@
 
 The log stays writable after a run finished (its files are read-only),
 so annotations can change forever. Each change appends one entry
-(``user_attrs.append_user_attrs``); nothing is rewritten.
+(``attribute_log.append_user_attrs``); nothing is rewritten.
 
 Keys: ``label`` (str); ``tags`` (list of str, the whole list is set on each
 change); ``comment:<id>`` = ``{"msg", "timestamp" (ms), "author"}`` with
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from gage_core.errors import GageError
-from gage_core.store.user_attrs import (
+from gage_core.store.attribute_log import (
     append_user_attrs,
     current_author,
     new_comment_id,

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from gage_core.atomic import write_atomic
+from gage_core.store.atomic import write_atomic
 from gage_core.errors import GageError, StoreError
 from gage_core.store import layout
 

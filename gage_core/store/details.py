@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gage_core.store.meta import MetaError, MetaReader
-from gage_core.store.user_attrs import comments as _comments
-from gage_core.store.user_attrs import read_user_attrs
+from gage_core.store.attribute_log import comments as _comments
+from gage_core.store.attribute_log import read_user_attrs
 
-__all__ = ["RunFile", "RunDetails", "run_details", "FILE_TYPES", "format_size"]
+__all__ = ["RunFile", "RunDetails", "run_details", "FILE_TYPES"]
 
 FILE_TYPES = {"s": "source code", "d": "dependency", "r": "runtime", "g": "generated"}
 # Listing order of file types, as Gage shows them.
@@ -102,14 +102,3 @@ def _files(meta: MetaReader, run_dir, max_files: int, problems: list[str]) -> li
     out.sort(key=lambda t: (t[0], t[1]))
     return [f for _, _, f in out[:max_files]]
 
-
-def format_size(n: int | None) -> str:
-    """A file size for people: ``512 B``, ``1.5 KB`` (1024 based)."""
-    if n is None:
-        return ""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""

@@ -1,34 +1,107 @@
-"""The per-store listing index: ``<runs_dir>/.gage-index.json``.
+"""The per-store listing index: ``<runs_dir>/.gage-index/runs.sqlite``.
 
-A cache of loaded ``Run`` records keyed by cheap file-system facts (the
-mtimes of the meta dir or zip, its ``proc/`` dir, ``summary.json``, the
-user dir, the move dir and the ``.project`` file), so a listing stats a
-few paths per run instead of reading every meta. Creating, replacing or
-deleting any meta file (``staged``, ``started``, ``proc/lock``,
-``proc/exit``...) changes a dir mtime; ``summary.json``, the one file a
-runner may rewrite in place, is keyed by its own mtime. Runs that were
-running are re-checked for liveness on every listing by the store.
+One SQLite row per run (standard library ``sqlite3``, WAL journal): the
+run's listed fields as columns (timestamp, status, container, project,
+operation, label) for ordering and counting in SQL, and the whole ``Run``
+record (flags, metrics, attributes...) as compact JSON. Each row carries a
+key of cheap file-system facts (the mtimes of the meta dir or zip, its
+``proc/`` dir, ``summary.json``, the user dir, the move dir and the
+``.project`` file): a row is trusted only while its key matches the files.
+Creating, replacing or deleting any meta file changes a dir mtime;
+``summary.json``, the one file a runner may rewrite in place, is keyed by
+its own mtime. A row whose key is NULL is not trusted (its files changed
+within the clock's resolution when it was read) and is checked again.
 
-The file is safe to delete (it is rebuilt) and safe against concurrent
-writers (written to a temp file and renamed; the last writer wins and
-every version is complete). Unreadable or foreign index files are ignored.
+The file is a cache: safe to delete (it is rebuilt), and a damaged or
+foreign file is removed and rebuilt. It lives in a directory of its own
+so that opening it (SQLite creates and removes its ``-wal`` and ``-shm``
+files) never changes the runs dir's mtime, which tells a listing whether
+runs were added or removed. Concurrent writers are serialised by
+SQLite; every row is written whole in a transaction, and the key is taken
+before the files are read, so a row written from an older read never
+matches the newer files and is re-read.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
-from gage_core.atomic import write_atomic
 from gage_core.store.opref import OpRef
 from gage_core.store.run import Run
 
-__all__ = ["INDEX_NAME", "INDEX_VERSION", "load_index", "save_index", "run_key", "run_to_record", "record_to_run"]
+__all__ = [
+    "INDEX_DIR",
+    "INDEX_NAME",
+    "INDEX_VERSION",
+    "IndexRow",
+    "RunIndex",
+    "run_key",
+    "entries_signature",
+    "run_to_record",
+    "record_to_run",
+]
 
-INDEX_NAME = ".gage-index.json"
-INDEX_VERSION = 2
+INDEX_DIR = ".gage-index"
+INDEX_NAME = f"{INDEX_DIR}/runs.sqlite"
+INDEX_VERSION = 5
+_BUSY_TIMEOUT_S = 30.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS info (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    key TEXT,
+    entries INTEGER,
+    is_run INTEGER NOT NULL,
+    ts INTEGER,
+    status TEXT,
+    container TEXT,
+    project_dir TEXT,
+    project_id TEXT,
+    op TEXT,
+    label TEXT,
+    record TEXT,
+    volatile INTEGER GENERATED ALWAYS AS (
+        key IS NULL OR status IN ('running', 'detached', 'staged', 'pending', 'unknown')
+    ) VIRTUAL
+);
+CREATE INDEX IF NOT EXISTS runs_newest ON runs (container, ts DESC, id DESC);
+CREATE INDEX IF NOT EXISTS runs_volatile ON runs (volatile);
+CREATE TABLE IF NOT EXISTS counts (
+    container TEXT NOT NULL,
+    project_dir TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (container, project_dir, project_id)
+);
+CREATE TRIGGER IF NOT EXISTS runs_counted AFTER INSERT ON runs WHEN NEW.is_run BEGIN
+    INSERT INTO counts VALUES (
+        coalesce(NEW.container, ''), coalesce(NEW.project_dir, ''), coalesce(NEW.project_id, ''), 1
+    ) ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS runs_uncounted AFTER DELETE ON runs WHEN OLD.is_run BEGIN
+    UPDATE counts SET n = n - 1 WHERE container = coalesce(OLD.container, '')
+        AND project_dir = coalesce(OLD.project_dir, '') AND project_id = coalesce(OLD.project_id, '');
+END;
+"""
+
+# (id, key JSON or None, record JSON or None)
+IndexRow = tuple[str, "str | None", "str | None"]
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of an SQL script (triggers hold ``;`` inside)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return [s for s in out if s]
 
 
 def _mtime(path: str) -> int:
@@ -38,9 +111,10 @@ def _mtime(path: str) -> int:
         return 0
 
 
-def run_key(runs_dir: str, run_id: str, names: frozenset[str] | set[str], meta_suffix: str) -> list[int]:
+def run_key(runs_dir: str, run_id: str, names: frozenset[str] | set[str] | None, meta_suffix: str) -> list[int]:
     """Cache key of a run whose meta is ``<id><meta_suffix>``. ``names`` are
-    the entries of the runs dir (so absent sidecars cost no stat)."""
+    the entries of the runs dir (so absent sidecars cost no stat); None
+    stats every sidecar."""
     base = os.path.join(runs_dir, run_id)
     if meta_suffix == ".meta.zip":
         key = [1, _mtime(base + ".meta.zip"), 0, 0]
@@ -53,17 +127,22 @@ def run_key(runs_dir: str, run_id: str, names: frozenset[str] | set[str], meta_s
             _mtime(meta + "/summary.json"),
         ]
     for suffix in (".user", ".move", ".project", ".user.deleted"):
-        key.append(_mtime(base + suffix) if run_id + suffix in names else 0)
+        key.append(_mtime(base + suffix) if names is None or run_id + suffix in names else 0)
     return key
 
 
+def key_text(key: list[int] | None) -> str | None:
+    return None if key is None else json.dumps(key, separators=(",", ":"))
+
+
 def run_to_record(run: Run) -> list[Any]:
-    """A compact positional record (fast to decode for 10,000 runs)."""
+    """A compact positional record (fast to decode for many runs)."""
     return [
         run.name, run.opref.namespace, run.opref.name, run.opref.version, run.status,
         run.initialized, run.staged, run.started, run.stopped, run.exit_code,
         run.label, list(run.tags), run.config, run.metrics, run.attributes,
         run.project_dir, run.project_id, run.batch_id, run.container, run.meta_error,
+        run.executor, run.executor_address,
     ]
 
 
@@ -72,7 +151,7 @@ def record_to_run(runs_dir: Path, run_id: str, rec: list[Any]) -> Run:
     record of another shape."""
     (name, ns, op, version, status, initialized, staged, started, stopped, exit_code,
      label, tags, config, metrics, attributes, project_dir, project_id, batch_id,
-     container, meta_error) = rec
+     container, meta_error, executor, executor_address) = rec
     return Run(
         id=run_id,
         name=name,
@@ -94,32 +173,268 @@ def record_to_run(runs_dir: Path, run_id: str, rec: list[Any]) -> Run:
         batch_id=batch_id,
         container=container,
         meta_error=meta_error,
+        executor=executor,
+        executor_address=executor_address,
     )
 
 
-def load_index(runs_dir: Path) -> dict[str, dict[str, Any]]:
-    """``{run_id: {"key": [...], "run": record}}``; empty when the index is
-    missing, unreadable or of another version."""
+def decode_row(runs_dir: Path, run_id: str, record: str | None) -> Run | None:
+    """The run of a stored record; None for "not a run" and for records
+    that do not decode (the caller re-reads those)."""
+    if not record:
+        return None
     try:
-        with open(runs_dir / INDEX_NAME, "rb") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
-        return {}
-    runs = data.get("runs")
-    if not isinstance(runs, dict):
-        return {}
-    # Foreign or damaged entries are dropped (those runs are reloaded).
-    return {k: v for k, v in runs.items() if isinstance(v, dict)}
+        return record_to_run(runs_dir, run_id, json.loads(record))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
-def save_index(runs_dir: Path, entries: dict[str, dict[str, Any]]) -> bool:
-    """Write the index atomically; False (and nothing raised) when the runs
-    dir is not writable."""
-    data = json.dumps({"version": INDEX_VERSION, "runs": entries}, separators=(",", ":"))
-    try:
-        write_atomic(runs_dir / INDEX_NAME, data, mode=0o644)  # readable like the rest of the runs dir
+class RunIndex:
+    """An open index of one runs dir. Every method is safe to call when
+    the index cannot be used (an unwritable runs dir, a path that is not a
+    file): it then behaves as an empty index that keeps nothing."""
+
+    def __init__(self, runs_dir: str | os.PathLike, create: bool = True):
+        self.runs_dir = Path(runs_dir)
+        self.path = self.runs_dir / INDEX_NAME
+        self._db: sqlite3.Connection | None = None
+        self._open(create)
+
+    # -- opening --------------------------------------------------------
+
+    def _open(self, create: bool) -> None:
+        if not create and not self.path.is_file():
+            return
+        if not self.runs_dir.is_dir():
+            return
+        try:
+            self.path.parent.mkdir(mode=0o755, exist_ok=True)
+        except OSError:
+            return
+        for attempt in range(2):
+            try:
+                self._db = self._connect()
+                return
+            except sqlite3.DatabaseError:
+                self._close_db()
+                if attempt or not self._remove_damaged():
+                    return
+
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit mode: transactions are opened explicitly.
+        db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            # A replaced row fires the delete trigger too (counts stay right).
+            db.execute("PRAGMA recursive_triggers=ON")
+            db.execute("BEGIN IMMEDIATE")
+            version = None
+            has_info = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='info'"
+            ).fetchone()
+            if has_info:
+                row = db.execute("SELECT value FROM info WHERE name='version'").fetchone()
+                version = row[0] if row else None
+            if version != str(INDEX_VERSION):
+                for (name,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+                ).fetchall():
+                    db.execute(f'DROP TABLE "{name}"')
+                for stmt in _statements(_SCHEMA):
+                    db.execute(stmt)
+                db.execute("INSERT OR REPLACE INTO info VALUES ('version', ?)", (str(INDEX_VERSION),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.close()
+            raise
+        try:
+            os.chmod(self.path, 0o644)  # readable like the rest of the runs dir
+        except OSError:
+            pass
+        return db
+
+    def _remove_damaged(self) -> bool:
+        """Remove a damaged index so it can be rebuilt; False when that is
+        not possible (not a file, no permission)."""
+        if not self.path.is_file():
+            return False
+        removed = False
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+                removed = True
+            except FileNotFoundError:
+                pass
+            except OSError:
+                return False
+        return removed
+
+    def _close_db(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+    def close(self) -> None:
+        self._close_db()
+
+    def __enter__(self) -> "RunIndex":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def usable(self) -> bool:
+        return self._db is not None
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        if self._db is None:
+            return []
+        try:
+            return self._db.execute(sql, tuple(params)).fetchall()
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return []
+
+    def _iter(self, sql: str, params: Iterable[Any] = ()) -> Iterator[tuple]:
+        if self._db is None:
+            return
+        try:
+            yield from self._db.execute(sql, tuple(params))
+        except sqlite3.DatabaseError:
+            self._damaged()
+
+    def _damaged(self) -> None:
+        """The file went bad while open: start over with an empty index."""
+        self._close_db()
+        if self._remove_damaged():
+            try:
+                self._db = self._connect()
+            except sqlite3.DatabaseError:
+                self._close_db()
+
+    # -- reading --------------------------------------------------------
+
+    def info(self, name: str) -> str | None:
+        rows = self._query("SELECT value FROM info WHERE name=?", (name,))
+        return rows[0][0] if rows else None
+
+    def rows(self) -> dict[str, tuple[str | None, str | None]]:
+        """``{id: (key, record)}`` for every row."""
+        return {rid: (key, rec) for rid, key, rec in self._iter("SELECT id, key, record FROM runs")}
+
+    def entries(self) -> dict[str, int]:
+        """``{id: entries_signature(...)}`` as the rows saw the runs dir."""
+        return dict(self._iter("SELECT id, entries FROM runs"))
+
+    def ids(self) -> set[str]:
+        return {rid for (rid,) in self._iter("SELECT id FROM runs")}
+
+    def get(self, ids: Iterable[str]) -> list[IndexRow]:
+        out: list[IndexRow] = []
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            out.extend(self._query(
+                f"SELECT id, key, record FROM runs WHERE id IN ({','.join('?' * len(part))})", part
+            ))
+        return out
+
+    def volatile(self) -> list[IndexRow]:
+        """Rows that may change without the runs dir changing: not trusted
+        (key NULL) or of runs that have not finished."""
+        return self._query("SELECT id, key, record FROM runs WHERE volatile")
+
+    def newest(self, containers: tuple[str, ...] | None) -> Iterator[IndexRow]:
+        """Rows of runs, newest first (timestamp, then id), in the given
+        containers (all when None)."""
+        if containers is None:
+            yield from self._iter("SELECT id, key, record FROM runs WHERE is_run ORDER BY ts DESC, id DESC")
+            return
+        # One container reads one ordered range of the (container, ts, id) index.
+        marks = ",".join("?" * len(containers))
+        yield from self._iter(
+            f"SELECT id, key, record FROM runs WHERE is_run AND container IN ({marks}) "
+            "ORDER BY ts DESC, id DESC",
+            containers,
+        )
+
+    def project_counts(self, containers: tuple[str, ...] | None) -> list[tuple[str | None, str | None, int]]:
+        """``(project_dir, project_id, count)`` groups of runs, kept up to
+        date by triggers (no scan of the runs)."""
+        rows = self._query("SELECT container, project_dir, project_id, n FROM counts WHERE n > 0")
+        return [
+            (pdir or None, pid or None, n)
+            for container, pdir, pid, n in rows
+            if containers is None or container in containers
+        ]
+
+    # -- writing --------------------------------------------------------
+
+    def write(
+        self,
+        put: Iterable[tuple[str, list[int] | None, Run | None]] = (),
+        delete: Iterable[str] = (),
+        info: dict[str, str | None] | None = None,
+    ) -> bool:
+        """Store rows ``(id, key, run or None for "not a run")``, remove
+        rows, set info values; one transaction. False when nothing could
+        be written (the index is unusable or locked for too long)."""
+        if self._db is None:
+            return False
+        values = [_row_values(rid, key, run) for rid, key, run in put]
+        delete = [(rid,) for rid in delete]
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if values:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values
+                    )
+                if delete:
+                    self._db.executemany("DELETE FROM runs WHERE id=?", delete)
+                for name, value in (info or {}).items():
+                    if value is None:
+                        self._db.execute("DELETE FROM info WHERE name=?", (name,))
+                    else:
+                        self._db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (name, value))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError:
+            return False  # locked for too long, disk full, read-only: a cache can skip a write
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return False
         return True
-    except OSError:
-        return False
+
+
+def entries_signature(kind: int, sidecars: Iterable[bool]) -> int:
+    """One number for the runs-dir entries of a run: the form of its meta
+    (``run_key``'s first value) and which sidecars exist."""
+    sig = kind << 4
+    for bit, present in enumerate(sidecars):
+        if present:
+            sig |= 1 << bit
+    return sig
+
+
+def _row_values(run_id: str, key: list[int] | None, run: Run | None) -> tuple:
+    entries = -1 if key is None else entries_signature(key[0], (bool(mt) for mt in key[4:8]))
+    if run is None:
+        return (run_id, key_text(key), entries, 0, None, None, None, None, None, None, None, None)
+    record = json.dumps(run_to_record(run), separators=(",", ":"), default=str)
+    return (
+        run_id, key_text(key), entries, 1, _clamp(run.timestamp or 0), run.status, run.container,
+        run.project_dir, run.project_id, run.opref.name, run.label, record,
+    )
+
+
+def _clamp(ts: int) -> int:
+    """A timestamp SQLite can store (a damaged meta may hold any number)."""
+    return max(-(1 << 63), min(ts, (1 << 63) - 1)) if isinstance(ts, int) else 0

@@ -12,10 +12,13 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gage_core.errors import StoreError
 from gage_core.store import layout
+
+if TYPE_CHECKING:
+    from gage_core.process.output import OutputReader
 
 __all__ = ["MetaReader", "MetaError", "open_meta"]
 
@@ -186,6 +189,19 @@ class MetaReader:
             return None
         p = self.path / "output" / name
         return p if p.is_file() else None
+
+    def open_output(self, name: str) -> "OutputReader":
+        """A reader of phase output ``name`` with its index: the file itself
+        for a dir meta (so a live run can be followed), the bytes for a
+        ``.meta.zip``. An output that is missing reads as empty."""
+        from gage_core.process.output import OutputReader
+
+        path = self.output_path(name)
+        if path is not None:
+            return OutputReader(path)
+        data = self.read_bytes(f"output/{name}") or b""
+        index = self.read_bytes(f"output/{name}.index") or b""
+        return OutputReader(data=data, index_data=index)
 
 
 def open_meta(runs_dir: str | os.PathLike, run_id: str) -> MetaReader:

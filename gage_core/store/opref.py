@@ -1,7 +1,9 @@
 """Operation references: the ``opref`` meta file.
 
-Format (Gage 0.1.2): ``2 <namespace> <name>[ <version>]``; schema 1
-(``1 <namespace> <name>``) is still decoded. Parts contain no spaces.
+Written as the published Gage 0.1.2 (PyPI) decodes it: ``1 <namespace>
+<name>``; a versioned op needs schema 2, ``2 <namespace> <name> <version>``
+(later Gage), which that release cannot read. Both are decoded. Parts
+contain no spaces.
 """
 
 from __future__ import annotations
@@ -24,16 +26,15 @@ class OpRef:
     version: str | None = None
 
     def encode(self) -> str:
-        """Schema 2 text, without a trailing newline."""
+        """Schema 1 text (schema 2 when versioned), without a trailing newline."""
         for part in (self.namespace, self.name, self.version or ""):
             if any(ch.isspace() for ch in part):
                 raise OpRefError(f"opref part {part!r} contains whitespace")
         if not self.namespace or not self.name:
             raise OpRefError("opref needs a namespace and a name")
-        parts = ["2", self.namespace, self.name]
-        if self.version:
-            parts.append(self.version)
-        return " ".join(parts)
+        if not self.version:
+            return f"1 {self.namespace} {self.name}"
+        return f"2 {self.namespace} {self.name} {self.version}"
 
     @classmethod
     def decode(cls, text: str | bytes) -> "OpRef":

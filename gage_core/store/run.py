@@ -34,6 +34,8 @@ class Run:
     project_id: str | None = None
     batch_id: str | None = None
     container: str = "active"  # active | trash
+    executor: str = "local"  # where it executes: local | ray
+    executor_address: str | None = None
     meta_error: str | None = None
 
     @property
@@ -69,6 +71,13 @@ class Run:
             return max(0, layout.now_us() - self.started)
         return None
 
+    @property
+    def where(self) -> str:
+        """Where the run executes, for people: ``local`` or ``ray at URL``."""
+        if self.executor_address:
+            return f"{self.executor} at {self.executor_address}"
+        return self.executor
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict (used by ``--json`` output)."""
         return {
@@ -92,6 +101,8 @@ class Run:
             "project_id": self.project_id,
             "batch_id": self.batch_id,
             "container": self.container,
+            "executor": self.executor,
+            "executor_address": self.executor_address,
             "run_dir": str(self.run_dir),
             "meta_dir": str(self.meta_dir),
             "meta_error": self.meta_error,

@@ -16,7 +16,7 @@ from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.opref import OpRef, OpRefError
 from gage_core.store.run import Run
 from gage_core.store.status import derive_status
-from gage_core.store.user_attrs import read_user_attrs
+from gage_core.store.attribute_log import read_user_attrs
 
 __all__ = ["load_run", "read_container", "read_project_ref", "plain_values", "UNKNOWN_OPREF"]
 
@@ -169,6 +169,7 @@ def _load(runs_dir: Path, run_id: str, meta: MetaReader, opref: OpRef, errors: l
     if project_dir is None and not project_file.exists() and isinstance(project.get("project_dir"), str):
         project_dir = project["project_dir"]
     project_id = project.get("project_id") if isinstance(project.get("project_id"), str) else None
+    executor, executor_address = _executor(_read(meta, errors, "read_json", "proc/executor.json"))
     batch = _read(meta, errors, "read_text", "batch")
     batch_id = batch.strip() or None if batch is not None else None
 
@@ -193,4 +194,15 @@ def _load(runs_dir: Path, run_id: str, meta: MetaReader, opref: OpRef, errors: l
         batch_id=batch_id,
         container="trash" if legacy_deleted else read_container(layout.move_dir(runs_dir, run_id)),
         meta_error="; ".join(errors) if errors else None,
+        executor=executor,
+        executor_address=executor_address,
     )
+
+
+def _executor(handle) -> tuple[str, str | None]:
+    """(executor name, address) from ``proc/executor.json``; a run
+    without one executed locally."""
+    if not isinstance(handle, dict) or not isinstance(handle.get("executor"), str):
+        return "local", None
+    address = handle.get("address")
+    return handle["executor"], address if isinstance(address, str) else None

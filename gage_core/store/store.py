@@ -2,39 +2,66 @@
 
     store = RunStore(runs_dir)
     runs = store.list_runs()            # newest first, active runs
+    page = store.newest_runs(20)        # the first page, without reading every run
     run = store.get(run_id)             # fresh from disk
     data = store.read_meta(run, "summary.json")
 
-Listing goes through the index cache (``index.py``); runs whose status is
+Listing goes through the index (``index.py``); runs whose status is
 ``running`` are re-checked for liveness on every listing.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable, Iterable
 
 from gage_core.errors import RunNotFound, StoreError
 from gage_core.store import layout
-from gage_core.store.index import load_index, record_to_run, run_key, run_to_record, save_index
+from gage_core.store.index import INDEX_NAME, RunIndex, decode_row, entries_signature, key_text, run_key
 from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.run import Run
 from gage_core.store.runload import load_run
 from gage_core.store.status import lock_alive, parse_lock
 
-__all__ = ["RunStore", "sort_newest_first"]
+__all__ = ["RunStore", "RunPage", "FIRST_SCREEN", "sort_newest_first", "note_runs_changed"]
 
 # File mtimes come from a coarse kernel clock (a few ms); entries whose
 # files changed within this window are re-read on the next listing.
 _RACY_WINDOW_NS = 2_000_000_000
+# A run's recorded times are taken before the files holding them are
+# written, so its meta's mtime bounds them from above (with this slack for
+# clocks of different resolution).
+_MTIME_SLACK_US = 50_000
+# Rows a cold listing proves newest before its first progress report.
+FIRST_SCREEN = 100
+_WRITE_BATCH = 1000
+_KIND_BY_SUFFIX = {".meta.zip": 1, ".meta": 2, layout.META_DELETED_SUFFIX: 3}
+_SIDECARS = (".user", ".move", ".project", ".user.deleted")
 
 
 def sort_newest_first(runs: list[Run]) -> list[Run]:
     """By timestamp (started, staged, initialized) descending; runs without
     any timestamp last; ties by id descending (ids are time ordered)."""
     return sorted(runs, key=lambda r: (r.timestamp is not None, r.timestamp or 0, r.id), reverse=True)
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """The newest runs matching a query, and how many match in all."""
+
+    runs: list[Run]
+    total: int
+
+
+def note_runs_changed(runs_dir: str | os.PathLike, run_ids: Iterable[str]) -> None:
+    """Re-read these runs into the index (when there is one): for changes
+    the runs dir's own mtime does not show (user attributes, container
+    markers)."""
+    RunStore(runs_dir).reindex(run_ids)
 
 
 class RunStore:
@@ -64,8 +91,6 @@ class RunStore:
 
     @property
     def index_path(self) -> Path:
-        from gage_core.store.index import INDEX_NAME
-
         return self.runs_dir / INDEX_NAME
 
     # -- scanning -----------------------------------------------------
@@ -99,78 +124,249 @@ class RunStore:
 
     # -- listing ------------------------------------------------------
 
+    def _open_index(self, create: bool = True) -> RunIndex | None:
+        if not self.use_index:
+            return None
+        index = RunIndex(self.runs_dir, create=create)
+        if not index.usable:
+            index.close()
+            return None
+        return index
+
     def list_runs(self, include_deleted: bool = False, progress=None) -> list[Run]:
         """Runs newest first. Only the ``active`` container unless
         ``include_deleted`` (then all containers; see ``Run.container``).
-        ``progress(done, total, runs_so_far)`` is called now and then while
-        runs whose index entry is stale are read (the slow part of a cold
-        listing). Ids are visited newest first (our ids are time ordered),
-        so a UI can show the newest runs before the listing is complete."""
+
+        Every run's index row is checked against its files; runs whose row
+        is missing or stale are read, the newest first by their meta's
+        mtime (whatever the order of their ids). ``progress(done, total,
+        runs_so_far)`` is called while they are read: first as soon as the
+        newest ``FIRST_SCREEN`` runs are known (``runs_so_far`` is sorted
+        newest first and begins with them), then every 250 runs."""
+        # The index (its own dir) first: creating it changes the runs dir.
+        index = self._open_index()
+        dir_mtime = _mtime_ns(self.runs_dir)
         ids, names = self._scan()
+        try:
+            return self._list(index, ids, names, dir_mtime, include_deleted, progress)
+        finally:
+            if index is not None:
+                index.close()
+
+    def _list(self, index, ids, names, dir_mtime, include_deleted, progress) -> list[Run]:
         runs_dir = str(self.runs_dir)
-        old = load_index(self.runs_dir) if self.use_index else {}
-        new: dict[str, dict] = {}
-        changed = len(old) != len(ids)
+        old = index.rows() if index is not None else {}
         racy_ns = time.time_ns() - _RACY_WINDOW_NS
         runs: list[Run] = []
-        loaded = 0
-        for run_id in sorted(ids, reverse=True):
-            suffix = ids[run_id]
+        put: list = []
+        stale: list[tuple[int, str, str, list[int]]] = []
+        for run_id, suffix in ids.items():
             key = run_key(runs_dir, run_id, names, suffix)
             entry = old.get(run_id)
-            run = None
-            if entry is not None and entry.get("key") == key:
-                rec = entry.get("run")
-                try:
-                    run = record_to_run(self.runs_dir, run_id, rec) if rec else None
-                except (KeyError, TypeError, ValueError, AttributeError):
-                    entry = None  # foreign record: reload
-                else:
-                    if run is not None and run.status == "running":
-                        run = self._recheck_running(run)
-                        if run.status != "running":
-                            entry = None  # store the new status
-                    if entry is not None:
-                        new[run_id] = entry
-                        if run is not None:
-                            runs.append(run)
-                        continue
-            changed = True
-            loaded += 1
-            if progress is not None and loaded % 250 == 0:
-                progress(len(new), len(ids), list(runs))
-            if run is None:
-                run = load_run(self.runs_dir, run_id, self.runs_dir / f"{run_id}{suffix}")
-            # A run with no opref yet is cached as "not a run" (record None)
-            # until its meta dir changes. A key with an mtime this recent
-            # may miss a change made in the same clock tick after it was
-            # taken: such entries are not trusted (reloaded next time).
-            if max(key[1:]) > racy_ns:
-                key = None
-            new[run_id] = {"key": key, "run": run_to_record(run) if run else None}
+            if entry is not None and entry[0] is not None and entry[0] == key_text(key):
+                if entry[1] is None:
+                    continue  # not a run until its meta changes
+                run = decode_row(self.runs_dir, run_id, entry[1])
+                if run is not None:
+                    if run.status == "running":
+                        fresh = self._recheck_running(run)
+                        if fresh is not run:
+                            run = fresh
+                            put.append((run_id, self._trusted(key, racy_ns), run))
+                    runs.append(run)
+                    continue
+            stale.append((key[1], run_id, suffix, key))
+        # Newest meta first: the first screenful is known long before the
+        # whole store has been read.
+        stale.sort(reverse=True)
+        top: list[int] = [r.timestamp or 0 for r in runs]
+        top = heapq.nlargest(FIRST_SCREEN, top)
+        heapq.heapify(top)
+        first_shown = not stale
+        for n, (_mt, run_id, suffix, key) in enumerate(stale):
+            if progress is not None:
+                if not first_shown:
+                    bound = _mt // 1000 + _MTIME_SLACK_US
+                    if len(top) >= FIRST_SCREEN and top[0] >= bound:
+                        first_shown = True
+                        progress(n, len(stale), sort_newest_first(runs))
+                elif n % 250 == 0:
+                    progress(n, len(stale), sort_newest_first(runs))
+            run = load_run(self.runs_dir, run_id, self.runs_dir / f"{run_id}{suffix}")
+            put.append((run_id, self._trusted(key, racy_ns), run))
             if run is not None:
                 runs.append(run)
-        if self.use_index and (changed or set(old) != set(new)):
-            save_index(self.runs_dir, new)
+                ts = run.timestamp or 0
+                if len(top) < FIRST_SCREEN:
+                    heapq.heappush(top, ts)
+                elif ts > top[0]:
+                    heapq.heapreplace(top, ts)
+            if index is not None and len(put) >= _WRITE_BATCH:
+                index.write(put)
+                put = []
+        if progress is not None and stale and not first_shown:
+            progress(len(stale), len(stale), sort_newest_first(runs))
+        if index is not None:
+            gone = [rid for rid in old if rid not in ids]
+            info = {"complete": "1", "dir_mtime": str(dir_mtime) if dir_mtime <= racy_ns else None}
+            index.write(put, gone, info)
         if not include_deleted:
             runs = [r for r in runs if r.container == "active"]
         return sort_newest_first(runs)
+
+    @staticmethod
+    def _trusted(key: list[int], racy_ns: int) -> list[int] | None:
+        # A key with an mtime this recent may miss a change made in the
+        # same clock tick after it was taken: such rows are re-read.
+        return None if max(key[1:]) > racy_ns else key
+
+    def newest_runs(
+        self,
+        limit: int,
+        *,
+        containers: tuple[str, ...] | None = ("active",),
+        project: Callable[[str | None, str | None], bool] | None = None,
+        progress=None,
+    ) -> RunPage:
+        """The newest ``limit`` runs in ``containers`` (None: all) whose
+        ``(project_dir, project_id)`` satisfy ``project`` (None: all), and
+        how many match in all, without reading every run: the index answers,
+        and only the runs it returns, runs that have not finished and runs
+        whose entries in the runs dir changed are checked against their
+        files. With no complete index, one is built first (``progress`` as
+        for ``list_runs``)."""
+        index = self._open_index()
+        if index is None or index.info("complete") != "1":
+            if index is not None:
+                index.close()
+            runs = self.list_runs(include_deleted=True, progress=progress)
+            chosen = [
+                r for r in runs
+                if (containers is None or r.container in containers)
+                and (project is None or project(r.project_dir, r.project_id))
+            ]
+            return RunPage(chosen[: max(limit, 0)], len(chosen))
+        try:
+            self._catch_up(index)
+            page: list[Run] = []
+            for _attempt in range(5):
+                page, changed = self._page(index, limit, containers, project)
+                if not changed:
+                    break
+            total = sum(
+                count for pdir, pid, count in index.project_counts(containers)
+                if project is None or project(pdir, pid)
+            )
+            return RunPage(page, max(total, len(page)))
+        finally:
+            index.close()
+
+    def _page(self, index: RunIndex, limit: int, containers, project) -> tuple[list[Run], bool]:
+        rows = []
+        if limit > 0:
+            for run_id, key, record in index.newest(containers):
+                run = decode_row(self.runs_dir, run_id, record)
+                if run is not None and project is not None and not project(run.project_dir, run.project_id):
+                    continue
+                rows.append((run_id, key, record))
+                if len(rows) >= limit:
+                    break
+        checked, changed = self._check_rows(index, rows)
+        return sort_newest_first(checked), changed
+
+    def _catch_up(self, index: RunIndex) -> None:
+        """Bring the index up to date with the runs dir's entries (runs
+        added or removed, sidecars created or removed) when the dir changed
+        since the index last saw it, and re-check the rows of unfinished
+        or untrusted runs."""
+        dir_mtime = _mtime_ns(self.runs_dir)
+        racy_ns = time.time_ns() - _RACY_WINDOW_NS
+        if index.info("dir_mtime") != str(dir_mtime):
+            ids, names = self._scan()
+            known = index.entries()
+            suspects = [rid for rid, suffix in ids.items() if known.get(rid) != _entries(rid, suffix, names)]
+            gone = [rid for rid in known if rid not in ids]
+            put = []
+            runs_dir = str(self.runs_dir)
+            for rid in suspects:
+                key = run_key(runs_dir, rid, names, ids[rid])
+                run = load_run(self.runs_dir, rid, self.runs_dir / f"{rid}{ids[rid]}")
+                put.append((rid, self._trusted(key, racy_ns), run))
+            info = {"dir_mtime": str(dir_mtime) if dir_mtime <= racy_ns else None}
+            index.write(put, gone, info)
+        self._check_rows(index, index.volatile())
+
+    def _check_rows(self, index: RunIndex, rows) -> tuple[list[Run], bool]:
+        """Rows checked against their files (stale ones re-read and stored,
+        running ones checked for liveness); the runs, and whether any row
+        had changed."""
+        runs_dir = str(self.runs_dir)
+        racy_ns = time.time_ns() - _RACY_WINDOW_NS
+        runs: list[Run] = []
+        put: list = []
+        gone: list[str] = []
+        changed = False
+        for run_id, stored_key, record in rows:
+            suffix = self._meta_suffix(run_id)
+            if suffix is None:
+                gone.append(run_id)
+                continue
+            key = run_key(runs_dir, run_id, None, suffix)
+            before = decode_row(self.runs_dir, run_id, record)
+            run = before if stored_key is not None and stored_key == key_text(key) else None
+            if run is None:
+                run = load_run(self.runs_dir, run_id, self.runs_dir / f"{run_id}{suffix}")
+                put.append((run_id, self._trusted(key, racy_ns), run))
+                changed = changed or run != before
+            elif run.status == "running":
+                fresh = self._recheck_running(run)
+                if fresh is not run:
+                    run = fresh
+                    put.append((run_id, self._trusted(key, racy_ns), run))
+                    changed = True
+            if run is not None:
+                runs.append(run)
+        if put or gone:
+            index.write(put, gone)
+        return runs, changed or bool(gone)
+
+    def _meta_suffix(self, run_id: str) -> str | None:
+        base = os.path.join(self.runs_dir, run_id)
+        if os.path.isdir(base + layout.META_SUFFIX):
+            return layout.META_SUFFIX
+        if os.path.exists(base + layout.META_ZIP_SUFFIX):
+            return layout.META_ZIP_SUFFIX
+        if os.path.isdir(base + layout.META_DELETED_SUFFIX):
+            return layout.META_DELETED_SUFFIX
+        return None
+
+    def reindex(self, run_ids: Iterable[str]) -> None:
+        """Re-read these runs into the index, if the store has one."""
+        index = self._open_index(create=False)
+        if index is None:
+            return
+        try:
+            rows = index.get(run_ids)
+            self._check_rows(index, [(rid, None, rec) for rid, _key, rec in rows])
+        finally:
+            index.close()
 
     def cached_runs(self, include_deleted: bool = False) -> list[Run]:
         """Runs as the index last saw them, without checking their files:
         a fast first answer for a UI, which then calls ``list_runs`` for the
         checked one. Running runs are still checked for liveness; runs the
         index does not know yet are missing."""
-        if not self.use_index:
+        index = self._open_index(create=False)
+        if index is None:
             return []
+        try:
+            rows = index.rows()
+        finally:
+            index.close()
         runs = []
-        for run_id, entry in load_index(self.runs_dir).items():
-            rec = entry.get("run")
-            if not rec:
-                continue
-            try:
-                run = record_to_run(self.runs_dir, run_id, rec)
-            except (KeyError, TypeError, ValueError, AttributeError):
+        for run_id, (_key, record) in rows.items():
+            run = decode_row(self.runs_dir, run_id, record)
+            if run is None:
                 continue
             if run.status == "running":
                 run = self._recheck_running(run)
@@ -183,7 +379,7 @@ class RunStore:
         meta = MetaReader(layout.meta_path(self.runs_dir, run.id))
         try:
             lock = meta.read_bytes("proc/lock")
-            if lock is not None and lock_alive(parse_lock(lock)):
+            if lock is not None and lock_alive(parse_lock(lock, meta.mtime("proc/lock"))):
                 return run
         except MetaError:
             pass
@@ -222,7 +418,22 @@ class RunStore:
                 return None
 
     def clear_index(self) -> None:
-        try:
-            self.index_path.unlink()
-        except FileNotFoundError:
-            pass
+        """Delete the index (it is rebuilt by the next listing)."""
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(f"{self.index_path}{suffix}")
+            except (FileNotFoundError, NotADirectoryError):
+                pass
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _entries(run_id: str, suffix: str, names: frozenset[str]) -> int:
+    """The run's entries in the runs dir as ``entries_signature`` sums them
+    up (no stat needed)."""
+    return entries_signature(_KIND_BY_SUFFIX[suffix], (run_id + sidecar in names for sidecar in _SIDECARS))

@@ -1,10 +1,14 @@
 """Delete (to the trash), restore and purge runs.
 
-As Gage 0.1.2 (reference §2.11): delete and restore never move files; they
-add an empty marker ``<id>.move/<time-uuid>-<container>`` (``trash`` or
-``active``) and the lexically last marker wins. Purge (and ``delete
---permanent``) removes the meta first (dir or zip), so a half-purged run
-is no longer listed, then every sibling whose name starts with the id.
+A run with a meta directory is trashed as the published Gage 0.1.2 does
+it, so both tools see the same trash: each of its entries (``<id>``,
+``<id>.meta``, ``<id>.user``, ``<id>.project``) is renamed to
+``<name>.deleted``; restore renames them back. A run with a zipped meta
+(later Gage) gets an empty marker ``<id>.move/<time-uuid>-<container>``
+(``trash`` or ``active``; the lexically last marker wins). Purge (and
+``delete --permanent``) removes the meta first (dir or zip), so a
+half-purged run is no longer listed, then the run's own entries only
+(never another file that merely starts with the id).
 
 A running run is neither deleted nor purged: stop it first.
 """
@@ -55,6 +59,10 @@ def mark_container(run: Any, container: str) -> Path:
         marker.touch(exist_ok=False)
     except OSError as e:
         raise StoreError(f"cannot mark run {run.name} as {container}: {e.strerror or e}") from None
+    # A second marker changes only the move dir: tell the run index.
+    from gage_core.store.store import note_runs_changed
+
+    note_runs_changed(run.runs_dir, [run.id])
     return marker
 
 
@@ -67,8 +75,58 @@ def delete_runs(runs: Iterable[Any], permanent: bool = False) -> list[Any]:
         if permanent:
             purge_run(run)
         else:
-            mark_container(run, "trash")
+            _to_trash(run)
     return runs
+
+
+# A run's own entries beside its run dir, by suffix of the id.
+_RUN_SUFFIXES = ("", ".meta", ".meta.zip", ".user", ".project", ".move")
+_RENAMED_SUFFIXES = ("", ".meta", ".user", ".project")
+
+
+def _own_entries(runs_dir: Path, run_id: str) -> list[Path]:
+    names = [run_id + s for s in _RUN_SUFFIXES]
+    names += [n + ".deleted" for n in names]
+    return [runs_dir / n for n in names if os.path.lexists(runs_dir / n)]
+
+
+def _rename_all(run: Any, pairs: list[tuple[Path, Path]], what: str) -> None:
+    done: list[tuple[Path, Path]] = []
+    try:
+        for src, dst in pairs:
+            if os.path.lexists(dst):
+                raise FileExistsError(17, "File exists", str(dst))
+            os.rename(src, dst)
+            done.append((src, dst))
+    except OSError as e:
+        for src, dst in reversed(done):  # all or nothing
+            try:
+                os.rename(dst, src)
+            except OSError:
+                pass
+        raise StoreError(f"cannot {what} run {run.name}: {e.strerror or e}") from None
+
+
+def _to_trash(run: Any) -> None:
+    runs_dir = Path(run.runs_dir)
+    meta = layout.meta_dir(runs_dir, run.id)
+    if not meta.is_dir():
+        mark_container(run, "trash")
+        return
+    pairs = [(runs_dir / (run.id + s), runs_dir / (run.id + s + ".deleted")) for s in _RENAMED_SUFFIXES]
+    # The meta first: from then on the run is in the trash for both tools.
+    pairs = [pairs[1], *pairs[:1], *pairs[2:]]
+    _rename_all(run, [(a, b) for a, b in pairs if os.path.lexists(a)], "delete")
+
+
+def _from_trash(run: Any) -> None:
+    runs_dir = Path(run.runs_dir)
+    if not (runs_dir / (run.id + layout.META_DELETED_SUFFIX)).is_dir():
+        mark_container(run, "active")
+        return
+    pairs = [(runs_dir / (run.id + s + ".deleted"), runs_dir / (run.id + s)) for s in _RENAMED_SUFFIXES]
+    pairs = [*pairs[:1], *pairs[2:], pairs[1]]  # the meta last: listed once whole
+    _rename_all(run, [(a, b) for a, b in pairs if os.path.lexists(a)], "restore")
 
 
 def delete_run(run: Any, permanent: bool = False) -> None:
@@ -77,14 +135,14 @@ def delete_run(run: Any, permanent: bool = False) -> None:
 
 
 def restore_run(run: Any) -> None:
-    mark_container(run, "active")
+    _from_trash(run)
 
 
 def restore_runs(runs: Iterable[Any]) -> list[Any]:
     """Bring runs back from the trash."""
     runs = list(runs)
     for run in runs:
-        mark_container(run, "active")
+        _from_trash(run)
     return runs
 
 
@@ -133,11 +191,11 @@ def purge_run(run: Any) -> None:
     if len(run_id) < 8 or os.sep in run_id or run_id.startswith("."):
         raise StoreError(f"refusing to purge a run with id '{run_id}'")
     try:
-        for meta in (layout.meta_dir(runs_dir, run_id), layout.meta_zip(runs_dir, run_id)):
+        for meta in (layout.meta_dir(runs_dir, run_id), layout.meta_zip(runs_dir, run_id),
+                     runs_dir / (run_id + layout.META_DELETED_SUFFIX)):
             if meta.exists() or meta.is_symlink():
                 _remove(meta)
-        for name in sorted(os.listdir(runs_dir)):
-            if name.startswith(run_id):
-                _remove(runs_dir / name)
+        for path in _own_entries(runs_dir, run_id):
+            _remove(path)
     except OSError as e:
         raise StoreError(f"cannot purge run {run.name}: {e.strerror or e}") from None

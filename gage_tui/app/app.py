@@ -17,11 +17,11 @@ from textual.app import App
 from textual.binding import Binding
 
 from gage_core.settings import Settings
+from gage_core.store.status import UNFINISHED
 from gage_tui.app.messages import LoadProgress, ProjectChanged, RunsLoaded, StoreChanged
 
 __all__ = ["GageApp"]
 
-_UNFINISHED = ("running", "staged", "pending")
 
 
 class GageApp(App):
@@ -91,7 +91,7 @@ class GageApp(App):
             self._watcher.stop()
 
     def _start_watcher(self) -> None:
-        from gage_core.watch import ChangeWatcher
+        from gage_core.store.watch import ChangeWatcher
 
         def changed(paths: set[str]) -> None:
             self.post_message(StoreChanged(paths))
@@ -110,7 +110,7 @@ class GageApp(App):
 
     def _poll(self) -> None:
         # A dying PID produces no file event: unfinished runs need a look.
-        unfinished = [r for r in self.runs if r.status in _UNFINISHED]
+        unfinished = [r for r in self.runs if r.status in UNFINISHED]
         if unfinished:
             self._check_unfinished(unfinished)
 
@@ -175,7 +175,7 @@ class GageApp(App):
             return
         wanted = set()
         for run in self.runs:
-            if run.status in _UNFINISHED:
+            if run.status in UNFINISHED:
                 meta = Path(run.meta_dir)
                 wanted.add(str(meta))
                 wanted.add(str(meta / "proc"))

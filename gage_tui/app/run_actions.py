@@ -130,7 +130,9 @@ def prompt_comment(screen: Screen, runs: list) -> None:
 
 
 def confirm_stop(screen: Screen, runs: list) -> None:
-    running = _only(screen, runs, lambda r: r.status == "running", "None of the selected runs is running.")
+    running = _only(
+        screen, runs, lambda r: r.status in ("running", "detached"), "None of the selected runs is running."
+    )
     if not running:
         return
 

@@ -12,7 +12,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-__all__ = ["Output", "Column", "use_plain", "print_error"]
+from gage_core.safe_text import escape_control
+
+__all__ = ["Output", "Column", "use_plain", "print_error", "safe_text"]
 
 
 def use_plain(requested: bool = False, stream=None) -> bool:
@@ -60,7 +62,9 @@ class Output:
         return self._err_console
 
     def line(self, text: str = "", style: str | None = None) -> None:
-        """Print one line; ``style`` (rich markup style) is dropped when plain."""
+        """Print one line; ``style`` (rich markup style) is dropped when plain.
+        Control characters are shown escaped, never sent to the terminal."""
+        text = escape_control(text)
         if self.plain:
             print(text, file=self.file)
         else:
@@ -68,6 +72,7 @@ class Output:
 
     def markup(self, text: str) -> None:
         """Print rich markup; tags are stripped when plain."""
+        text = escape_control(text)
         if self.plain:
             from rich.text import Text
 
@@ -76,6 +81,7 @@ class Output:
             self.console.print(text, highlight=False)
 
     def err(self, text: str, style: str | None = None) -> None:
+        text = escape_control(text)
         if self.plain:
             print(text, file=self.err_file)
         else:
@@ -112,9 +118,25 @@ class Output:
 def _cell(value: Any):
     if value is None:
         return ""
-    if isinstance(value, str) or hasattr(value, "__rich_console__"):
+    if isinstance(value, str):
+        return escape_control(value)
+    if hasattr(value, "plain") and hasattr(value, "__rich_console__"):
+        return safe_text(value)
+    if hasattr(value, "__rich_console__"):
         return value
-    return str(value)
+    return escape_control(str(value))
+
+
+def safe_text(text):
+    """A rich ``Text`` with control characters escaped (its styles kept
+    unless escaping changed its length)."""
+    plain = text.plain
+    escaped = escape_control(plain)
+    if escaped == plain:
+        return text
+    from rich.text import Text
+
+    return Text(escaped, style=text.style)
 
 
 def plain_table_lines(columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -153,10 +175,10 @@ def _make_console(file, plain: bool):
 
 def print_error(error, plain: bool = False) -> None:
     """``gage: message`` on stderr, then the hint, if any."""
-    lines = [f"gage: {error.message}"]
+    lines = [f"gage: {escape_control(error.message)}"]
     if callable(getattr(error, "caret_lines", None)):  # FilterSyntaxError: show where
         lines += ["  " + line for line in error.caret_lines().splitlines()]
     if getattr(error, "hint", None):
-        lines.append(error.hint)
+        lines.append(escape_control(error.hint))
     for line in lines:
         print(line, file=sys.stderr)

@@ -26,21 +26,13 @@ def output_target(env, spec: str | None, all_projects: bool = False):
 
 def phase_readers(store, run, phases: Iterable[str] | None = None):
     """[(name, OutputReader)] for the run's phase outputs, in phase order."""
-    from gage_core.process.output import OutputReader
-
     wanted = set(phases) if phases else None
     out = []
     with store.meta(run) as meta:
         for name in meta.output_names():
             if wanted is not None and name not in wanted and name.split("_", 1)[-1] not in wanted:
                 continue
-            path = meta.output_path(name)
-            if path is not None:
-                out.append((name, OutputReader(path)))
-            else:
-                data = meta.read_bytes(f"output/{name}") or b""
-                index = meta.read_bytes(f"output/{name}.index") or b""
-                out.append((name, OutputReader(data=data, index_data=index)))
+            out.append((name, meta.open_output(name)))
     return out
 
 

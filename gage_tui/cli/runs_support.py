@@ -13,9 +13,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "open_store",
-    "project_namespace",
-    "in_project",
     "project_runs",
+    "newest_project_runs",
     "select_one_run",
     "select_runs",
     "add_selection_args",
@@ -40,41 +39,20 @@ def open_store(env) -> tuple["Project", "RunStore"]:
     return project, RunStore(project.runs_dir)
 
 
-def project_namespace(project: "Project") -> str | None:
-    if project.gagefile is not None:
-        return project.gagefile.namespace
-    return project.dir.name if project.dir is not None else None
+def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted: bool = False):
+    """``(project, store, page)``: the newest ``limit`` runs a command sees
+    (as ``project_runs`` without a filter) and how many there are, read
+    from the run index without loading every run."""
+    from gage_core.project import project_ref_matcher
 
-
-def in_project(run: "Run", project: "Project") -> bool:
-    """True when ``run`` belongs to ``project``: same project dir or same
-    project id. Runs with no project reference belong to a project whose
-    runs dir lies inside it. Outside any project every run belongs."""
-    return project_matcher(project)(run)
-
-
-def project_matcher(project: "Project"):
-    """A fast ``in_project`` for many runs (real paths computed once per
-    distinct project dir)."""
-    if project.dir is None:
-        return lambda run: True
-    pid = project.gagefile.project_id if project.gagefile is not None else None
-    pdir = os.path.realpath(project.dir)
-    runs_dir = os.path.realpath(project.runs_dir)
-    local_runs = runs_dir == pdir or runs_dir.startswith(pdir + os.sep)
-    seen: dict[str, bool] = {}
-
-    def match(run: "Run") -> bool:
-        if pid and run.project_id == pid:
-            return True
-        if not run.project_dir:
-            return local_runs
-        hit = seen.get(run.project_dir)
-        if hit is None:
-            hit = seen[run.project_dir] = os.path.realpath(run.project_dir) == pdir
-        return hit
-
-    return match
+    project, store = open_store(env)
+    _check_given_runs_dir(env, project)
+    page = store.newest_runs(
+        limit,
+        containers=("trash",) if deleted else ("active",),
+        project=None if all_projects else project_ref_matcher(project),
+    )
+    return project, store, page
 
 
 def project_runs(
@@ -95,6 +73,8 @@ def project_runs(
     elif deleted:
         runs = [r for r in runs if r.container == "trash"]
     if not all_projects:
+        from gage_core.project import project_matcher
+
         match = project_matcher(project)
         runs = [r for r in runs if match(r)]
     if where:
@@ -292,8 +272,10 @@ def confirm_launch(env, action: str, heading: str, columns: Sequence[str] = (), 
 
 def print_run_list(env, runs: Sequence["Run"], project=None) -> None:
     """A short table of runs (for confirmation prompts and results)."""
-    from gage_core.timefmt import format_ago
+    from gage_core.store.timefmt import format_ago
     from gage_tui.cli.output import Column
+
+    from gage_core.project import project_namespace
 
     namespace = project_namespace(project) if project is not None else None
     rows = [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 
-from conftest import DEMO_NOW, loaded, make_app, open_launch_form, run_op, wait_for
+from helpers.workbench import DEMO_NOW, loaded, make_app, open_launch_form, pump_until, run_op
 from textual.widgets import DataTable, Input
 from textual_plotext import PlotextPlot
 
@@ -27,7 +27,7 @@ async def _filter(pilot, text: str) -> None:
 
 async def _open_compare(pilot) -> CompareScreen:
     await pilot.press("C")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, CompareScreen) and pilot.app.screen.table_model is not None)
+    await pump_until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen) and pilot.app.screen.table_model is not None)
     return pilot.app.screen
 
 
@@ -78,26 +78,26 @@ async def test_columns_globs_and_sorting(demo_project):
         await _filter(pilot, "op = train and status != running")
         screen = await _open_compare(pilot)
         await pilot.press("slash", *"name lr metric.l* nope", "enter")
-        await wait_for(pilot, lambda: screen.shown_columns() == ["name", "config.lr", "metric.loss"])
+        await pump_until(pilot, lambda: screen.shown_columns() == ["name", "config.lr", "metric.loss"])
         assert screen.table_model.unmatched == ["nope"]
         assert "no column matches: nope" in str(screen.query_one("#compare-status").render())
         # s sorts by the column under the cursor; again reverses.
         table = screen.query_one(DataTable)
         table.move_cursor(column=3)  # plot marker, name, lr, loss
         await pilot.press("s")
-        await wait_for(pilot, lambda: _col(screen, "metric.loss") == [0.1204, 0.1826, 0.31, None])
+        await pump_until(pilot, lambda: _col(screen, "metric.loss") == [0.1204, 0.1826, 0.31, None])
         await pilot.press("s")
-        await wait_for(pilot, lambda: _col(screen, "metric.loss") == [0.31, 0.1826, 0.1204, None])
+        await pump_until(pilot, lambda: _col(screen, "metric.loss") == [0.31, 0.1826, 0.1204, None])
         # The best run by loss is the one with lr=0.5.
         await pilot.press("s")
-        await wait_for(pilot, lambda: _col(screen, "metric.loss")[0] == 0.1204)
+        await pump_until(pilot, lambda: _col(screen, "metric.loss")[0] == 0.1204)
         assert _col(screen, "config.lr")[0] == 0.5
         assert "loss ▲" in str(table.columns["metric.loss"].label)
         # A header click sorts by that column (numbers as numbers).
         x = sum(c.get_render_width(table) for c in list(table.columns.values())[:2]) + 2
         await pilot.click("#compare-table", offset=(x, 0))
-        await wait_for(pilot, lambda: screen.sort_key == "config.lr")
-        await wait_for(pilot, lambda: _col(screen, "config.lr") == [0.05, 0.1, 0.5, 5.0])
+        await pump_until(pilot, lambda: screen.sort_key == "config.lr")
+        await pump_until(pilot, lambda: _col(screen, "config.lr") == [0.05, 0.1, 0.5, 5.0])
 
 
 async def test_export_csv(demo_project):
@@ -111,7 +111,7 @@ async def test_export_csv(demo_project):
         assert prompt.value.startswith(str(demo_project)) and prompt.value.endswith(".csv")
         prompt.value = "exports/cmp.csv"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.exported_path is not None)
+        await pump_until(pilot, lambda: screen.exported_path is not None)
         path = demo_project / "exports" / "cmp.csv"
         assert screen.exported_path == path
         rows = list(csv.reader(path.open()))
@@ -155,9 +155,9 @@ async def test_compare_is_live_while_a_run_progresses(app_project):
         async with app.run_test(size=SIZE) as pilot:
             await loaded(pilot)
             screen = await _open_compare(pilot)
-            await wait_for(pilot, lambda: len(screen.series.get(run_id, {}).get("loss", [])) >= 3, timeout=15)
+            await pump_until(pilot, lambda: len(screen.series.get(run_id, {}).get("loss", [])) >= 3, timeout=15)
             first = len(screen.series[run_id]["loss"])
-            await wait_for(pilot, lambda: len(screen.series[run_id]["loss"]) > first + 5, timeout=15)
+            await pump_until(pilot, lambda: len(screen.series[run_id]["loss"]) > first + 5, timeout=15)
             assert screen.table_model.value(run_id, "metric.loss") is not None
             assert run_id in screen.table_model.live
             assert screen.plot_runs_drawn == 1
@@ -182,22 +182,22 @@ async def test_batch_from_launch_form_compared_and_best_found(app_project):
         await pilot.pause()
         assert "4 runs" in str(form.query_one("#launch-summary").render())
         await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen), timeout=30)
+        await pump_until(pilot, lambda: isinstance(app.screen, RunsScreen), timeout=30)
         runs = app.screen
-        await wait_for(pilot, lambda: runs.query_one("#filter", Input).value.startswith("batch = "), timeout=10)
+        await pump_until(pilot, lambda: runs.query_one("#filter", Input).value.startswith("batch = "), timeout=10)
         store = RunStore(app_project / ".gage" / "runs")
 
         def batch_done():
             batch = [r for r in store.list_runs() if r.batch_id]
             return len(batch) == 4 and all(r.status == "completed" for r in batch)
 
-        await wait_for(pilot, batch_done, timeout=60)
-        await wait_for(pilot, lambda: len(runs.shown_runs) == 4 and all(r.status == "completed" for r in runs.shown_runs), timeout=10)
+        await pump_until(pilot, batch_done, timeout=60)
+        await pump_until(pilot, lambda: len(runs.shown_runs) == 4 and all(r.status == "completed" for r in runs.shown_runs), timeout=10)
         screen = await _open_compare(pilot)
         assert len(screen.shown_run_ids()) == 4
         screen.sort_by("metric.loss")
-        await wait_for(pilot, lambda: screen.sort_key == "metric.loss" and _col(screen, "metric.loss")[0] is not None)
-        await wait_for(pilot, lambda: _col(screen, "metric.loss") == sorted(_col(screen, "metric.loss")))
+        await pump_until(pilot, lambda: screen.sort_key == "metric.loss" and _col(screen, "metric.loss")[0] is not None)
+        await pump_until(pilot, lambda: _col(screen, "metric.loss") == sorted(_col(screen, "metric.loss")))
         best = screen.table_model.runs[0]
         assert best.config["lr"] == 0.5 and best.config["epochs"] == 4
 
@@ -213,7 +213,7 @@ async def test_diff_screen_of_two_marked_runs(demo_project):
         await pilot.press("D")
         assert isinstance(app.screen, DiffScreen)
         screen = app.screen
-        await wait_for(pilot, lambda: screen.result is not None)
+        await pump_until(pilot, lambda: screen.result is not None)
         result = screen.result
         assert [k for k, _, _ in result.flags] == ["lr"]
         assert result.a.label == "baseline" and result.b.label == "higher lr"  # older first
@@ -230,6 +230,6 @@ async def test_palette_lists_compare_and_diff(demo_project):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Compare", "Diff two runs"} <= titles
         await pilot.press("C")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        await pump_until(pilot, lambda: isinstance(app.screen, CompareScreen))
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Export CSV", "Plot metric", "Sort by column"} <= titles

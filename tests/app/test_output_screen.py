@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import DEMO_NOW, loaded, make_app, run_op, wait_for
+from helpers.workbench import DEMO_NOW, loaded, make_app, run_op, pump_until
 
 from gage_core.process.output import OutputWriter
 from gage_core.store.store import RunStore
@@ -31,17 +31,17 @@ async def test_follows_live_output_and_pauses(app_project):
             await loaded(pilot)
             await pilot.press("o")
             assert isinstance(app.screen, OutputScreen)
-            await wait_for(pilot, lambda: _view(app).line_count > 50, timeout=10)
+            await pump_until(pilot, lambda: _view(app).line_count > 50, timeout=10)
             # Following: the last line on screen is the newest line read.
             first = _view(app).line_count
-            await wait_for(pilot, lambda: _view(app).line_count > first + 20, timeout=10)
+            await pump_until(pilot, lambda: _view(app).line_count > first + 20, timeout=10)
             view = _view(app)
             assert view.follow
             assert view.top_line() + view.size.height >= view.line_count
             await pilot.press("f")  # pause
             assert not view.follow
             paused_at = view.top_line()
-            await wait_for(pilot, lambda: view.line_count > first + 60, timeout=10)
+            await pump_until(pilot, lambda: view.line_count > first + 60, timeout=10)
             assert view.top_line() == paused_at
             await pilot.press("G")  # back to the end, following
             assert view.follow
@@ -62,14 +62,14 @@ async def test_search_next_previous(demo_project):
         # The lr=0.5 train run: 20 epoch lines.
         app.screen.query_one("#runs-table").move_cursor(row=4)
         await pilot.press("o")
-        await wait_for(pilot, lambda: _view(app).line_count == 20)
+        await pump_until(pilot, lambda: _view(app).line_count == 20)
         await pilot.press("g", "slash", *"epoch 1", "enter")
-        await wait_for(pilot, lambda: _view(app).current_match is not None)
+        await pump_until(pilot, lambda: _view(app).current_match is not None)
         assert _view(app).current_match == 0
         await pilot.press("n")
-        await wait_for(pilot, lambda: _view(app).current_match == 9)  # "epoch 10/20"
+        await pump_until(pilot, lambda: _view(app).current_match == 9)  # "epoch 10/20"
         await pilot.press("N")
-        await wait_for(pilot, lambda: _view(app).current_match == 0)
+        await pump_until(pilot, lambda: _view(app).current_match == 0)
 
 
 async def test_timestamps_and_stderr_from_the_index(demo_project):
@@ -78,7 +78,7 @@ async def test_timestamps_and_stderr_from_the_index(demo_project):
         await loaded(pilot)
         app.screen.query_one("#runs-table").move_cursor(row=3)  # the failed train run
         await pilot.press("o")
-        await wait_for(pilot, lambda: _view(app).line_count == 10)
+        await pump_until(pilot, lambda: _view(app).line_count == 10)
         view = _view(app)
         await pilot.press("T")
         assert view.show_timestamps
@@ -107,7 +107,7 @@ async def test_huge_output_opens_without_reading_it_all(app_project, tmp_path):
         await loaded(pilot)
         t0 = time.monotonic()
         await pilot.press("o")
-        await wait_for(pilot, lambda: _view(app).line_count > 1_000_000, timeout=60)
+        await pump_until(pilot, lambda: _view(app).line_count > 1_000_000, timeout=60)
         view = _view(app)
         assert view.follow
         assert _visible_text(app)[-1].startswith("line 0009999")
@@ -130,9 +130,9 @@ async def test_phase_switch_and_long_line(app_project):
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
         await pilot.press("o")
-        await wait_for(pilot, lambda: app.screen.phase == "40_run" and _view(app).line_count > 0)
+        await pump_until(pilot, lambda: app.screen.phase == "40_run" and _view(app).line_count > 0)
         await pilot.press("p")
-        await wait_for(pilot, lambda: app.screen.phase == "50_finalize" and _view(app).line_count == 1)
+        await pump_until(pilot, lambda: app.screen.phase == "50_finalize" and _view(app).line_count == 1)
         text = "".join(seg.text for seg in _view(app).render_line(0))
         assert text.startswith("xxxx")
 
@@ -144,7 +144,7 @@ async def test_progress_bar_for_a_run_reporting_progress(demo_project):
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
         await pilot.press("o")  # the running run (30 % in its progress file)
-        await wait_for(pilot, lambda: _view(app).line_count == 12)
+        await pump_until(pilot, lambda: _view(app).line_count == 12)
         bar = app.screen.query_one(ProgressBar)
-        await wait_for(pilot, lambda: bar.display and bar.progress == 30)
+        await pump_until(pilot, lambda: bar.display and bar.progress == 30)
         assert bar.total == 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from conftest import DEMO_NOW, loaded, make_app, open_launch_form, run_op, wait_for
+from helpers.workbench import DEMO_NOW, loaded, make_app, open_launch_form, pump_until, run_op
 from rich.console import Console
 from rich.text import Text
 from textual.widgets import Input, OptionList, Static, Tree
@@ -37,7 +37,7 @@ async def test_run_screen_shows_details(app_project):
         await loaded(pilot)
         await pilot.press("enter")
         assert isinstance(app.screen, RunScreen)
-        await wait_for(pilot, lambda: app.screen.details is not None)
+        await pump_until(pilot, lambda: app.screen.details is not None)
         await pilot.pause()
         summary = _static(app, "#run-summary")
         assert "completed" in summary and "quick" in summary and "t1" in summary
@@ -66,13 +66,13 @@ async def test_operations_preview_with_and_without_stage_sourcecode(app_project)
         options = app.screen.query_one(OptionList)
         names = [options.get_option_at_index(i).id for i in range(options.option_count)]
         assert names == ["build", "fail", "prepare", "ticker", "train"]
-        await wait_for(pilot, lambda: "build" in app.screen.previews)
+        await pump_until(pilot, lambda: "build" in app.screen.previews)
         await pilot.pause()
         build = _static(app, "#ops-preview")
         assert "stage-sourcecode" in build and "make vendor" in build
         assert "1 files" in build and "train.py" in build
         options.highlighted = names.index("train")
-        await wait_for(pilot, lambda: "train" in app.screen.previews)
+        await pump_until(pilot, lambda: "train" in app.screen.previews)
         await pilot.pause()
         train = _static(app, "#ops-preview")
         assert "stage-sourcecode" not in train
@@ -93,7 +93,7 @@ async def test_operations_mark_ops_lost_to_a_syntax_error(tmp_path):
         found = [options.get_option_at_index(i) for i in range(options.option_count)]
         assert [o.id for o in found] == ["also", "ok", "lost:bad"]
         assert found[2].disabled and "syntax error near line 4" in _text(found[2].prompt)
-        await wait_for(pilot, lambda: "also" in app.screen.previews)
+        await pump_until(pilot, lambda: "also" in app.screen.previews)
 
 
 BAD_FILES = {
@@ -130,12 +130,12 @@ async def test_problems_reload_when_file_changes(app_project):
         await pilot.press("3")
         assert app.screen.selected is None
         gagefile.write_text(original.replace('exec = "python -u train.py"', 'exce = "python -u train.py"'))
-        await wait_for(pilot, lambda: app.screen.selected is not None, timeout=5)
+        await pump_until(pilot, lambda: app.screen.selected is not None, timeout=5)
         assert app.screen.selected.message.startswith("unknown key 'exce'")
         tree = app.screen.query_one(Tree)
         assert "train" in str(tree.root.children[0].label)
         gagefile.write_text(original)
-        await wait_for(pilot, lambda: app.screen.selected is None, timeout=5)
+        await pump_until(pilot, lambda: app.screen.selected is None, timeout=5)
 
 
 async def test_banner_counts_problems(app_project):
@@ -169,15 +169,15 @@ async def test_launch_with_edited_flags_shows_live_output(app_project):
         await pilot.pause()
         assert not screen.errors
         await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, OutputScreen), timeout=20)
+        await pump_until(pilot, lambda: isinstance(app.screen, OutputScreen), timeout=20)
         run_id = app.screen.run_id
-        await wait_for(pilot, lambda: app.screen.query_one("OutputView").line_count >= 4, timeout=20)
+        await pump_until(pilot, lambda: app.screen.query_one("OutputView").line_count >= 4, timeout=20)
         store = RunStore(app_project / ".gage" / "runs")
-        await wait_for(pilot, lambda: store.get(run_id).status == "completed", timeout=20)
+        await pump_until(pilot, lambda: store.get(run_id).status == "completed", timeout=20)
         run = store.get(run_id)
         assert run.config["lr"] == 0.7 and run.config["epochs"] == 4
         assert run.label == "from the form"
-        await wait_for(pilot, lambda: app.screen.query_one("OutputView").line_count >= 6, timeout=15)
+        await pump_until(pilot, lambda: app.screen.query_one("OutputView").line_count >= 6, timeout=15)
 
 
 async def test_rerun_prefills_flags(demo_project):
@@ -187,7 +187,7 @@ async def test_rerun_prefills_flags(demo_project):
         app.screen.query_one("#runs-table").move_cursor(row=4)  # train lr=0.5
         await pilot.press("R")
         assert isinstance(app.screen, LaunchScreen)
-        await wait_for(pilot, lambda: bool(app.screen.defaults))
+        await pump_until(pilot, lambda: bool(app.screen.defaults))
         assert app.screen.query_one("#flag-lr", Input).value == "0.5"
         assert app.screen.query_one("#launch-label", Input).value == "higher lr"
 
@@ -202,13 +202,13 @@ async def test_launch_form_by_keys_only(app_project):
         options = app.screen.query_one(OptionList)
         names = [options.get_option_at_index(i).id for i in range(options.option_count)]
         await pilot.press(*["down"] * names.index("train"), "enter")
-        await wait_for(pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "flag-delay")
+        await pump_until(pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "flag-delay")
         await pilot.press(*"0.01", "tab", *"3", "tab", *"0.9")
         assert app.screen.query_one("#flag-lr", Input).value == "0.9"
         await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, OutputScreen), timeout=20)
+        await pump_until(pilot, lambda: isinstance(app.screen, OutputScreen), timeout=20)
         run_id = app.screen.run_id
         store = RunStore(app_project / ".gage" / "runs")
-        await wait_for(pilot, lambda: store.get(run_id).status == "completed", timeout=20)
+        await pump_until(pilot, lambda: store.get(run_id).status == "completed", timeout=20)
         config = store.get(run_id).config
         assert (config["delay"], config["epochs"], config["lr"]) == (0.01, 3, 0.9)

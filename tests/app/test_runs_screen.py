@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 import os
 
-from conftest import DEMO_NOW, loaded, make_app, run_op, wait_for
+from helpers.workbench import DEMO_NOW, loaded, make_app, run_op, pump_until
+from helpers import real_runs
 from rich.console import Console
 from textual.widgets import DataTable, Input, Static
 
@@ -42,7 +43,7 @@ async def test_new_run_appears_without_a_key_press(app_project):
         await loaded(pilot)
         assert _table(app).row_count == 0
         run_op(app_project, "prepare")
-        await wait_for(pilot, lambda: _table(app).row_count == 1, timeout=5)
+        await pump_until(pilot, lambda: _table(app).row_count == 1, timeout=5)
         assert _column(app, "status") == ["completed"]
 
 
@@ -52,11 +53,11 @@ async def test_status_change_of_live_run_shows(app_project):
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await loaded(pilot)
-            await wait_for(pilot, lambda: _column(app, "status") == ["running"])
+            await pump_until(pilot, lambda: _column(app, "status") == ["running"])
             from gage_core.process.stop import stop_run
 
             stop_run(RunStore(app.project.runs_dir).get(run_id), grace=2)
-            await wait_for(pilot, lambda: _column(app, "status") == ["terminated"], timeout=8)
+            await pump_until(pilot, lambda: _column(app, "status") == ["terminated"], timeout=8)
     finally:
         _kill_leftovers(app_project)
 
@@ -74,14 +75,14 @@ async def test_filter_narrows_and_reports_syntax_error_column(demo_project):
         # A broken expression keeps the last good filter and points at the column.
         app.screen.query_one("#filter", Input).value = "op = train and (status ="
         error = app.screen.query_one("#filter-error", Static)
-        await wait_for(pilot, lambda: error.display)
+        await pump_until(pilot, lambda: error.display)
         text = str(error.render())
         caret_line = text.splitlines()[1]
         # The caret sits under the end of the expression, where it broke off.
         assert caret_line.index("^") == len("filter: op = train and (status =")
         assert _table(app).row_count == 2
         app.screen.query_one("#filter", Input).value = ""
-        await wait_for(pilot, lambda: _table(app).row_count == 7)
+        await pump_until(pilot, lambda: _table(app).row_count == 7)
 
 
 async def test_time_range_filter_uses_the_clock(demo_project):
@@ -90,7 +91,7 @@ async def test_time_range_filter_uses_the_clock(demo_project):
         await loaded(pilot)
         app.screen.query_one("#filter", Input).value = "started in last 50 minutes"
         # Runs 45, 30, 20 and 5 minutes old.
-        await wait_for(pilot, lambda: _table(app).row_count == 4)
+        await pump_until(pilot, lambda: _table(app).row_count == 4)
 
 
 async def test_sort_cycles_and_reverses(demo_project):
@@ -113,11 +114,11 @@ async def test_label_tag_comment_from_keys(demo_project):
         await pilot.press("l")
         app.screen.query_one(Input).value = "my label"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.run_by_id(target).label == "my label")
+        await pump_until(pilot, lambda: app.run_by_id(target).label == "my label")
         await pilot.press("t")
         app.screen.query_one(Input).value = "keep fast"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: set(app.run_by_id(target).tags) == {"keep", "fast"})
+        await pump_until(pilot, lambda: set(app.run_by_id(target).tags) == {"keep", "fast"})
         await pilot.press("c")
         app.screen.query_one(Input).value = "looks good"
         await pilot.press("enter")
@@ -136,16 +137,16 @@ async def test_mark_delete_trash_restore(demo_project):
         marked = set(app.screen.marked)
         await pilot.press("d")
         await pilot.press("y")
-        await wait_for(pilot, lambda: _table(app).row_count == 5)
+        await pump_until(pilot, lambda: _table(app).row_count == 5)
         assert not marked & set(app.screen._row_keys)
         await pilot.press("z")  # trash: the two plus the one already there
-        await wait_for(pilot, lambda: _table(app).row_count == 3)
+        await pump_until(pilot, lambda: _table(app).row_count == 3)
         assert marked <= set(app.screen._row_keys)
         app.screen.marked = set(marked)
         await pilot.press("u")
-        await wait_for(pilot, lambda: _table(app).row_count == 1)
+        await pump_until(pilot, lambda: _table(app).row_count == 1)
         await pilot.press("z")
-        await wait_for(pilot, lambda: _table(app).row_count == 7)
+        await pump_until(pilot, lambda: _table(app).row_count == 7)
 
 
 async def test_running_run_is_not_deleted(demo_project):
@@ -165,10 +166,10 @@ async def test_stop_running_run_from_the_table(app_project):
     try:
         async with app.run_test(size=(120, 36)) as pilot:
             await loaded(pilot)
-            await wait_for(pilot, lambda: _column(app, "status") == ["running"])
+            await pump_until(pilot, lambda: _column(app, "status") == ["running"])
             await pilot.press("x")
             await pilot.press("y")
-            await wait_for(pilot, lambda: _column(app, "status") == ["terminated"], timeout=15)
+            await pump_until(pilot, lambda: _column(app, "status") == ["terminated"], timeout=15)
     finally:
         _kill_leftovers(app_project)
 
@@ -216,22 +217,19 @@ async def test_killed_runner_shows_terminated_not_running(app_project):
     """SIGKILL leaves the lock behind and makes no file event: the
     workbench must still stop saying 'running'."""
     import signal
-    import time
 
     from gage_core.process.stop import read_lock
 
     run_id = run_op(app_project, "ticker", background=True)
     meta = RunStore(app_project / ".gage" / "runs").get(run_id).meta_dir
-    deadline = time.monotonic() + 10
-    while not any(e.role == "child" for e in read_lock(meta)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    real_runs.wait_for(lambda: any(e.role == "child" for e in read_lock(meta)), 10, "the child's lock")
     app = make_app(app_project, watch=True, poll_interval=0.5)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
-        await wait_for(pilot, lambda: _column(app, "status") == ["running"])
+        await pump_until(pilot, lambda: _column(app, "status") == ["running"])
         for entry in read_lock(meta):
             os.kill(entry.pid, signal.SIGKILL)
-        await wait_for(pilot, lambda: _column(app, "status") == ["terminated"], timeout=10)
+        await pump_until(pilot, lambda: _column(app, "status") == ["terminated"], timeout=10)
 
 
 async def test_header_click_sorts_by_that_column(demo_project):
@@ -243,7 +241,7 @@ async def test_header_click_sorts_by_that_column(demo_project):
         # each with one cell of padding on both sides.
         x = sum(table.columns[key].get_render_width(table) for key in ("mark", "index", "name", "op", "started", "time"))
         await pilot.click("#runs-table", offset=(x + 2, 0))
-        await wait_for(pilot, lambda: app.screen.sort_key == "status")
+        await pump_until(pilot, lambda: app.screen.sort_key == "status")
         statuses = _column(app, "status")
         assert statuses == sorted(statuses, reverse=app.screen.sort_reverse)
 
@@ -261,7 +259,7 @@ async def test_tag_dialog_minus_removes_only_that_tag(demo_project):
         assert set(field.value.split()) == {"wip", "paper"}  # as on disk now
         field.value = "-paper"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: get_tags(run) == ("wip",))
+        await pump_until(pilot, lambda: get_tags(run) == ("wip",))
 
 
 async def test_runs_of_other_projects_hidden_until_asked(demo_project, tmp_path):
@@ -269,12 +267,11 @@ async def test_runs_of_other_projects_hidden_until_asked(demo_project, tmp_path)
     other.mkdir()
     (other / "gage.toml").write_text('[one]\nexec = "python -c pass"\nsourcecode = false\n')
     runs_dir = demo_project / ".gage" / "runs"
-    from gage_core.settings import settings_from
-
     # A run of another project in the same runs dir (as with ~/.gage/runs).
     from gage_core.process.launch import run_foreground
-    from gage_core.process.lifecycle import init_run, stage_run
     from gage_core.project import open_project
+    from gage_core.settings import settings_from
+    from gage_core.staging.lifecycle import init_run, stage_run
 
     proj = open_project(settings_from(cwd=other, runs=runs_dir))
     run_id = init_run(proj, proj.gagefile.ops["one"], {})
@@ -299,8 +296,8 @@ async def test_bad_filter_falls_back_to_the_submitted_one(demo_project):
         assert _table(app).row_count == 5
         field = app.screen.query_one("#filter", Input)
         field.value = "metric.loss"  # valid half-typed (a bare word): applied live
-        await wait_for(pilot, lambda: _table(app).row_count == 0)
+        await pump_until(pilot, lambda: _table(app).row_count == 0)
         field.value = "metric.loss <"  # broken: back to "op = train"
-        await wait_for(pilot, lambda: app.screen.query_one("#filter-error", Static).display)
-        await wait_for(pilot, lambda: _table(app).row_count == 5)
+        await pump_until(pilot, lambda: app.screen.query_one("#filter-error", Static).display)
+        await pump_until(pilot, lambda: _table(app).row_count == 5)
         assert app.screen.filter_text == "op = train"

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 
-from conftest import loaded, make_app, wait_for
-from marker_project import make_marker_project
+from helpers.workbench import loaded, make_app, pump_until
+from helpers.marker_project import make_marker_project
 from textual.widgets import OptionList
 
 from gage_tui.app.screens.launch import LaunchScreen
 from gage_tui.app.screens.operations import OperationsScreen
+
 
 async def test_operations_screen_never_executes_project_code(tmp_path):
     proj, markers = make_marker_project(tmp_path)
@@ -25,13 +26,13 @@ async def test_operations_screen_never_executes_project_code(tmp_path):
         assert names == ["evaluate", "train"]
         for i, name in enumerate(names):
             options.highlighted = i
-            await wait_for(pilot, lambda name=name: name in app.screen.previews)
+            await pump_until(pilot, lambda name=name: name in app.screen.previews)
             await pilot.pause()
         # The launch form reads flag defaults, still without running anything.
         options.highlighted = names.index("train")
         await pilot.press("enter")
         assert isinstance(app.screen, LaunchScreen)
-        await wait_for(pilot, lambda: bool(app.screen.defaults))
+        await pump_until(pilot, lambda: bool(app.screen.defaults))
         await pilot.press("escape")
         await pilot.press("3")  # problems
         await pilot.pause()
@@ -43,7 +44,7 @@ async def test_operations_screen_never_executes_project_code(tmp_path):
 async def test_runs_and_run_screens_survive_corrupt_runs(app_project):
     """Corrupt meta and user logs: the table lists every run (the broken
     ones as such), and the run screen of a broken run opens."""
-    from conftest import run_op
+    from helpers.workbench import run_op
     from textual.widgets import DataTable
 
     from gage_tui.app.screens.run import RunScreen
@@ -67,7 +68,7 @@ async def test_runs_and_run_screens_survive_corrupt_runs(app_project):
             table.move_cursor(row=i)
             await pilot.press("enter")
             assert isinstance(app.screen, RunScreen)
-            await wait_for(pilot, lambda: app.screen.details is not None or getattr(app.screen, "error", None))
+            await pump_until(pilot, lambda: app.screen.details is not None or getattr(app.screen, "error", None))
             await pilot.pause()
             await pilot.press("escape")
             await pilot.pause()
@@ -76,7 +77,7 @@ async def test_runs_and_run_screens_survive_corrupt_runs(app_project):
 async def test_output_with_a_corrupt_index_shows_timestamps(app_project):
     """A damaged ``.index`` (absurd times) must not break the output view
     when per-line timestamps are shown."""
-    from conftest import run_op
+    from helpers.workbench import run_op
 
     from gage_tui.app.screens.output import OutputScreen
 

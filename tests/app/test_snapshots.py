@@ -5,8 +5,9 @@ deliberate change: look at the report, then `pytest --snapshot-update`."""
 from __future__ import annotations
 
 import pytest
-from conftest import DEMO_NOW, EXAMPLES, loaded, make_app
-from demo_store import DEMO_SCREENS, copy_demo_project
+from helpers.workbench import DEMO_NOW, loaded, make_app
+from helpers.paths import EXAMPLES
+from helpers.demo_store import DEMO_SCREENS, copy_demo_project
 
 SIZE = (120, 36)
 

@@ -9,8 +9,8 @@ import shutil
 
 import psutil
 import pytest
+from helpers.meta_runs import make_run
 
-from fixtures.runs import make_run
 from gage_core.store import layout
 from gage_core.store.ids import run_name
 from gage_core.store.store import RunStore

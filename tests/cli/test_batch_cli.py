@@ -4,17 +4,14 @@ codes, --preview count, --stage, --background (supervisor)."""
 from __future__ import annotations
 
 import json
-import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "core"))
+import pytest
+from helpers.batches import NAP, NAP_GAGEFILE, max_overlap
+from helpers.real_runs import wait_for
 
-from test_batch_run import NAP, NAP_GAGEFILE, _max_overlap  # noqa: E402
-
-import pytest  # noqa: E402
-
-from gage_core.store.store import RunStore  # noqa: E402
+from gage_core.store.status import UNFINISHED
+from gage_core.store.store import RunStore
 
 
 @pytest.fixture
@@ -44,7 +41,7 @@ def test_list_values_make_one_run_each_with_status_lines(gage_cli, nap_dir):
     assert "loss=" in out  # metrics on the end line
     assert lines[-1] == "4 of 4 runs completed"
     assert "i=1 step=1" not in out  # run output is not echoed
-    assert _max_overlap(runs) <= 2
+    assert max_overlap(runs) <= 2
 
 
 def test_failed_run_makes_exit_code_nonzero(gage_cli, nap_dir):
@@ -112,13 +109,12 @@ def test_background_batch_uses_supervisor(gage_cli, nap_dir):
                               cwd=nap_dir)
     assert code == 0, err
     assert "Batch " in out and "3 runs started in the background, at most 2 at once" in out
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def all_ended():
         runs = _runs(nap_dir)
-        if len(runs) == 3 and all(r.status == "completed" for r in runs):
-            break
-        time.sleep(0.1)
+        return runs if len(runs) == 3 and all(r.status not in UNFINISHED for r in runs) else None
+
+    runs = wait_for(all_ended, 60, "the background batch to finish")
     assert [r.status for r in runs] == ["completed"] * 3
-    assert _max_overlap(runs) <= 2
+    assert max_overlap(runs) <= 2
     code, out, _ = gage_cli("ls", "-w", f"batch = {runs[0].batch_id}", cwd=nap_dir)
     assert out.count("nap") == 3

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gagefiles"
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gage-samples"
+from helpers.paths import FIXTURES
+
+GAGEFILES = FIXTURES / "gagefiles"
+from helpers.paths import SAMPLES
 
 
 @pytest.fixture
 def typos(tmp_path) -> Path:
-    shutil.copy(FIXTURES / "typos.toml", tmp_path / "gage.toml")
+    shutil.copy(GAGEFILES / "typos.toml", tmp_path / "gage.toml")
     return tmp_path
 
 
@@ -131,7 +133,7 @@ def test_ops_lists_operations(gage_cli, example_project):
 
 
 def test_ops_marks_broken(gage_cli, tmp_path):
-    shutil.copy(FIXTURES / "partial.toml", tmp_path / "gage.toml")
+    shutil.copy(GAGEFILES / "partial.toml", tmp_path / "gage.toml")
     code, out, _ = gage_cli("--plain", "ops", cwd=tmp_path)
     assert code == 0
     lines = out.splitlines()
@@ -200,7 +202,7 @@ def test_render_diagnostics_for_other_commands(tmp_path):
     from gage_tui.cli.diagnostics_view import render_diagnostics
     from gage_tui.cli.output import Output
 
-    shutil.copy(FIXTURES / "partial.toml", tmp_path / "gage.toml")
+    shutil.copy(GAGEFILES / "partial.toml", tmp_path / "gage.toml")
     gf = load_gagefile(tmp_path / "gage.toml", shown_as="gage.toml")
     buf = io.StringIO()
     out = Output(plain=True, file=buf)

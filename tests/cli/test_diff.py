@@ -1,21 +1,16 @@
-"""gage diff (and gage_core.diff): flags, source files by manifest hash
+"""gage diff (and gage_core.compare.diff): flags, source files by manifest hash
 with unified diffs, output diff, metrics side by side; limits for big and
 binary files; JSON; errors."""
 
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from helpers.demo_store import DEMO_RUN_IDS, write_demo_store
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
-
-from demo_store import DEMO_RUN_IDS, write_demo_store  # noqa: E402
-
-from gage_core.diff import MISSING, diff_runs  # noqa: E402
-from gage_core.store.store import RunStore  # noqa: E402
+from gage_core.compare.diff import MISSING, diff_runs
+from gage_core.store.store import RunStore
 
 
 @pytest.fixture

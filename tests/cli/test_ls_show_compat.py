@@ -8,9 +8,9 @@ import json
 import shutil
 
 import pytest
+from helpers.paths import FIXTURES
+from helpers.gage012 import make_finished_run, make_stale_lock_run
 
-from conftest import FIXTURES
-from fixtures.gage012 import make_finished_run, make_stale_lock_run
 from gage_core.store.ids import run_name
 
 REAL_LABELLED = "a57d0d47-3c57-4a4f-9e93-58d14074c4fd"

@@ -4,8 +4,9 @@ real runner processes)."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
+
+from helpers.real_runs import wait_for
 
 from gage_core.store.store import RunStore
 
@@ -106,10 +107,7 @@ def test_background_tail_follow_and_stop(gage_cli, tmp_path):
     code, out, _ = gage_cli("tail", "-f", cwd=tmp_path)
     assert code == 0 and out == "tick 1\ntick 2\ntick 3\n"
     assert gage_cli("run", "forever", "--background", "-y", cwd=tmp_path)[0] == 0
-    deadline = time.monotonic() + 10
-    while RunStore(tmp_path / ".gage" / "runs").list_runs()[0].status != "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_for(lambda: RunStore(tmp_path / ".gage" / "runs").list_runs()[0].status == "running", 10, "a running run")
     code, out, err = gage_cli("stop", "-y", "-g", "5", cwd=tmp_path)
     assert code == 0 and "exit -15" in out, err
     runs = RunStore(tmp_path / ".gage" / "runs").list_runs()

@@ -9,14 +9,14 @@ import shutil
 import stat
 
 import pytest
+from helpers.meta_runs import make_run
 
-from fixtures.runs import make_run
 from gage_core.errors import GageError, RunStateError
 from gage_core.store import annotate, layout
 from gage_core.store.associate import associate, associate_candidates, associate_runs, dissociate, project_ref
+from gage_core.store.attribute_log import read_user_attrs, user_attr_entries
 from gage_core.store.store import RunStore
 from gage_core.store.trash import delete_runs, purge_runs, restore_runs
-from gage_core.store.user_attrs import read_user_attrs, user_attr_entries
 
 
 @pytest.fixture
@@ -119,14 +119,15 @@ def test_delete_restore_purge(store):
     delete_runs([a])
     assert [r.id for r in store.list_runs()] == [b.id]
     assert store.get(a.id).container == "trash"
-    markers = os.listdir(layout.move_dir(store.runs_dir, a.id))
-    assert len(markers) == 1 and markers[0].endswith("-trash") and len(markers[0]) == 42
+    # Gage 0.1.2's trash form: every entry renamed to <name>.deleted.
+    assert sorted(n for n in os.listdir(store.runs_dir) if n.startswith(a.id)) == sorted(
+        f"{a.id}{s}.deleted" for s in ("", ".meta", ".project", ".user"))
     restore_runs([store.get(a.id)])
     assert {r.id for r in store.list_runs()} == {a.id, b.id}
-    delete_runs([store.get(a.id)])
-    # read-only files and dirs are still purged
+    # read-only files and dirs are still purged, from the trash too
     _read_only(a)
     os.chmod(sub, 0o555)
+    delete_runs([store.get(a.id)])
     purge_runs([store.get(a.id)])
     assert not [n for n in os.listdir(store.runs_dir) if n.startswith(a.id)]
     assert [r.id for r in store.list_runs(include_deleted=True)] == [b.id]

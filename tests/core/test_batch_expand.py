@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from gage_core.batch import batch_flag_sets, expand_batch, plan_batch, read_batch_file
 from gage_core.errors import BatchError, FlagError
 from gage_core.project import open_project
 from gage_core.settings import settings_from
+from gage_core.staging.batch import (
+    batch_flag_sets,
+    expand_batch,
+    plan_batch,
+    read_batch_file,
+)
 from gage_core.staging.flags import parse_flag_assigns
 
 

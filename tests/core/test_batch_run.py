@@ -4,48 +4,20 @@ detached supervisor, and staging failures."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from helpers.batches import NAP, NAP_GAGEFILE, max_overlap
+from helpers.real_runs import wait_for
 
-from gage_core.batch import launch_runs, plan_batch, stage_batch
 from gage_core.errors import StagingError
 from gage_core.process.batch_runner import run_batch
 from gage_core.project import open_project
 from gage_core.settings import settings_from
+from gage_core.staging.batch import launch_runs, plan_batch, stage_batch
 from gage_core.staging.flags import parse_flag_assigns
+from gage_core.store.status import UNFINISHED
 from gage_core.store.store import RunStore
-
-NAP_GAGEFILE = """\
-"$runs-dir" = ".gage/runs"
-
-[nap]
-exec = "python -u nap.py"
-config = "nap.py"
-sourcecode = ["nap.py"]
-
-[picky]
-config = "nap.py"
-sourcecode = ["nap.py"]
-
-[picky.exec]
-run = "python -u nap.py"
-stage-runtime = "grep -q 'i = 2' nap.py && exit 1 || exit 0"
-"""
-
-NAP = """\
-import sys
-import time
-
-i = 0
-secs = 0.3
-fail = -1
-
-time.sleep(secs)
-print(f"i={i} step=1 loss={1 / (i + 1)}")
-sys.exit(3 if i == fail else 0)
-"""
 
 
 @pytest.fixture
@@ -68,28 +40,12 @@ def _stage(path: Path, op: str, *flags: str):
     return project, stage_batch(project, opdef, configs)
 
 
-def _max_overlap(runs) -> int:
-    events = []
-    for r in runs:
-        events.append((r.started, 1))
-        events.append((r.stopped, -1))
-    # An end at the same microsecond as a start frees the slot first.
-    events.sort(key=lambda e: (e[0], e[1]))
-    cur = best = 0
-    for _, d in events:
-        cur += d
-        best = max(best, cur)
-    return best
-
-
 def _wait_all_ended(store: RunStore, ids, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def ended():
         runs = [store.get(i) for i in ids]
-        if all(r.stopped and r.status not in ("running", "staged", "pending") for r in runs):
-            return runs
-        time.sleep(0.1)
-    raise AssertionError("batch did not finish: " + ", ".join(f"{r.name}={r.status}" for r in runs))
+        return runs if all(r.stopped and r.status not in UNFINISHED for r in runs) else None
+
+    return wait_for(ended, timeout, "the batch to finish")
 
 
 def test_gagefile_fixture_parses(nap_project):
@@ -110,7 +66,7 @@ def test_sequential_batch_never_overlaps(nap_project):
     runs = [store.get(i) for i in ids]
     assert all(r.batch_id == batch_id for r in runs) and batch_id
     assert [r.config["i"] for r in runs] == [1, 2, 3]
-    assert _max_overlap(runs) == 1
+    assert max_overlap(runs) == 1
     for a, b in zip(runs, runs[1:]):
         assert b.started >= a.stopped
 
@@ -122,7 +78,7 @@ def test_parallel_limit_holds_and_is_used(nap_project):
     runs = [RunStore(project.runs_dir).get(i) for i in ids]
     assert [r.status for r in runs] == ["completed"] * 3 + ["error", "completed"]
     # Never more than 2 at once; with 1.5 s runs started together, 2 at once.
-    assert _max_overlap(runs) == 2
+    assert max_overlap(runs) == 2
 
 
 def test_supervisor_keeps_limit_after_caller(nap_project):
@@ -135,12 +91,9 @@ def test_supervisor_keeps_limit_after_caller(nap_project):
     assert [r.status for r in runs] == ["completed"] * 4
     assert len({r.batch_id for r in runs}) == 1 and runs[0].batch_id
     assert {r.label for r in runs} == {"grid"}
-    assert _max_overlap(runs) <= 2
+    assert max_overlap(runs) <= 2
     batches = project.runs_dir / ".batches"
-    deadline = time.monotonic() + 10
-    while list(batches.glob("*.json")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not list(batches.glob("*.json")), "the supervisor removes its spec when done"
+    wait_for(lambda: not list(batches.glob("*.json")), 10, "the supervisor to remove its spec when done")
     log = next(batches.glob("*.log")).read_text()
     assert "4 runs, at most 2 at once" in log and "batch done: 0 failed" in log
     # The batch id is a filter field, and the store index knows it.
@@ -171,7 +124,7 @@ def test_staging_failure_ends_the_staged_runs(nap_project):
 
 def test_skips_runs_no_longer_staged(nap_project):
     project, (_, ids) = _stage(nap_project, "nap", "i=[1,2]", "secs=0")
-    from gage_core.process.lifecycle import fail_run
+    from gage_core.staging.lifecycle import fail_run
 
     fail_run(project.runs_dir / f"{ids[0]}.meta", 1, "test: cancelled")
     result = run_batch([project.runs_dir / i for i in ids], 1)

@@ -1,4 +1,4 @@
-"""gage_core.check_run with real runs (lifecycle + runner processes), and the
+"""gage_core.store.integrity with real runs (lifecycle + runner processes), and the
 staging bits it relies on: linked dependency dirs in the manifest, the
 max-matches log line, the copy progress callback."""
 
@@ -9,13 +9,14 @@ import stat
 from pathlib import Path
 
 import pytest
+from helpers.real_runs import wait_for
 
-from gage_core.check_run import check_run
 from gage_core.gagefile.model import Dependency, OpDef
 from gage_core.process.files import read_manifest
 from gage_core.process.launch import run_foreground
-from gage_core.process.lifecycle import RunFailed, init_run, stage_run
 from gage_core.project import Project
+from gage_core.staging.lifecycle import RunFailed, init_run, stage_run
+from gage_core.store.integrity import check_run
 from gage_core.store.store import RunStore
 
 
@@ -198,7 +199,7 @@ def test_copy_progress_callback(project):
 
 
 def test_gage_012_runs(tmp_path):
-    from fixtures.gage012 import make_finished_run, make_stale_lock_run
+    from helpers.gage012 import make_finished_run, make_stale_lock_run
 
     runs_dir = tmp_path / "runs"
     zipped = make_finished_run(runs_dir)
@@ -218,7 +219,6 @@ def test_gage_012_runs(tmp_path):
 
 
 def test_running_run(project):
-    import time
 
     from gage_core.process.launch import start_detached
     from gage_core.process.stop import stop_run
@@ -227,9 +227,7 @@ def test_running_run(project):
     run_dir = _stage(project)
     start_detached(run_dir)
     lock = Path(f"{run_dir}.meta") / "proc" / "lock"
-    deadline = time.monotonic() + 20
-    while "child" not in (lock.read_text() if lock.exists() else "") and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: "child" in (lock.read_text() if lock.exists() else ""), 20, "the child's lock")
     try:
         result = _check(run_dir)
         assert result.kind == "running" and result.verdict == "ok", _problems(result)

@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 
 import pytest
+from helpers.demo_store import DEMO_NOW, DEMO_RUN_IDS, write_demo_store
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
-
-from demo_store import DEMO_NOW, DEMO_RUN_IDS, write_demo_store  # noqa: E402
-
-from gage_core.compare import build_table, parse_column_spec, resolve_columns  # noqa: E402
-from gage_core.compare_series import SummaryCache, read_run_summary  # noqa: E402
-from gage_core.process import metafiles as mf  # noqa: E402
-from gage_core.store.store import RunStore  # noqa: E402
+from gage_core.compare.series import SummaryCache, read_run_summary
+from gage_core.compare.table import build_table, parse_column_spec, resolve_columns
+from gage_core.process import metafiles as mf
+from gage_core.store.store import RunStore
 
 
 @pytest.fixture
@@ -96,7 +92,7 @@ def test_sort_numbers_as_numbers_and_missing_last(demo):
 def test_sort_mixed_numbers_and_text():
     from types import SimpleNamespace
 
-    from gage_core.compare import CompareColumn, CompareTable
+    from gage_core.compare.table import CompareColumn, CompareTable
 
     rs = [SimpleNamespace(id=str(i)) for i in range(5)]
     vals = ["b", 10, None, 2, "A"]

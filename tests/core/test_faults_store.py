@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
-from _faults_util import make_run, meta_of, new_project
+from helpers.real_runs import make_run, meta_of, new_project
 
 from gage_core.process.launch import run_foreground
 from gage_core.store.index import INDEX_NAME
@@ -96,26 +97,38 @@ def test_corrupt_meta_listed_as_such_rest_unaffected(store_with_corruptions):
     assert runs[bad["config-binary"]].config == {}
 
 
-@pytest.mark.parametrize("index", [
-    b"\x00garbage",
-    b'{"version": 2, "runs": {"x": 5}}',
-    b'{"version": 2, "runs": [1, 2]}',
-    b'{"version": 2, "runs": {"RUN": {"key": "k", "run": [1, 2, 3]}}}',
-    b'{"version": 2, "runs": {"RUN": {"key": null, "run": {"a": 1}}}}',
-    b'{"version": 2, "runs": {"RUN": 7}}',
-    b'{"version": 2, "runs": {"RUN": {"key": "KEY", "run": "REC"}}}',
-])
-def test_corrupt_index_is_ignored(store_with_corruptions, index):
+def _sql(runs_dir: Path, *statements: str) -> None:
+    with sqlite3.connect(runs_dir / INDEX_NAME) as db:
+        for stmt in statements:
+            db.execute(stmt)
+
+
+INDEX_DAMAGE = {
+    "garbage": lambda d: (d / INDEX_NAME).write_bytes(b"\x00garbage"),
+    "truncated": lambda d: (d / INDEX_NAME).write_bytes((d / INDEX_NAME).read_bytes()[:1500]),
+    "empty": lambda d: (d / INDEX_NAME).write_bytes(b""),
+    "foreign-schema": lambda d: _sql(d, "DROP TABLE runs", "CREATE TABLE runs (x)", "INSERT INTO runs VALUES (1)"),
+    "other-version": lambda d: _sql(d, "UPDATE info SET value='99' WHERE name='version'"),
+    "record-shape": lambda d: _sql(d, "UPDATE runs SET record='[1, 2, 3]'"),
+    "record-junk": lambda d: _sql(d, "UPDATE runs SET record='{not json'"),
+    "record-null": lambda d: _sql(d, "UPDATE runs SET record=NULL, is_run=1"),
+    "key-junk": lambda d: _sql(d, "UPDATE runs SET key='[1,2'"),
+    "no-rows": lambda d: _sql(d, "DELETE FROM runs"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(INDEX_DAMAGE))
+def test_damaged_index_is_ignored(store_with_corruptions, damage):
     project, good_id, bad = store_with_corruptions
     runs_dir = Path(project.runs_dir)
     store = RunStore(runs_dir)
     store.list_runs()
-    data = json.loads((runs_dir / INDEX_NAME).read_bytes())
-    real_key = data["runs"][good_id]["key"]
-    text = index.replace(b"RUN", good_id.encode()).replace(
-        b'"KEY"', json.dumps(real_key).encode()).replace(b'"REC"', b'[null, 1, 2]')
-    (runs_dir / INDEX_NAME).write_bytes(text)
+    INDEX_DAMAGE[damage](runs_dir)
+    page = store.newest_runs(1000, containers=None)
+    assert good_id in {r.id for r in page.runs}
+    assert "0creatin-0000-7000-8000-000000000000" not in {r.id for r in page.runs}
     _check_listing(runs_dir, good_id, bad)
+    assert store.newest_runs(1000, containers=None).total == len(store.list_runs(include_deleted=True))
 
 
 def test_cli_ls_show_cat_survive_corrupt_meta(store_with_corruptions, gage_cli):
@@ -149,8 +162,8 @@ def test_half_written_meta_never_reads_running(tmp_path):
 def test_absurd_timestamps_format_without_raising(value):
     """Times read from damaged meta files (valid integers, impossible
     dates) format as something, never raise (CLI, compare, TUI)."""
-    from gage_core.compare import CompareColumn, format_value
-    from gage_core.timefmt import format_ago, format_timestamp
+    from gage_core.compare.table import CompareColumn, format_value
+    from gage_core.store.timefmt import format_ago, format_timestamp
 
     assert format_value(CompareColumn("started", "attr"), value)
     assert format_timestamp(value) and isinstance(format_ago(value), str)

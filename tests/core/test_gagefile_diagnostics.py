@@ -8,7 +8,9 @@ import pytest
 
 from gage_core.gagefile import Severity, load_gagefile, load_gagefile_text
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gagefiles"
+from helpers.paths import FIXTURES
+
+GAGEFILES = FIXTURES / "gagefiles"
 
 
 def _load(text: str, name: str):
@@ -24,7 +26,7 @@ def _summary(gf):
 
 
 def test_toml_positions_and_hints():
-    path = FIXTURES / "typos.toml"
+    path = GAGEFILES / "typos.toml"
     text = path.read_text(encoding="utf-8")
     gf = load_gagefile(path, shown_as="typos.toml")
     assert _summary(gf) == [
@@ -44,7 +46,7 @@ def test_toml_positions_and_hints():
 
 
 def test_jsonc_positions_with_comments_and_trailing_commas():
-    path = FIXTURES / "typos.json"
+    path = GAGEFILES / "typos.json"
     text = path.read_text(encoding="utf-8")
     gf = load_gagefile(path)
     assert _summary(gf) == [
@@ -59,7 +61,7 @@ def test_jsonc_positions_with_comments_and_trailing_commas():
 
 
 def test_yaml_positions():
-    gf = load_gagefile(FIXTURES / "typos.yaml")
+    gf = load_gagefile(GAGEFILES / "typos.yaml")
     assert _summary(gf) == [
         (5, 7, "type", "/train/sourcecode/1", None),
         (6, 14, "unknown-key", "/train/progress/runn", "did you mean 'run'?"),
@@ -68,7 +70,7 @@ def test_yaml_positions():
 
 
 def test_comments_and_trailing_commas_accepted():
-    gf = load_gagefile(FIXTURES / "jsonc-ok.json")
+    gf = load_gagefile(GAGEFILES / "jsonc-ok.json")
     assert gf.valid, gf.diagnostics
     assert gf.namespace == "demo"
     assert gf.project_id == "0b5a3f0e-7c1d-4e8a-9f2b-1c2d3e4f5a6b"

@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from gage_core.gagefile import GAGEFILE_NAMES, find_gagefile, load_gagefile, load_gagefile_text
+from gage_core.gagefile import (
+    GAGEFILE_NAMES,
+    find_gagefile,
+    load_gagefile,
+    load_gagefile_text,
+)
 from gage_core.project import Project, find_project_dir, open_project
 from gage_core.settings import settings_from
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gagefiles"
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gage-samples"
+from helpers.paths import FIXTURES
+
+GAGEFILES = FIXTURES / "gagefiles"
+from helpers.paths import SAMPLES
 
 
 def _load(text: str, name: str = "gage.toml", project_dir: Path = Path("/tmp/myproj")):
@@ -104,7 +111,7 @@ def test_single_dependency_object():
 
 
 def test_partial_loading_policy():
-    gf = load_gagefile(FIXTURES / "partial.toml")
+    gf = load_gagefile(GAGEFILES / "partial.toml")
     assert gf.runs_dir == "runs"
     ok = gf.ops["ok"]
     assert not ok.broken and ok.exec == {"run": "python ok.py"} and ok.description == ""

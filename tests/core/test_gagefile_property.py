@@ -15,12 +15,14 @@ from gage_core.gagefile import load_gagefile_text
 from gage_core.gagefile.schema import quick_valid, schema_dict, validate_with_jschon
 from gage_tui.cli.diagnostics_view import diagnostic_lines, github_line, json_report
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gagefiles"
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gage-samples"
+from helpers.paths import FIXTURES
+
+GAGEFILES = FIXTURES / "gagefiles"
+from helpers.paths import SAMPLES
 
 _SEEDS = [
     (p.suffix.lstrip(".").replace("yml", "yaml"), p.read_text(encoding="utf-8"))
-    for d in (FIXTURES, SAMPLES)
+    for d in (GAGEFILES, SAMPLES)
     if d.is_dir()
     for p in sorted(d.iterdir())
     if p.suffix in (".toml", ".json", ".yaml")

@@ -9,7 +9,7 @@ import pytest
 
 from gage_core.gagefile import load_gagefile
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gage-samples"
+from helpers.paths import SAMPLES
 
 pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="gage-samples not beside the repo")
 

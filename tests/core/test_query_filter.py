@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from _query_runs import NOW, sample_runs
+from helpers.query_runs import NOW, sample_runs
 
 from gage_core.errors import FilterSyntaxError, GageError
-from gage_core.query.filter import filter_help, filter_fields, filter_runs, parse_filter
+from gage_core.query.filter import filter_fields, filter_help, filter_runs, parse_filter
 
 RUNS = sample_runs()
 
@@ -215,7 +215,7 @@ def test_documented_examples_parse(text):
 
 
 def test_quoted_escapes():
-    from _query_runs import make_run
+    from helpers.query_runs import make_run
 
     run = make_run(1, label="it's \"quoted\"")
     assert parse_filter("label = 'it\\'s \"quoted\"'").matches(run, now=NOW)

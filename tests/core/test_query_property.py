@@ -3,7 +3,7 @@ a parsed filter never raises while matching."""
 
 from __future__ import annotations
 
-from _query_runs import NOW, sample_runs
+from helpers.query_runs import NOW, sample_runs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

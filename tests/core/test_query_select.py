@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from _query_runs import make_run, sample_runs
+from helpers.query_runs import make_run, sample_runs
 
 from gage_core.errors import GageError, RunNotFound, RunSelectError
 from gage_core.query.select import select_one, select_runs

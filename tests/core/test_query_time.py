@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from _query_runs import make_run, us
+from helpers.query_runs import make_run, us
 
 from gage_core.query.filter import parse_filter
 from gage_core.query.timespec import ago, period_span

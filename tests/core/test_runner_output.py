@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 import struct
 
-from gage_core.process.output import INDEX_RECORD, STDERR, STDOUT, OutputReader, OutputWriter
+from gage_core.process.output import (
+    INDEX_RECORD,
+    STDERR,
+    STDOUT,
+    OutputReader,
+    OutputWriter,
+)
 
 
 def _index(path):

@@ -6,21 +6,19 @@ import os
 import signal
 import stat
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 import psutil
 import pytest
-
-from _faults_util import wait_gone
+from helpers.real_runs import lock_pids, make_run, status, wait_exit, wait_gone
 
 from gage_core.gagefile.model import OpDef
 from gage_core.process.launch import run_foreground, start_detached
-from gage_core.process.lifecycle import RunFailed, init_run, stage_run
 from gage_core.process.output import OutputReader
 from gage_core.process.stop import stop_run
 from gage_core.project import Project
+from gage_core.staging.lifecycle import RunFailed, init_run, stage_run
 from gage_core.store.store import RunStore
 
 PY = sys.executable
@@ -31,44 +29,6 @@ def project(tmp_path) -> Project:
     d = tmp_path / "proj"
     d.mkdir()
     return Project(dir=d, gagefile=None, runs_dir=d / ".gage" / "runs")
-
-
-def make_run(project: Project, exec_, files: dict | None = None, **op) -> Path:
-    for name, text in (files or {}).items():
-        (project.dir / name).write_text(textwrap.dedent(text))
-    exec_ = exec_ if isinstance(exec_, dict) else {"run": exec_}
-    opdef = OpDef(name=op.pop("name", "op"), exec=exec_, **op)
-    run_id = init_run(project, opdef, {})
-    stage_run(project, run_id, opdef, {})
-    return project.runs_dir / run_id
-
-
-def status(run_dir: Path) -> str:
-    return RunStore(run_dir.parent).get(run_dir.name).status
-
-
-def lock_pids(run_dir: Path, timeout=10.0) -> dict:
-    lock = Path(f"{run_dir}.meta") / "proc" / "lock"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            entries = {ln.split()[0]: int(ln.split()[1]) for ln in lock.read_text().splitlines()}
-            if "child" in entries:
-                return entries
-        except (OSError, IndexError, ValueError):
-            pass
-        time.sleep(0.02)
-    raise AssertionError("runner never wrote a child lock")
-
-
-def wait_exit(run_dir: Path, timeout=30.0) -> int:
-    path = Path(f"{run_dir}.meta") / "proc" / "exit"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text().strip():
-            return int(path.read_text())
-        time.sleep(0.05)
-    raise AssertionError("run did not end")
 
 
 NASTY = """
@@ -271,7 +231,12 @@ def test_ctrl_c_in_foreground_records_minus_two(project, tmp_path):
         "import sys\nfrom gage_core.process.launch import run_foreground\n"
         f"sys.exit(run_foreground({str(run_dir)!r}, echo=False) & 0xff)\n"
     )
-    fg = subprocess.Popen([PY, "-c", script], cwd=Path(__file__).resolve().parents[2])
+    # Test runners may start workers with SIGINT ignored, which children
+    # inherit; a person at a terminal has it at its default.
+    fg = subprocess.Popen(
+        [PY, "-c", script], cwd=Path(__file__).resolve().parents[2],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     lock_pids(run_dir)
     fg.send_signal(signal.SIGINT)
     fg.wait(timeout=30)
@@ -363,7 +328,7 @@ def test_ctrl_c_during_staging_hook_stops_it(project):
         "from pathlib import Path\n"
         "from gage_core.gagefile.model import OpDef\n"
         "from gage_core.project import Project\n"
-        "from gage_core.process.lifecycle import init_run, stage_run\n"
+        "from gage_core.staging.lifecycle import init_run, stage_run\n"
         f"p = Project(dir=Path({str(project.dir)!r}), gagefile=None, runs_dir=Path({str(project.runs_dir)!r}))\n"
         "op = OpDef(name='op', exec={'run': 'true', 'stage-runtime': 'echo building; sleep 60'}, sourcecode=())\n"
         "rid = init_run(p, op, {})\n"

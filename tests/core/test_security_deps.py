@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from _faults_util import make_run, new_project
+from helpers.real_runs import make_run, new_project
 
 from gage_core.errors import StagingError
 from gage_core.gagefile.model import Dependency, OpDef

@@ -7,21 +7,18 @@ from __future__ import annotations
 import json
 import os
 import stat
-import sys
 from pathlib import Path
 
 import pytest
-from _faults_util import make_run, new_project
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures"))
-from marker_project import make_marker_project  # noqa: E402
+from helpers.marker_project import make_marker_project
+from helpers.real_runs import make_run, new_project
 
 from gage_core.gagefile.model import ConfigSpec, OpDef
 from gage_core.process.launch import run_foreground
-from gage_core.process.lifecycle import init_run, stage_run
 from gage_core.staging.flags import coerce_flag_value
+from gage_core.staging.lifecycle import init_run, stage_run
+from gage_core.store.attribute_log import append_user_attrs, comments, read_user_attrs
 from gage_core.store.store import RunStore
-from gage_core.store.user_attrs import append_user_attrs, comments, read_user_attrs
 
 # -- looking never executes ---------------------------------------------------
 

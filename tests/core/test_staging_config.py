@@ -202,13 +202,16 @@ def test_exclude_file_and_unsupported(tmp_path):
     assert any("c.cfg" in w for w in defaults.warnings)
 
 
-def test_first_file_in_spec_order_wins(tmp_path):
-    project = _project(tmp_path, {"z.py": "seed = 1\n", "a.py": "seed = 2\n"})
-    defaults = read_config_defaults(project, _op("z.py", "a.py"))
-    assert defaults["seed"] == 1 and defaults.sources["seed"] == [("z.py", "seed"), ("a.py", "seed")]
+def test_shared_key_gets_a_flag_per_file(tmp_path):
+    project = _project(tmp_path, {"z.py": "seed = 1\n", "a.py": "seed = 2\n", "b.py": "other = 3\n"})
+    op = _op("z.py", "a.py", "b.py")
+    defaults = read_config_defaults(project, op)
+    assert dict(defaults) == {"z.py#seed": 1, "a.py#seed": 2, "other": 3}
+    assert defaults.sources["a.py#seed"] == [("a.py", "seed")]
     run = _stage(tmp_path, project)
-    apply_config(run, _op("z.py", "a.py"), {"seed": 5})
-    assert (run / "z.py").read_text() == "seed = 5\n" and (run / "a.py").read_text() == "seed = 5\n"
+    assert apply_config(run, op, dict(defaults)) == ""
+    apply_config(run, op, {**defaults, "z.py#seed": 5})
+    assert (run / "z.py").read_text() == "seed = 5\n" and (run / "a.py").read_text() == "seed = 2\n"
 
 
 def test_crlf_preserved(tmp_path):
@@ -229,7 +232,8 @@ def test_yaml_alias_not_rewritten_twice(tmp_path):
     assert (run / "c.yaml").read_text() == "base: &b 2\nother: *b\n"
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 from gage_core.staging.config_formats import apply_leaves, read_leaves  # noqa: E402
 

@@ -9,8 +9,8 @@ import json
 import os
 
 import pytest
+from helpers.gage012 import make_finished_run
 
-from fixtures.gage012 import make_finished_run
 from gage_core.errors import StagingError
 from gage_core.gagefile.model import Dependency, OpDef
 from gage_core.staging.deps import normalize_dependency, resolve_dependencies

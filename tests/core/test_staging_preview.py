@@ -60,9 +60,9 @@ def test_preview_stage_sourcecode_and_project_dep(tmp_path):
 
 
 def test_preview_rendering(example_project):
+    from gage_tui.cli.commands.run.preview import show_preview
     from gage_tui.cli.env import CliEnv
     from gage_tui.cli.output import Output
-    from gage_tui.cli.run_preview import show_preview
 
     project = open_project(settings_from(cwd=example_project))
     env = CliEnv(settings=settings_from(cwd=example_project), plain=True)

@@ -10,7 +10,12 @@ import subprocess
 import pytest
 
 from gage_core.errors import StagingError
-from gage_core.staging.patterns import effective_patterns, glob_to_regex, is_text_file, DEFAULT_PATTERNS
+from gage_core.staging.patterns import (
+    DEFAULT_PATTERNS,
+    effective_patterns,
+    glob_to_regex,
+    is_text_file,
+)
 from gage_core.staging.sourcecode import copy_source_files, select_source_files
 
 

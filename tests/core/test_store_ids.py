@@ -7,8 +7,23 @@ import threading
 
 import pytest
 
-from gage_core.store.ids import id_time_ms, is_run_id, new_run_id, proquint, run_name, uuid_version
-from gage_core.store.layout import meta_dir, meta_zip, move_dir, now_us, project_file, run_dir, user_dir
+from gage_core.store.ids import (
+    id_time_ms,
+    is_run_id,
+    new_run_id,
+    proquint,
+    run_name,
+    uuid_version,
+)
+from gage_core.store.layout import (
+    meta_dir,
+    meta_zip,
+    move_dir,
+    now_us,
+    project_file,
+    run_dir,
+    user_dir,
+)
 from gage_core.store.opref import OpRef, OpRefError
 
 UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -105,7 +120,8 @@ def test_opref_decode_errors(text):
 def test_opref_encode_round_trip():
     for ref in (OpRef("proj", "py"), OpRef("ns", "train", "2")):
         assert OpRef.decode(ref.encode()) == ref
-    assert OpRef("proj", "py").encode() == "2 proj py"
+    assert OpRef("proj", "py").encode() == "1 proj py"  # what Gage 0.1.2 (PyPI) decodes
+    assert OpRef("ns", "train", "2").encode() == "2 ns train 2"
     with pytest.raises(OpRefError):
         OpRef("my proj", "py").encode()
 

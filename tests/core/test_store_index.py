@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
 import psutil
 import pytest
+from helpers.gage012 import make_finished_run, make_stale_lock_run
+from helpers.meta_runs import make_run
 
-from fixtures.gage012 import make_finished_run, make_stale_lock_run
-from fixtures.runs import make_run
 from gage_core.errors import RunNotFound
 from gage_core.store import layout
+from gage_core.store.attribute_log import append_user_attrs
 from gage_core.store.ids import new_run_id, run_name
-from gage_core.store.index import INDEX_NAME, INDEX_VERSION
+from gage_core.store.index import INDEX_DIR, INDEX_NAME, INDEX_VERSION
 from gage_core.store.store import RunStore
-from gage_core.store.user_attrs import append_user_attrs
 
 
 def _age(root, seconds: float = 60) -> None:
@@ -113,28 +114,48 @@ def test_containers(tmp_path):
     assert [r.id for r in store.list_runs()] == [rid]
 
 
+def _index_rows(runs_dir) -> dict:
+    """``{id: (key, record)}`` read straight from the index file."""
+    with sqlite3.connect(runs_dir / INDEX_NAME) as db:
+        return {rid: (key, json.loads(rec) if rec else None)
+                for rid, key, rec in db.execute("SELECT id, key, record FROM runs")}
+
+
+def _poison_label(runs_dir, rid, label) -> None:
+    with sqlite3.connect(runs_dir / INDEX_NAME) as db:
+        (rec,) = db.execute("SELECT record FROM runs WHERE id=?", (rid,)).fetchone()
+        rec = json.loads(rec)
+        rec[10] = label
+        db.execute("UPDATE runs SET record=?, label=? WHERE id=?", (json.dumps(rec), label, rid))
+
+
 def test_index_is_written_and_used(tmp_path):
     rid = make_run(tmp_path, {"proc/exit": "0"})
     _age(tmp_path)
     store = RunStore(tmp_path)
     store.list_runs()
-    index = json.loads((tmp_path / INDEX_NAME).read_text())
-    assert rid in index["runs"]
+    assert rid in _index_rows(tmp_path)
     # Prove the second listing comes from the index: poison the record.
-    index["runs"][rid]["run"][10] = "from index"  # label
-    (tmp_path / INDEX_NAME).write_text(json.dumps(index))
+    _poison_label(tmp_path, rid, "from index")
     assert store.list_runs()[0].label == "from index"
+    assert store.newest_runs(5).runs[0].label == "from index"
     # Deleting the index is safe.
     store.clear_index()
     assert store.list_runs()[0].label is None
-    # A corrupt index is ignored and rewritten.
+    # A damaged index is ignored and rebuilt.
+    (tmp_path / INDEX_NAME).write_bytes(b"SQLite format 3\x00" + b"\xff" * 3000)
+    assert store.list_runs()[0].id == rid
+    assert store.newest_runs(5).runs[0].id == rid
+    assert list(_index_rows(tmp_path)) == [rid]
     (tmp_path / INDEX_NAME).write_text("{garbage")
+    assert store.newest_runs(5).runs[0].id == rid
+    with sqlite3.connect(tmp_path / INDEX_NAME) as db:
+        assert db.execute("SELECT value FROM info WHERE name='version'").fetchone() == (str(INDEX_VERSION),)
+    # A record of another shape is read again from the files.
+    with sqlite3.connect(tmp_path / INDEX_NAME) as db:
+        db.execute("UPDATE runs SET record=?", ('{"x": 1}',))
     assert store.list_runs()[0].id == rid
-    assert json.loads((tmp_path / INDEX_NAME).read_text())["version"] == INDEX_VERSION
-    # An index of another version (or shape) is ignored.
-    key = json.loads((tmp_path / INDEX_NAME).read_text())["runs"][rid]["key"]
-    (tmp_path / INDEX_NAME).write_text(json.dumps({"version": INDEX_VERSION, "runs": {rid: {"key": key, "run": {"x": 1}}}}))
-    assert store.list_runs()[0].id == rid
+    assert store.newest_runs(5).runs[0].id == rid
 
 
 def test_changes_in_the_same_clock_tick_are_seen(tmp_path):
@@ -185,7 +206,7 @@ def test_index_follows_status_label_and_deletion(tmp_path):
 
     shutil.rmtree(layout.meta_dir(tmp_path, rid))
     assert store.list_runs() == []
-    assert rid not in json.loads((tmp_path / INDEX_NAME).read_text())["runs"]
+    assert rid not in _index_rows(tmp_path)
 
 
 def test_cached_running_run_turns_terminated_when_killed(tmp_path):
@@ -200,8 +221,7 @@ def test_cached_running_run_turns_terminated_when_killed(tmp_path):
         proc.wait()
         # Nothing on disk changed: the index key is the same.
         assert store.list_runs()[0].status == "terminated"
-        index = json.loads((tmp_path / INDEX_NAME).read_text())
-        assert index["runs"][rid]["run"][4] == "terminated"  # status
+        assert _index_rows(tmp_path)[rid][1][4] == "terminated"  # status
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -220,10 +240,15 @@ def test_gage_012_runs_list(tmp_path):
 
 def test_unwritable_index_still_lists(tmp_path):
     rid = make_run(tmp_path)
-    (tmp_path / INDEX_NAME).mkdir()  # cannot be read nor replaced
+    (tmp_path / INDEX_NAME).mkdir(parents=True)  # cannot be read nor replaced
     assert [r.id for r in RunStore(tmp_path).list_runs()] == [rid]
     assert [r.id for r in RunStore(tmp_path).list_runs()] == [rid]
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    (tmp_path / INDEX_NAME).rmdir()
+    (tmp_path / INDEX_DIR).rmdir()
+    (tmp_path / INDEX_DIR).write_text("a file where the index dir goes")
+    assert [r.id for r in RunStore(tmp_path).newest_runs(5).runs] == [rid]
+    assert (tmp_path / INDEX_DIR).read_text() == "a file where the index dir goes"
 
 
 def test_concurrent_listers_keep_a_valid_index(tmp_path):
@@ -240,5 +265,5 @@ def test_concurrent_listers_keep_a_valid_index(tmp_path):
 
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)]) for _ in range(4)]
     assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0]
-    assert len(json.loads((tmp_path / INDEX_NAME).read_text())["runs"]) == 30
+    assert len(_index_rows(tmp_path)) == 30
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from helpers.gage012 import make_finished_run
 
-from fixtures.gage012 import make_finished_run
 from gage_core.store.meta import MetaError, MetaReader
 
 PHASES = ["10_sourcecode", "20_runtime", "30_dependencies", "40_run", "50_finalize"]

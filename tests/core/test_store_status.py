@@ -6,12 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
+from helpers.gage012 import DEAD_PID, make_finished_run, make_stale_lock_run
+from helpers.real_runs import wait_gone
 
-from fixtures.gage012 import DEAD_PID, make_finished_run, make_stale_lock_run
 from gage_core.store.meta import MetaReader
 from gage_core.store.status import derive_status, parse_lock, pid_alive, run_status
 
@@ -54,17 +54,6 @@ def test_lock_with_create_time_of_live_process_is_running(tmp_path):
     assert [e.role for e in info.lock] == ["runner", "child"]
 
 
-def _wait_zombie(pid: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
-                return
-        except psutil.NoSuchProcess:
-            return
-        time.sleep(0.01)
-
-
 def test_killed_process_reads_terminated(tmp_path):
     proc = subprocess.Popen(["sleep", "30"])
     try:
@@ -72,7 +61,7 @@ def test_killed_process_reads_terminated(tmp_path):
         meta = _meta(tmp_path, {"staged": "1", "proc/lock": f"runner {proc.pid} {ct!r}\nchild {proc.pid} {ct!r}\n"})
         assert run_status(meta) == "running"
         os.kill(proc.pid, signal.SIGKILL)
-        _wait_zombie(proc.pid)
+        wait_gone(proc.pid)
         # Not reaped yet: a zombie is not alive.
         assert run_status(meta) == "terminated"
         proc.wait()

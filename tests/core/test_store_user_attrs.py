@@ -6,7 +6,7 @@ import json
 import os
 import stat
 
-from gage_core.store.user_attrs import (
+from gage_core.store.attribute_log import (
     append_user_attrs,
     comments,
     new_comment_id,

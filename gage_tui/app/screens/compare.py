@@ -2,8 +2,8 @@
 chosen by names or globs, sortable, live while runs progress, a plot of a
 metric over steps for the runs, and export to CSV.
 
-The model is gage_core.compare (table, sorting, CSV) and
-gage_core.compare_series (summaries, live output parsing); the table is
+The model is gage_core.compare.table (table, sorting, CSV) and
+gage_core.compare.series (summaries, live output parsing); the table is
 built in a worker thread and applied here.
 """
 
@@ -96,7 +96,7 @@ class CompareScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from gage_core.compare_series import SummaryCache
+        from gage_core.compare.series import SummaryCache
 
         self._cache = SummaryCache(self.app.store)
         self.sub_title = f"compare {len(self.run_ids)} runs"
@@ -120,7 +120,7 @@ class CompareScreen(Screen):
 
     @work(thread=True, exclusive=True, group="compare-build", exit_on_error=False)
     def _build(self, runs: list, spec: str, sort_key, reverse: bool) -> None:
-        from gage_core.compare import build_table
+        from gage_core.compare.table import build_table
 
         with self._lock:
             summaries = {r.id: self._cache.get(r) for r in runs}
@@ -161,11 +161,11 @@ class CompareScreen(Screen):
         if column.key == "status":
             return status_text(value or "")
         if column.key == "started":
-            from gage_core.timefmt import format_ago
+            from gage_core.store.timefmt import format_ago
 
             return format_ago(value, self.app.clock()) if value else ""
         if column.key == "duration":
-            from gage_core.timefmt import format_duration
+            from gage_core.store.timefmt import format_duration
 
             return format_duration(value)
         text = model.text(run.id, column)

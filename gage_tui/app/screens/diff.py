@@ -27,9 +27,9 @@ class _DiffReady(Message):
 
 
 def _value(v) -> str:
-    from gage_tui.cli.commands.diff import value_text
+    from gage_core.compare.diff import diff_value_text
 
-    return value_text(v)
+    return diff_value_text(v)
 
 
 def _diff_text(d) -> Text:
@@ -81,7 +81,7 @@ class DiffScreen(Screen):
 
     @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
     def _load(self) -> None:
-        from gage_core.diff import diff_runs
+        from gage_core.compare.diff import diff_runs
         from gage_core.errors import GageError
 
         try:
@@ -122,7 +122,7 @@ class DiffScreen(Screen):
     def _metrics(self, r):
         if not r.metrics:
             return Text("Metrics: none", style="bold")
-        from gage_tui.cli.commands.diff import _delta
+        from gage_core.compare.diff import numeric_delta_text
 
         t = Table(title="Metrics", title_justify="left", title_style="bold", box=None, padding=(0, 2))
         t.add_column("metric")
@@ -130,7 +130,7 @@ class DiffScreen(Screen):
         t.add_column(r.b.name, justify="right")
         t.add_column("change", justify="right")
         for k, x, y in r.metrics:
-            t.add_row(k, _value(x), _value(y), _delta(x, y))
+            t.add_row(k, _value(x), _value(y), numeric_delta_text(x, y))
         return t
 
     def _files(self, r):

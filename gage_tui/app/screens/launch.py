@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 __all__ = ["LaunchScreen", "validate_flag_inputs"]
 
@@ -83,9 +83,14 @@ class LaunchScreen(Screen):
             yield Input(value=self.initial_label, placeholder="optional label", id="launch-label")
             yield Label("tags", classes="field-label")
             yield Input(value=self.initial_tags, placeholder="space-separated tags", id="launch-tags")
-            # COMPARE engineer: batches run through the batch supervisor.
+            # Batches run through the batch supervisor.
             yield Label("max parallel  [dim]runs of a batch started at once[/]", classes="field-label")
             yield Input(value="1", type="integer", id="launch-max-parallel")
+            default_executor = _configured_executor(self.app.project)
+            if default_executor is not None:
+                yield Label("executor  [dim]where the runs execute (ray: RAY_ADDRESS)[/]", classes="field-label")
+                yield Select([("local", "local"), ("ray", "ray")], value=default_executor,
+                             allow_blank=False, id="launch-executor")
             yield Static(id="launch-summary")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Start (F5)", id="launch-start", variant="success")
@@ -186,18 +191,25 @@ class LaunchScreen(Screen):
             max_parallel = max(1, int(self.query_one("#launch-max-parallel", Input).value or "1"))
         except ValueError:
             max_parallel = 1
+        executors = self.query("#launch-executor")
+        executor = str(executors.first(Select).value) if executors else None
         self.launching = True
         self.query_one("#launch-summary", Static).update("[b]Staging…[/]")
-        self._launch(flags, label, tags, max_parallel)
+        self._launch(flags, label, tags, max_parallel, executor)
 
     @work(thread=True, exclusive=True, group="launch", exit_on_error=False)
-    def _launch(self, flags: dict, label: str, tags: tuple, max_parallel: int = 1) -> None:
+    def _launch(self, flags: dict, label: str, tags: tuple, max_parallel: int = 1,
+                executor: str | None = None) -> None:
+        import os
+
         from gage_core.errors import GageError
-        from gage_core.batch import launch_runs
+        from gage_core.staging.batch import launch_runs
+        from gage_core.process.executors.assign import resolve_executor
 
         try:
+            choice = resolve_executor(self.app.project, os.environ, executor) if executor else None
             run_ids = launch_runs(self.app.project, self.opdef, flags, label=label or None, tags=tags,
-                                  store=self.app.store, max_parallel=max_parallel)
+                                  store=self.app.store, max_parallel=max_parallel, executor=choice)
         except GageError as e:
             self.post_message(_Launched([], e.message + (f" ({e.hint})" if e.hint else "")))
         else:
@@ -221,6 +233,19 @@ class LaunchScreen(Screen):
             _show_batch(self.app, message.run_ids[0])
             return
         self.app.push_screen(OutputScreen(message.run_ids[0]))
+
+
+def _configured_executor(project) -> str | None:
+    """The form's default executor when a cluster is configured (Ray's
+    address in the environment, or executor settings in the Gagefile);
+    None hides the choice."""
+    import os
+
+    settings = getattr(project.gagefile, "executor", None) or {}
+    if not (os.environ.get("RAY_ADDRESS") or os.environ.get("GAGE_EXECUTOR") or settings):
+        return None
+    name = os.environ.get("GAGE_EXECUTOR") or settings.get("executor") or "local"
+    return name if name in ("local", "ray") else "local"
 
 
 def _show_batch(app, run_id: str) -> None:

@@ -4,6 +4,7 @@ exec phases, flags with defaults, source code, dependencies."""
 
 from __future__ import annotations
 
+from rich import filesize
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -27,14 +28,6 @@ class _PreviewReady(Message):
         self.op_name = op_name
         self.preview = preview
         self.error = error
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return ""
 
 
 def _command(cmd) -> str:
@@ -102,7 +95,7 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
         patterns = src.get("patterns") or []
         parts.append(Text("patterns: " + ("  ".join(patterns) if patterns else "none"), style="dim"))
         paths = src.get("paths") or []
-        summary = f"{src.get('count', len(paths))} files, {_size(int(src.get('total_size', 0)))}"
+        summary = f"{src.get('count', len(paths))} files, {filesize.decimal(int(src.get('total_size', 0)))}"
         if src.get("gitignore"):
             summary += f" ({src.get('gitignored', 0)} ignored by .gitignore)"
         parts.append(Text(summary))

@@ -16,11 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
 from gage_tui.app.widgets.banner import ProblemsBanner
-from gage_tui.app.widgets.output_view import OutputView, display_text, open_output_reader
+from gage_core.store.status import UNFINISHED
+from gage_tui.app.widgets.output_view import OutputView, open_output_reader
 
 __all__ = ["OutputScreen"]
 
-_LIVE = ("running", "staged", "pending")
 
 
 class _Scanned(Message):
@@ -37,10 +37,11 @@ class _OutputChanged(Message):
 
 
 class _SearchResult(Message):
-    def __init__(self, index: int | None, term: str):
+    def __init__(self, index: int | None, term: str, count: int | None = None):
         super().__init__()
         self.index = index
         self.term = term
+        self.count = count
 
 
 class OutputScreen(Screen):
@@ -64,6 +65,7 @@ class OutputScreen(Screen):
         self.phase = phase
         self.phases: list[str] = []
         self.reader = None
+        self.search_count: int | None = None
         self._watcher = None
         self._finished_read = False
 
@@ -128,10 +130,10 @@ class OutputScreen(Screen):
     def _start_watcher(self) -> None:
         from pathlib import Path
 
-        from gage_core.watch import ChangeWatcher
+        from gage_core.store.watch import ChangeWatcher
 
         run = self.run
-        if run is None or run.status not in _LIVE or getattr(self.app, "_watch_enabled", True) is False:
+        if run is None or run.status not in UNFINISHED or getattr(self.app, "_watch_enabled", True) is False:
             return
         self._watcher = ChangeWatcher(lambda paths: self.post_message(_OutputChanged())).start()
         meta = Path(run.meta_dir)
@@ -152,11 +154,11 @@ class OutputScreen(Screen):
         run = self.run
         if run is None:
             return
-        if run.status in _LIVE:
+        if run.status in UNFINISHED:
             # A later phase may have started since the scan.
             self._maybe_rescan(run)
         if self.reader is not None and not self._finished_read:
-            finished = run.status not in _LIVE
+            finished = run.status not in UNFINISHED
             count = self.reader.refresh(final=finished)
             self._finished_read = finished
             self.query_one(OutputView).lines_added(count)
@@ -180,7 +182,7 @@ class OutputScreen(Screen):
         from gage_core.store.meta import MetaError, MetaReader
 
         bar = self.query_one(ProgressBar)
-        if run.status not in _LIVE:
+        if run.status not in UNFINISHED:
             bar.display = False
             return
         try:
@@ -206,7 +208,8 @@ class OutputScreen(Screen):
         parts.append(f"{view.line_count:,} lines")
         parts.append("following" if view.follow else f"at line {view.top_line() + 1:,} (f follows)")
         if view.search_term:
-            parts.append(f"search: {view.search_term}")
+            found = f" ({self.search_count:,} matches)" if self.search_count is not None else ""
+            parts.append(f"search: {view.search_term}{found}")
         self.query_one("#output-status", Static).update("  ·  ".join(parts))
 
     # -- search --------------------------------------------------------
@@ -219,13 +222,14 @@ class OutputScreen(Screen):
     @on(Input.Submitted, "#output-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         view = self.query_one(OutputView)
+        self.search_count = None
         view.search_term = event.value
         view.clear_caches()
         event.input.display = False
         view.focus()
         if event.value:
             start = view.current_match + 1 if view.current_match is not None else view.top_line()
-            self._find(event.value, start, forward=True)
+            self._find(event.value, start, forward=True, count=True)
 
     def action_next_match(self) -> None:
         view = self.query_one(OutputView)
@@ -240,36 +244,28 @@ class OutputScreen(Screen):
             self._find(view.search_term, start, False)
 
     @work(thread=True, exclusive=True, group="output-search", exit_on_error=False)
-    def _find(self, term: str, start: int, forward: bool) -> None:
+    def _find(self, term: str, start: int, forward: bool, count: bool = False) -> None:
+        # The file's bytes are searched (case-insensitive for ASCII), not
+        # decoded lines: a match is on screen as soon as it is found.
         reader = self.reader
         if reader is None:
             return
-        needle = term.lower()
-        count = len(reader)
-        chunk = 5000
-        pos = max(0, min(start, count - 1))
-        if forward:
-            while pos < count:
-                for line in reader.read(pos, min(count, pos + chunk)):
-                    if needle in display_text(line.data).plain.lower():
-                        self.post_message(_SearchResult(line.n, term))
-                        return
-                pos += chunk
-        else:
-            while pos >= 0:
-                lo = max(0, pos - chunk + 1)
-                for line in reversed(reader.read(lo, pos + 1)):
-                    if needle in display_text(line.data).plain.lower():
-                        self.post_message(_SearchResult(line.n, term))
-                        return
-                pos = lo - 1
-        self.post_message(_SearchResult(None, term))
+        needle = term.encode("utf-8")
+        found = reader.search(needle, start, forward=forward)
+        self.post_message(_SearchResult(found, term))
+        if count and found is not None:
+            self.post_message(_SearchResult(found, term, reader.count_matches(needle)))
 
     @on(_SearchResult)
     def _search_result(self, message: _SearchResult) -> None:
         view = self.query_one(OutputView)
         if message.index is None:
             self.notify(f"'{message.term}' not found", severity="warning")
+            return
+        if message.count is not None:
+            self.search_count = message.count
+            if self.run:
+                self._update_status(self.run)
             return
         view.current_match = message.index
         view.clear_caches()

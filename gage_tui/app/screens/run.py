@@ -3,6 +3,7 @@ and the latest output of one run."""
 
 from __future__ import annotations
 
+from rich import filesize
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -15,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from gage_core.staging.deps import dependency_file_paths, dependency_source_text
-from gage_core.store.details import format_size
-from gage_core.timefmt import format_duration, format_timestamp, run_duration_us
+from gage_core.store.timefmt import format_duration, format_timestamp, run_duration_us
+from gage_core.store.status import UNFINISHED
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_tui.app.widgets.run_cells import status_text
 
@@ -53,6 +54,8 @@ class RunScreen(Screen):
         super().__init__()
         self.run_id = run_id
         self.details = None
+        # A detached run gets one new proxy per visit, not one per reload.
+        self._proxy_started = False
 
     @property
     def run(self):
@@ -103,6 +106,22 @@ class RunScreen(Screen):
     def _loaded(self, message: _DetailsLoaded) -> None:
         self.details = message.details
         self._render_details(message.details, message.tail)
+        if message.details.run.status == "detached" and not self._proxy_started:
+            self._proxy_started = True
+            self._follow_again(message.details.run)
+
+    @work(thread=True, group="run-attach", exit_on_error=False)
+    def _follow_again(self, run) -> None:
+        """A detached run's job may still run: a new proxy follows it."""
+        from gage_core.errors import GageError
+        from gage_core.process.launch import start_detached
+
+        try:
+            start_detached(run.run_dir)
+        except GageError as e:
+            self.app.call_from_thread(self.notify, f"{run.name}: {e.message}", severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Following {run.name} on {run.where} again")
 
     def _render_details(self, details, tail: list[str]) -> None:
         run = details.run
@@ -119,6 +138,8 @@ class RunScreen(Screen):
         attrs.add_row("tags", " ".join(run.tags))
         attrs.add_row("command", _command_text(details.command))
         attrs.add_row("run dir", _short_path(run.run_dir, self.app.project.dir))
+        if run.executor != "local":
+            attrs.add_row("executes", run.where)
         attrs.add_row("project", _project_text(run.project_dir, self.app.project.dir))
         if run.batch_id:
             attrs.add_row("batch", run.batch_id)
@@ -157,7 +178,7 @@ class RunScreen(Screen):
             files.add_column("type", style="dim")
             files.add_column("size", justify="right")
             for f in details.files[:200]:
-                files.add_row(f.path, f.type, format_size(f.size))
+                files.add_row(f.path, f.type, "" if f.size is None else filesize.decimal(f.size))
             if len(details.files) > 200:
                 files.add_row(Text(f"… {len(details.files) - 200} more", style="dim"), "", "")
             self.query_one("#run-files", Static).update(files)
@@ -166,7 +187,7 @@ class RunScreen(Screen):
 
         if tail:
             self.query_one("#run-output-tail", Static).update(Text("\n".join(tail)))
-        elif details.runner_log and run.status not in ("running", "staged", "pending"):
+        elif details.runner_log and run.status not in UNFINISHED:
             # Ended before writing output (staging failed): say why.
             log = Text("no output; the runner's log says:\n", style="dim")
             log.append("\n".join(details.runner_log))

@@ -45,7 +45,7 @@ class RunsScreen(Screen):
         Binding("a", "mark_all", "Mark all", show=False, id="runs-mark-all"),
         Binding("A", "clear_marks", "Clear marks", show=False, id="runs-clear-marks"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="runs-clear-filter"),
-        # COMPARE engineer: compare and diff screens.
+        # Compare and diff screens.
         Binding("C", "compare", "Compare", id="runs-compare"),
         Binding("D", "diff", "Diff two runs", show=False, id="runs-diff"),
     ]
@@ -125,7 +125,7 @@ class RunsScreen(Screen):
         self.query_one(ProblemsBanner).refresh_count()
 
     def _filtered(self, runs: list) -> list:
-        from gage_tui.cli.runs_support import project_matcher
+        from gage_core.project import project_matcher
 
         container = "trash" if self.show_trash else "active"
         out = [r for r in runs if r.container == container]
@@ -407,7 +407,7 @@ class RunsScreen(Screen):
 
         restore(self, self.target_runs(), self.marked)
 
-    # -- compare and diff (COMPARE engineer) ------------------------------
+    # -- compare and diff ------------------------------------------------
 
     def action_compare(self) -> None:
         """Compare the marked runs, or every run the filter shows."""

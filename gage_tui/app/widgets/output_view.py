@@ -1,8 +1,8 @@
 """A virtual view of a run's output file.
 
-Only the visible lines are read (``OutputReader`` keeps line offsets in an
-``array('q')`` and reads ranges with ``pread``), so a 1,000,000-line output
-opens quickly and scrolls at the same speed as a short one. Rendered lines
+Only the visible lines are read (``OutputReader`` counts lines per 64 KiB
+chunk, opens a big file at its end and reads ranges with ``pread``), so
+memory does not grow with the line count and a 1 GB output opens quickly and scrolls at the same speed as a short one. Rendered lines
 are cached; ANSI colour is decoded only for lines on screen.
 """
 
@@ -194,21 +194,16 @@ def display_text(data: bytes) -> Text:
 def open_output_reader(run, name: str):
     """An ``OutputReader`` for output ``name`` of ``run``: the file itself
     for a meta dir, the bytes for a Gage 0.1.2 ``.meta.zip``."""
-    from gage_core.process.output import OutputReader
     from gage_core.store.meta import MetaReader
 
     with MetaReader(run.meta_dir) as meta:
-        path = meta.output_path(name)
-        if path is not None:
-            return OutputReader(path)
-        data = meta.read_bytes(f"output/{name}")
-        index = meta.read_bytes(f"output/{name}.index")
-    return OutputReader(data=data or b"", index_data=index or b"")
+        return meta.open_output(name)
 
 
 def output_tail(run, count: int) -> list[str]:
     """The last ``count`` lines of the run's main output, for display."""
     from gage_core.store.meta import MetaReader
+    from gage_core.store.status import UNFINISHED
 
     with MetaReader(run.meta_dir) as meta:
         names = meta.output_names()
@@ -217,7 +212,7 @@ def output_tail(run, count: int) -> list[str]:
     name = "40_run" if "40_run" in names else names[-1]
     reader = open_output_reader(run, name)
     try:
-        reader.refresh(final=run.status not in ("running", "staged", "pending"))
+        reader.refresh(final=run.status not in UNFINISHED)
         return [display_text(line.data).plain for line in reader.tail(count)]
     finally:
         reader.close()

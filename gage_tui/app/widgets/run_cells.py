@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from gage_core.timefmt import format_ago, format_duration, run_duration_us
+from gage_core.store.timefmt import format_ago, format_duration, run_duration_us
 
 __all__ = ["RUN_COLUMNS", "SORT_KEYS", "STATUS_STYLES", "run_row", "status_text", "metrics_text"]
 
@@ -38,6 +38,7 @@ STATUS_STYLES = {
     "completed": "green",
     "error": "bold red",
     "terminated": "yellow",
+    "detached": "bright_blue",
     "staged": "magenta",
     "pending": "dim magenta",
     "unknown": "dim",
@@ -57,6 +58,13 @@ def metrics_text(metrics: dict, limit: int = 4) -> str:
     return " ".join(parts)
 
 
+def _where(status: Text, run) -> Text:
+    """A remote run's status names its executor: ``running@ray``."""
+    if getattr(run, "executor", "local") != "local":
+        status.append(f"@{run.executor}", style="dim")
+    return status
+
+
 def run_row(run, index: int, marked: bool, now: float) -> list:
     duration = run_duration_us(run.started, run.stopped, run.status == "running", now)
     op = run.op_name + (f" v{run.opref.version}" if run.opref.version else "")
@@ -67,7 +75,7 @@ def run_row(run, index: int, marked: bool, now: float) -> list:
         op,
         format_ago(run.started or run.timestamp, now),
         format_duration(duration),
-        status_text(run.status),
+        _where(status_text(run.status), run),
         run.label or "",
         " ".join(run.tags),
         metrics_text(run.metrics),

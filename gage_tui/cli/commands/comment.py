@@ -78,7 +78,7 @@ def _on_one(env, runs, action, done: str) -> int:
 
 def _list(env, runs) -> None:
     from gage_core.store import annotate
-    from gage_core.timefmt import format_ago
+    from gage_core.store.timefmt import format_ago
 
     first = True
     for r in runs:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["NAME", "HELP", "ORDER", "DESCRIPTION", "configure", "run", "value_text"]
+__all__ = ["NAME", "HELP", "ORDER", "DESCRIPTION", "configure", "run"]
 
 NAME = "diff"
 HELP = "show the differences between two runs"
@@ -39,21 +39,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the differences as JSON")
 
 
-def value_text(value) -> str:
-    from gage_core.diff import MISSING
-    from gage_core.staging.flags import format_flag_value
-
-    if value is MISSING:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return format_flag_value(value)
-
-
 def run(args, env) -> int:
     import json
 
-    from gage_core.diff import diff_runs
+    from gage_core.compare.diff import diff_runs
     from gage_core.errors import GageError
     from gage_tui.cli.runs_support import project_runs, select_one_run
 
@@ -82,6 +71,7 @@ def run(args, env) -> int:
 def _print(env, result, chosen, all_files: bool = False) -> None:
     from rich.markup import escape
 
+    from gage_core.compare.diff import diff_value_text, numeric_delta_text
     from gage_tui.cli.output import Column
 
     out = env.out
@@ -92,7 +82,7 @@ def _print(env, result, chosen, all_files: bool = False) -> None:
         out.line()
         if result.flags:
             out.table([Column("flag"), Column(a.name), Column(b.name)],
-                      [(k, value_text(x), value_text(y)) for k, x, y in result.flags],
+                      [(k, diff_value_text(x), diff_value_text(y)) for k, x, y in result.flags],
                       caption=f"Flags: {len(result.flags)} differ, {result.same_flags} the same")
         else:
             out.line(f"Flags: the same ({result.same_flags})")
@@ -121,17 +111,10 @@ def _print(env, result, chosen, all_files: bool = False) -> None:
         if result.metrics:
             out.table([Column("metric"), Column(a.name, justify="right"), Column(b.name, justify="right"),
                        Column("change", justify="right")],
-                      [(k, value_text(x), value_text(y), _delta(x, y)) for k, x, y in result.metrics],
+                      [(k, diff_value_text(x), diff_value_text(y), numeric_delta_text(x, y)) for k, x, y in result.metrics],
                       caption="Metrics")
         else:
             out.line("Metrics: none")
-
-
-def _delta(x, y) -> str:
-    if isinstance(x, (int, float)) and isinstance(y, (int, float)) and not isinstance(x, bool) and not isinstance(y, bool):
-        d = y - x
-        return "0" if d == 0 else f"{d:+.4g}"
-    return ""
 
 
 def _print_diff(env, d) -> None:

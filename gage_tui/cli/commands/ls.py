@@ -28,6 +28,7 @@ STATUS_STYLES = {
     "completed": "green",
     "error": "red",
     "terminated": "yellow",
+    "detached": "bright_blue",
     "staged": "cyan",
     "pending": "dim cyan",
     "unknown": "dim",
@@ -60,34 +61,67 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args, env) -> int:
     import json
 
-    from gage_tui.cli.runs_support import project_namespace, project_runs, select_runs
+    from gage_core.project import project_namespace
+    from gage_tui.cli.runs_support import newest_project_runs, project_runs, select_runs
 
-    project, _store, runs = project_runs(
-        env, all_projects=args.all_projects, deleted=args.deleted, where=args.where, archive=args.archive
-    )
-    numbered = list(enumerate(runs, 1))
-    if args.run_specs:
-        chosen = {r.id for r in select_runs(runs, args.run_specs)}
-        numbered = [(i, r) for i, r in numbered if r.id in chosen]
-    if args.sort:
-        numbered = _sort(numbered, args.sort)
-    total = len(numbered)
-    if not args.all:
-        numbered = numbered[: args.limit * (1 + args.more)]
+    shown = args.limit * (1 + args.more)
+    if not (args.run_specs or args.where or args.sort or args.all or args.archive):
+        # The first pages: from the run index, at a cost that does not grow
+        # with the store.
+        project, _store, page = newest_project_runs(
+            env, shown, all_projects=args.all_projects, deleted=args.deleted
+        )
+        numbered = list(enumerate(page.runs, 1))
+        total = page.total
+    else:
+        project, _store, runs = project_runs(
+            env, all_projects=args.all_projects, deleted=args.deleted, where=args.where,
+            archive=args.archive,
+        )
+        numbered = list(enumerate(runs, 1))
+        if args.run_specs:
+            chosen = {r.id for r in select_runs(runs, args.run_specs)}
+            numbered = [(i, r) for i, r in numbered if r.id in chosen]
+        if args.sort:
+            numbered = _sort(numbered, args.sort)
+        total = len(numbered)
+        if not args.all:
+            numbered = numbered[:shown]
     if args.json:
         data = [dict(r.to_json(), index=i) for i, r in numbered]
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
         return 0
     namespace = project_namespace(project)
+    _say_runs_elsewhere(env, project)
     if not numbered and not args.all_projects and not args.run_specs:
-        others = len(project_runs(
-            env, all_projects=True, deleted=args.deleted, where=args.where, archive=args.archive
-        )[2])
-        if others:
-            env.out.line(f"No runs for this project ({others} of other projects: use --all-projects)")
+        count = _other_projects_count(env, args)
+        if count:
+            env.out.line(f"No runs for this project ({count} of other projects: use --all-projects)")
             return 0
     _print_table(env, numbered, namespace, total)
     return 0
+
+
+def _say_runs_elsewhere(env, project) -> None:
+    """No run vanishes silently: name the other known runs directories
+    holding runs of this project."""
+    from gage_core.project import runs_elsewhere
+
+    for path, count in runs_elsewhere(project, env.settings):
+        env.out.err(
+            f"note: {count} run(s) of this project are in {path} (not {project.runs_dir}); "
+            f"see them with: gage --runs {path} ls"
+        )
+
+
+def _other_projects_count(env, args) -> int:
+    from gage_tui.cli.runs_support import newest_project_runs, project_runs
+
+    if args.where or args.archive:
+        return len(project_runs(
+            env, all_projects=True, deleted=args.deleted, where=args.where, archive=args.archive
+        )[2])
+    return newest_project_runs(env, 0, all_projects=True, deleted=args.deleted)[2].total
 
 
 def _sort(numbered, keys):
@@ -195,7 +229,7 @@ def _fit(
 
 
 def _print_table(env, numbered, namespace, total) -> None:
-    from gage_core.timefmt import format_ago, format_duration
+    from gage_core.store.timefmt import format_ago, format_duration
     from gage_tui.cli.output import Column
 
     plain = env.out.plain
@@ -217,7 +251,8 @@ def _print_table(env, numbered, namespace, total) -> None:
     texts = []
     statuses = []
     for i, r in numbered:
-        status = r.status + " !" if r.meta_error else r.status
+        where = f"@{r.executor}" if r.executor != "local" else ""
+        status = r.status + where + (" !" if r.meta_error else "")
         statuses.append(r)
         texts.append([
             str(i), r.name, r.opref.display_name(namespace), format_ago(r.timestamp),
@@ -240,6 +275,8 @@ def _print_table(env, numbered, namespace, total) -> None:
                 cell = cell[: shrink[header] - 1] + "…"
             if header == "status" and not plain:
                 styled = Text(run.status, style=STATUS_STYLES.get(run.status, ""))
+                if run.executor != "local":
+                    styled.append(f"@{run.executor}", style="dim")
                 if run.meta_error:
                     styled.append(" !", style="bold red")
                 cell = styled

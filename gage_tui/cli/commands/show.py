@@ -46,7 +46,8 @@ def run(args, env) -> int:
     import json
 
     from gage_core.store.details import run_details
-    from gage_tui.cli.runs_support import project_namespace, project_runs, select_one_run
+    from gage_core.project import project_namespace
+    from gage_tui.cli.runs_support import project_runs, select_one_run
 
     project, store, runs = project_runs(
         env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
@@ -113,8 +114,12 @@ def _write_output(env, store, run, outputs: list[str]) -> None:
 
 
 def _files_table(env, files, limit: int | None, count: bool = True) -> None:
-    from gage_core.store.details import format_size
+    from rich.filesize import decimal
+
     from gage_tui.cli.output import Column
+
+    def format_size(n: int | None) -> str:
+        return "" if n is None else decimal(n)
 
     shown = files if limit is None else files[:limit]
     total = sum(f.size or 0 for f in files)
@@ -134,24 +139,13 @@ def _output_tail(store, run, outputs: list[str]) -> tuple[str | None, list[bytes
     if not outputs:
         return None, []
     name = "40_run" if "40_run" in outputs else outputs[-1]
+    from gage_core.store.meta import MetaError
+
     try:
-        from gage_core.process.output import OutputReader
-    except ImportError:
-        OutputReader = None
-    with store.meta(run) as meta:
-        path = meta.output_path(name)
-        try:
-            data = None if path is not None else meta.read_bytes(f"output/{name}")
-            index = None if path is not None else meta.read_bytes(f"output/{name}.index")
-        except Exception:  # noqa: BLE001 - a broken zip must not break show
-            return name, []
-    if OutputReader is None:
-        raw = path.read_bytes() if path is not None else (data or b"")
-        return name, raw.splitlines(keepends=True)[-_TAIL_LINES:]
-    if path is not None:
-        reader = OutputReader(path)
-    else:
-        reader = OutputReader(data=data or b"", index_data=index or b"")
+        with store.meta(run) as meta:
+            reader = meta.open_output(name)
+    except (MetaError, OSError):  # a broken zip must not break show
+        return name, []
     with reader:
         reader.refresh(final=run.status != "running")
         return name, [line.data for line in reader.tail(_TAIL_LINES)]
@@ -177,8 +171,10 @@ def _kv(env, pairs) -> None:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")  # paths are copied: never cut short
+    from gage_core.safe_text import escape_control
+
     for k, v in rows:
-        grid.add_row(k, v)
+        grid.add_row(escape_control(k), escape_control(v))
     env.out.console.print(grid)
 
 
@@ -196,7 +192,7 @@ def _print(env, run, details, tail, namespace, limit) -> None:
     from rich.markup import escape
     from rich.text import Text
 
-    from gage_core.timefmt import format_duration, format_timestamp
+    from gage_core.store.timefmt import format_duration, format_timestamp
     from gage_tui.cli.commands.ls import STATUS_STYLES
 
     header = Text(run.opref.display_name(namespace), style="bold")
@@ -207,7 +203,9 @@ def _print(env, run, details, tail, namespace, limit) -> None:
     if env.out.plain:
         env.out.line(header.plain)
     else:
-        env.out.console.print(header)
+        from gage_tui.cli.output import safe_text
+
+        env.out.console.print(safe_text(header))
     if run.meta_error:
         env.out.markup(f"[yellow]warning:[/] {escape(run.meta_error)}")
     for problem in details.problems:
@@ -223,6 +221,7 @@ def _print(env, run, details, tail, namespace, limit) -> None:
         ("stopped", format_timestamp(run.stopped)),
         ("duration", format_duration(run.duration_us)),
         ("location", str(run.run_dir)),
+        ("executes", run.where if run.executor != "local" else None),
         ("project", run.project_dir),
         ("exit code", None if run.exit_code is None else str(run.exit_code)),
         ("tags", " ".join(run.tags)),

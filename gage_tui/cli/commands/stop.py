@@ -12,7 +12,12 @@ ORDER = 25
 DESCRIPTION = """\
 Stop runs (default: the latest running run). Each run's process group gets
 SIGTERM, then SIGKILL after the grace period; the exit is recorded as
-negative (status 'terminated')."""
+negative (status 'terminated'). A remote run's job is stopped on its
+cluster, detached runs included."""
+
+
+# A detached run's job still runs on its cluster.
+_STOPPABLE = ("running", "detached")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,9 +42,9 @@ def run(args, env) -> int:
         if not runs and not args.all_projects:
             _project, store, runs = project_runs(env, all_projects=True)
         targets = [store.refresh(r) for r in select_runs(runs, args.runs)]
-        running = [r for r in targets if r.status == "running"]
+        running = [r for r in targets if r.status in _STOPPABLE]
         for r in targets:
-            if r.status != "running":
+            if r.status not in _STOPPABLE:
                 env.out.err(f"gage: run {r.name} is {r.status}; nothing to stop")
     else:
         running = [r for r in (store.refresh(r) for r in runs) if r.status == "running"][:1]

@@ -85,11 +85,8 @@ def _watch(meta_dir, changed):
     """A watchdog observer that sets ``changed`` on any change under the
     run's meta dir (output files, proc/exit); None if watchdog fails (the
     poll interval still bounds the delay)."""
-    try:
-        from watchdog.events import FileSystemEventHandler
-        from watchdog.observers import Observer
-    except ImportError:
-        return None
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers import Observer
 
     class _Handler(FileSystemEventHandler):
         def on_any_event(self, event):

@@ -1,6 +1,4 @@
-"""``gage run OP --preview [--json]`` rendering (owner: STAGING).
-
-Called from ``gage_tui/cli/commands/run.py`` (its ``_preview`` hook)::
+"""``gage run OP --preview [--json]`` rendering::
 
     render_preview(env, preview) -> int        # tables for a built Preview
     show_preview(env, project, opdef, flag_args, as_json=False) -> int
@@ -17,14 +15,6 @@ __all__ = ["show_preview", "render_preview"]
 _MAX_PATHS = 50
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
 def show_preview(env, project, opdef, flag_args, as_json: bool = False) -> int:
     import json
 
@@ -39,6 +29,8 @@ def show_preview(env, project, opdef, flag_args, as_json: bool = False) -> int:
 
 def render_preview(env, pv) -> int:
     """Print a ``Preview`` with env.out tables; 1 when it lists problems."""
+    from rich import filesize
+
     from gage_core.staging.deps import dependency_source_text
     from gage_core.staging.flags import format_flag_value
     from gage_tui.cli.output import Column
@@ -73,7 +65,7 @@ def render_preview(env, pv) -> int:
         rows = [(p,) for p in shown]
         if len(sc["paths"]) > _MAX_PATHS:
             rows.append((f"... and {len(sc['paths']) - _MAX_PATHS} more (see --json)",))
-        caption = f"Source code: {sc['count']} files, {_size(sc['total_size'])}"
+        caption = f"Source code: {sc['count']} files, {filesize.decimal(sc['total_size'])}"
         if sc.get("gitignore"):
             caption += f"; .gitignore honoured ({sc['gitignored']} skipped)"
         out.table([Column("patterns")], [(p,) for p in sc["patterns"]] or [("<none>",)])

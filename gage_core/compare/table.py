@@ -155,7 +155,7 @@ def _attr_value(run, name: str, now: float | None):
     if name == "tags":
         return " ".join(run.tags) or None
     if name == "duration":
-        from gage_core.timefmt import run_duration_us
+        from gage_core.store.timefmt import run_duration_us
 
         return run_duration_us(run.started, run.stopped, run.status == "running", now)
     return getattr(run, name, None)

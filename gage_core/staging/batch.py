@@ -191,7 +191,7 @@ def stage_batch(
     a single run). ``status(i, run_id)`` is called before each. If staging
     a run fails, the runs staged before it are recorded as ended (never
     left staged for nobody) and the error is raised."""
-    from gage_core.process.lifecycle import fail_run, init_run, stage_run
+    from gage_core.staging.lifecycle import fail_run, init_run, stage_run
     from gage_core.store import layout
 
     if batch_id is None and len(configs) > 1:
@@ -255,15 +255,22 @@ def launch_runs(
     store=None,
     max_parallel: int = 1,
     batch_files: Iterable[str | os.PathLike] = (),
+    executor=None,
 ) -> list[str]:
     """Stage one run per combination of ``flags`` and start them detached:
     a single run directly, a batch through the supervisor (at most
     ``max_parallel`` at once). Returns the run ids in launch order.
-    Staging errors raise (the failed run is recorded as ended)."""
+    Staging errors raise (the failed run is recorded as ended).
+    ``executor`` (an ``ExecutorChoice``) sends the runs to a cluster."""
     from gage_core.process.launch import start_detached
 
     configs = plan_batch(project, opdef, flags, list(batch_files))
     batch_id, run_ids = stage_batch(project, opdef, configs, label=label, tags=tags, comment=comment, store=store)
+    if executor is not None and executor.remote:
+        from gage_core.process.executors.assign import assign_executor
+
+        for run_id in run_ids:
+            assign_executor(Path(project.runs_dir) / run_id, executor)
     if len(run_ids) == 1:
         start_detached(Path(project.runs_dir) / run_ids[0])
     elif run_ids:

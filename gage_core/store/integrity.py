@@ -282,7 +282,7 @@ class _Checker:
             if exit_code is not None:
                 self.add("ok", "lock", "no lock left behind")
             return
-        if lock_alive(parse_lock(lock)):
+        if lock_alive(parse_lock(lock, self.meta.mtime("proc/lock"))):
             self.add("note", "lock", "the runner is still finishing the run (live proc/lock)")
         elif exit_code is None:
             self.add("problem", "lock",

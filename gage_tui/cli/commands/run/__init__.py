@@ -26,6 +26,14 @@ all with one batch id (filter: batch = ID); flags given on the command line
 override batch file values. The runs execute at most --max-parallel at
 once, with one status line per run start and end.
 
+On a Ray cluster: --executor ray (or GAGE_EXECUTOR=ray, or $executor in
+the Gagefile) submits the staged run as a job of the cluster at
+RAY_ADDRESS (--ray-address URL overrides). A local proxy follows the job:
+its output streams into the run as it arrives and the run's exact files
+come back when it ends (from --ray-store URL, default a folder of the
+runs dir). A batch keeps at most --max-parallel jobs in flight. A run
+whose proxy died reads 'detached': --attach RUN follows it again.
+
 Without -y you are asked to confirm; when stdin is not a terminal -y is
 required."""
 
@@ -44,9 +52,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stage", action="store_true", help="stage the run but do not start it")
     parser.add_argument("--start", metavar="RUN", help="start a staged run")
     parser.add_argument(
+        "--attach", metavar="RUN", help="follow a detached remote run again (its job kept running)"
+    )
+    parser.add_argument(
+        "--executor", choices=("local", "ray"), default=None,
+        help="where the run executes (default: GAGE_EXECUTOR, the Gagefile's $executor, else local)",
+    )
+    parser.add_argument(
+        "--ray-address", metavar="URL", help="dashboard URL of the Ray cluster (default: RAY_ADDRESS)"
+    )
+    parser.add_argument(
+        "--ray-store", metavar="URL",
+        help="where Ray jobs leave finished runs (fsspec URL; default: GAGE_RAY_STORE, a folder of the runs dir)",
+    )
+    parser.add_argument(
         "--background", action="store_true", help="start the run and return at once"
     )
-    # COMPARE engineer: batches (gage_tui/cli/batch_run.py). -b is --batch as in Gage.
+    # Batches (commands/run/batch.py). -b is --batch as in Gage.
     parser.add_argument(
         "-b", "--batch", action="append", default=[], metavar="FILE",
         help="batch file (.csv with a header row, or .json array of objects); repeat for a product",
@@ -63,7 +85,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--comment", metavar="TEXT", help="a comment on the run")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not echo the run's output")
-    # STAGING engineer's hook: `gage run OP --preview [--json]` (see _preview).
     parser.add_argument(
         "--preview", action="store_true", help="show what the run would do, without running"
     )
@@ -75,6 +96,10 @@ def run(args, env) -> int:
 
     if args.json and not args.preview:
         raise GageError("--json is only valid with --preview")
+    if args.attach:
+        if args.op or args.flags or args.batch or args.start or args.stage:
+            raise GageError("--attach takes no operation, flags, batch files, --start or --stage")
+        return _attach(args, env)
     if args.start:
         if args.needed:
             raise GageError("--needed cannot be used with --start")
@@ -87,7 +112,8 @@ def run(args, env) -> int:
     opdef, flag_args = _resolve_op(project, args, env)
     if args.help_op:
         return _help_op(env, project, opdef)
-    from gage_tui.cli.batch_run import is_batch, run_batch_cli
+    args.executor_choice = _executor_choice(args, project)
+    from gage_tui.cli.commands.run.batch import is_batch, run_batch_cli
 
     if is_batch(args, flag_args) and not args.preview:
         if args.needed:
@@ -175,13 +201,9 @@ def _print_diagnostics(env, gf, opdef) -> None:
     diags = [d for d in opdef.diagnostics]
     if not diags:
         return
-    try:
-        from gage_tui.cli.diagnostics_view import render_diagnostics
-        from gage_tui.cli.output import Output
-    except ImportError:
-        for d in diags:
-            print(f"{d.location()}: {d.message}", file=sys.stderr)
-        return
+    from gage_tui.cli.diagnostics_view import render_diagnostics
+    from gage_tui.cli.output import Output
+
     try:
         text = gf.path.read_text(encoding="utf-8")
     except OSError:
@@ -194,7 +216,7 @@ def _config(project, opdef, flag_args) -> dict:
     from gage_core.staging.flags import check_flags, parse_flag_assigns
 
     defaults = dict(read_config_defaults(project.dir, opdef)) if project.dir is not None else {}
-    given = check_flags(parse_flag_assigns(flag_args), defaults, opdef.name)
+    given = check_flags(parse_flag_assigns(flag_args, raw=True), defaults, opdef.name)
     return {**defaults, **given}
 
 
@@ -228,16 +250,12 @@ def _help_op(env, project, opdef) -> int:
 
 
 def _preview(args, env, project, opdef, flag_args, store) -> int:
-    """STAGING engineer's hook: render ``gage_core.staging.preview``."""
+    """``--preview``: what the run would do, as tables or ``--json``."""
     import json
 
-    try:
-        from gage_core.staging.preview import build_preview
-    except ImportError:
-        from gage_core.errors import GageError
-
-        raise GageError("--preview is not available yet") from None
-    from gage_tui.cli.batch_run import is_batch, preview_combinations
+    from gage_core.staging.preview import build_preview
+    from gage_tui.cli.commands.run.batch import is_batch, preview_combinations
+    from gage_tui.cli.commands.run.preview import render_preview
 
     configs, varying = [], []
     if is_batch(args, flag_args):
@@ -252,11 +270,6 @@ def _preview(args, env, project, opdef, flag_args, store) -> int:
         if configs:
             data["batch"] = [{k: c.get(k) for k in varying} for c in configs]
         env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-        return 0
-    try:
-        from gage_tui.cli.run_preview import render_preview  # STAGING: fills this in
-    except ImportError:
-        env.out.file.write(json.dumps(preview.to_json(), indent=2, sort_keys=True) + "\n")
         return 0
     render_preview(env, preview)
     if configs:
@@ -296,7 +309,7 @@ def _confirm(env, op_name: str, config: dict, action: str) -> None:
 
 
 def _init_stage_start(args, env, project, store, opdef, config) -> int:
-    from gage_core.process.lifecycle import init_run, stage_run
+    from gage_core.staging.lifecycle import init_run, stage_run
     from gage_core.store.ids import run_name
 
     run_id = init_run(
@@ -306,7 +319,7 @@ def _init_stage_start(args, env, project, store, opdef, config) -> int:
     status = None
     if env.verbose and not args.quiet:
         status = lambda step: env.out.err(f"[{name}] {step}")  # noqa: E731
-    from gage_tui.cli.staging_progress import copy_progress_for
+    from gage_tui.cli.commands.run.progress import copy_progress_for
 
     progress = None if args.quiet else copy_progress_for(sys.stderr)
     try:
@@ -317,6 +330,7 @@ def _init_stage_start(args, env, project, store, opdef, config) -> int:
             progress.close()
     run_dir = project.runs_dir / run_id
     if args.stage:
+        _check_executor_options(args)
         env.out.line(f'Run "{name}" is staged')
         env.out.line(f"To start it, run 'gage run --start {name}'")
         return 0
@@ -334,9 +348,40 @@ def _echo(stream: int, data: bytes) -> None:
         f.write(data.decode("utf-8", errors="replace"))
 
 
-def _launch(args, env, run_dir, name: str) -> int:
+def _executor_choice(args, project):
+    import os
+
+    from gage_core.process.executors.assign import resolve_executor
+
+    return resolve_executor(project, os.environ, args.executor, args.ray_address, args.ray_store)
+
+
+def _check_executor_options(args) -> None:
+    from gage_core.errors import GageError
+
+    if args.executor or args.ray_address or args.ray_store:
+        raise GageError(
+            "--executor, --ray-address and --ray-store apply when a run starts",
+            hint="give them to 'gage run --start RUN'",
+        )
+
+
+def _launch(args, env, run_dir, name: str, *, assign: bool = True) -> int:
     from gage_core.process.launch import run_foreground, start_detached
 
+    choice = getattr(args, "executor_choice", None)
+    if assign and choice is not None and choice.remote:
+        from gage_core.errors import GageError
+        from gage_core.process.executors.assign import assign_executor
+
+        try:
+            assign_executor(run_dir, choice)
+        except GageError as e:
+            # The run stays staged: it can still start elsewhere.
+            e.hint = (e.hint + "; " if e.hint else "") + f"the run stays staged ('gage run --start {name}')"
+            raise
+        if not args.quiet:
+            env.out.err(f"gage: run {name} executes on Ray at {choice.address}")
     if args.background:
         pid = start_detached(run_dir)
         env.out.line(f"Run {name} started in the background (runner pid {pid})")
@@ -374,6 +419,28 @@ def _start_staged(args, env) -> int:
             f"run {target.name} is {target.status}",
             hint="only staged runs can be started with --start",
         )
+    args.executor_choice = _executor_choice(args, _project)
     if not args.yes:
         _confirm(env, target.op_name, target.config, "start")
     return _launch(args, env, target.run_dir, target.name)
+
+
+def _attach(args, env) -> int:
+    from gage_core.errors import GageError, RunStateError
+    from gage_core.process.executors.proxy import has_remote_handle
+    from gage_tui.cli.runs_support import project_runs, select_one_run
+
+    if args.label or args.tags or args.comment:
+        raise GageError("--label, --tag and --comment cannot be used with --attach")
+    _check_executor_options(args)
+    _project, store, runs = project_runs(env, all_projects=True)
+    target = store.refresh(select_one_run(runs, args.attach))
+    if not has_remote_handle(target.run_dir):
+        raise RunStateError(f"run {target.name} did not execute remotely", hint="only remote runs can be attached")
+    if target.status != "detached":
+        raise RunStateError(
+            f"run {target.name} is {target.status}",
+            hint="only a detached run (its proxy died while its job ran) can be attached",
+        )
+    return _launch(args, env, target.run_dir, target.name, assign=False)
+

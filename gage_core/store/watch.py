@@ -9,11 +9,14 @@ events.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Callable, Iterable
 
 __all__ = ["ChangeWatcher"]
+
+_log = logging.getLogger(__name__)
 
 
 class ChangeWatcher:
@@ -91,7 +94,7 @@ class ChangeWatcher:
                 try:
                     self._on_change(paths)
                 except Exception:  # a failing callback must not kill the watcher
-                    pass
+                    _log.exception("change callback failed")
 
 
 class _Handler:

@@ -53,9 +53,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args, env) -> int:
-    from gage_core.check import check_path
+    from gage_core.gagefile.check import check_path
     from gage_core.errors import GageError
-    from gage_tui.cli.check_runs import runs_for_check
+    from gage_tui.cli.commands.check.runs import runs_for_check
     from gage_tui.cli.diagnostics_view import render_diagnostics
 
     if args.board:
@@ -86,7 +86,7 @@ def run(args, env) -> int:
     if verbose >= 2 and args.format == "full" and result.diagnostics:
         import json
 
-        from gage_core.check import raw_schema_output
+        from gage_core.gagefile.check import raw_schema_output
 
         raw = raw_schema_output(result)
         if raw is not None:
@@ -176,9 +176,9 @@ def _print_settings(env, verbose: bool, as_json: bool) -> None:
 
 
 def _check_runs(args, env, runs) -> int:
-    from gage_core.check_run import check_run
+    from gage_core.store.integrity import check_run
     from gage_core.errors import GageError
-    from gage_tui.cli.check_runs import render_run_checks
+    from gage_tui.cli.commands.check.runs import render_run_checks
 
     if args.format == "github":
         raise GageError("--format github is for Gagefiles", hint="use full, concise or json for runs")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MISSING", "FileDiff", "TextDiff", "RunDiff", "diff_runs"]
+__all__ = ["MISSING", "FileDiff", "TextDiff", "RunDiff", "diff_runs", "diff_value_text", "numeric_delta_text"]
 
 MISSING = object()
 _FILE_TYPES = {"s": "source", "r": "runtime", "d": "dependency", "g": "generated"}
@@ -211,3 +211,28 @@ def diff_runs(
     if metrics:
         _diff_metrics(result)
     return result
+
+
+def diff_value_text(value: Any) -> str:
+    """A flag or metric value as both front ends show it in a diff: ``-`` for
+    a value one run lacks, floats to 6 significant digits."""
+    from gage_core.staging.flags import format_flag_value
+
+    if value is MISSING:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return format_flag_value(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def numeric_delta_text(before: Any, after: Any) -> str:
+    """``after - before`` with a sign (``+0.12``, ``0`` when equal), or an
+    empty string when either value is not a number."""
+    if not (_is_number(before) and _is_number(after)):
+        return ""
+    delta = after - before
+    return "0" if delta == 0 else f"{delta:+.4g}"

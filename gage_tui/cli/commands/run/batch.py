@@ -25,12 +25,12 @@ def is_batch(args, flag_args) -> bool:
 def _plan(args, env, project, opdef, flag_args) -> list[dict]:
     from pathlib import Path
 
-    from gage_core.batch import plan_batch
+    from gage_core.staging.batch import plan_batch
     from gage_core.staging.flags import parse_flag_assigns
 
     # Batch file paths are relative to the working directory (-C moves it).
     files = [Path(env.settings.cwd) / f for f in (args.batch or ())]
-    return plan_batch(project, opdef, parse_flag_assigns(list(flag_args)), files, getattr(args, "max_runs", None))
+    return plan_batch(project, opdef, parse_flag_assigns(list(flag_args), raw=True), files, getattr(args, "max_runs", None))
 
 
 def preview_combinations(args, env, project, opdef, flag_args) -> tuple[list[dict], list[str]]:
@@ -64,7 +64,7 @@ def _confirm(env, op_name: str, configs: list[dict], action: str, max_parallel: 
 
 
 def run_batch_cli(args, env, project, store, opdef, flag_args) -> int:
-    from gage_core.batch import stage_batch, start_supervisor, write_batch_spec
+    from gage_core.staging.batch import stage_batch, start_supervisor, write_batch_spec
     from gage_core.errors import GageError
     from gage_core.store.ids import run_name
 
@@ -90,6 +90,15 @@ def run_batch_cli(args, env, project, store, opdef, flag_args) -> int:
         store=store, status=staging,
     )
     batch_ref = batch_id[:8] if batch_id else "-"
+    choice = getattr(args, "executor_choice", None)
+    if choice is not None and choice.remote and not args.stage:
+        from gage_core.process.executors.assign import assign_executor
+
+        # Every proxy follows one job: --max-parallel is jobs in flight.
+        for run_id in run_ids:
+            assign_executor(project.runs_dir / run_id, choice)
+        if not args.quiet:
+            env.out.err(f"gage: the batch executes on Ray at {choice.address}")
     if args.stage:
         env.out.line(f"Batch {batch_ref}: {n} runs staged")
         env.out.line("To start one, run 'gage run --start NAME'")

@@ -34,7 +34,9 @@ from gage_core.errors import GageError, StagingError, StoreError
 from gage_core.process import files as _files
 from gage_core.process import metafiles as mf
 
-__all__ = ["RunFailed", "init_run", "stage_run", "fail_run", "opdef_json", "run_command"]
+__all__ = [
+    "RunFailed", "init_run", "stage_run", "fail_run", "opdef_json", "run_command", "substitute_shell_path",
+]
 
 
 class RunFailed(StagingError):
@@ -72,23 +74,63 @@ def opdef_json(opdef) -> dict:
 
 
 def run_command(opdef, project_dir: Path | None):
-    """The run phase command with ``$project_dir`` replaced."""
+    """The run phase command with ``$project_dir`` replaced (shell-quoted
+    in a shell string, as is in an argument list)."""
     cmd = opdef.exec.get("run")
     if not cmd:
         return None
     pd = str(project_dir) if project_dir is not None else ""
     if isinstance(cmd, str):
-        return cmd.replace("$project_dir", pd)
+        return substitute_shell_path(cmd, "$project_dir", pd)
     return [str(a).replace("$project_dir", pd) for a in cmd]
 
 
+def substitute_shell_path(cmd: str, name: str, path: str) -> str:
+    """``cmd`` with ``name`` replaced by ``path`` quoted for where it stands:
+    bare, inside double quotes or inside single quotes, so no directory name
+    (``x;touch PWNED;``, ``my project``) can change the command."""
+    import shlex
+
+    out: list[str] = []
+    quote = None
+    i = 0
+    while i < len(cmd):
+        if cmd.startswith(name, i) and quote != "\\":
+            if quote is None:
+                out.append(shlex.quote(path))
+            elif quote == '"':
+                out.append("".join("\\" + c if c in '"\\$`' else c for c in path))
+            else:
+                out.append(path.replace("'", "'\\''"))
+            i += len(name)
+            continue
+        c = cmd[i]
+        out.append(c)
+        if quote is None and c == "\\" and i + 1 < len(cmd):
+            out.append(cmd[i + 1])
+            i += 2
+            continue
+        if quote is None and c in "'\"":
+            quote = c
+        elif quote == '"' and c == "\\" and i + 1 < len(cmd):
+            out.append(cmd[i + 1])
+            i += 2
+            continue
+        elif c == quote:
+            quote = None
+        i += 1
+    return "".join(out)
+
+
 def _namespace(project) -> str:
+    """The opref namespace: one word (opref parts are space-separated)."""
+    import re
+
     gf = getattr(project, "gagefile", None)
-    if gf is not None and getattr(gf, "namespace", None):
-        return gf.namespace
-    if project.dir is not None:
-        return Path(project.dir).name.replace(" ", "_") or "gage"
-    return "gage"
+    name = getattr(gf, "namespace", None) if gf is not None else None
+    if not name and project.dir is not None:
+        name = Path(project.dir).name
+    return re.sub(r"\s", "_", name or "") or "gage"
 
 
 @contextmanager
@@ -128,7 +170,7 @@ def init_run(
     from gage_core.store.associate import project_ref
     from gage_core.store.ids import new_run_id
     from gage_core.store.opref import OpRef
-    from gage_core.store.user_attrs import append_user_attrs, new_comment_id
+    from gage_core.store.attribute_log import append_user_attrs, new_comment_id
 
     runs_dir = Path(project.runs_dir)
     try:
@@ -152,6 +194,7 @@ def init_run(
     mf.reserve_space(meta, 64 * 1024)
     with _failure_ends_run(meta, "Error initializing run", StoreError, f"cannot write run {run_id}"):
         mf.write_atomic(meta / "opref", opref)
+        mf.write_launcher(meta)
         mf.write_atomic(meta / "__schema__", "1")
         mf.write_atomic(meta / "id", run_id)
         mf.write_json(meta / "opdef.json", opdef_json(opdef))
@@ -200,6 +243,7 @@ def fail_run(meta_dir: str | os.PathLike, code: int, message: str) -> None:
     except OSError:
         pass
     mf.remove_lock(meta_dir)
+    mf.remove_launcher(meta_dir)
 
 
 class _HookStop:
@@ -299,6 +343,9 @@ def stage_run(
                     f"max-matches reached: {selection.refused} file(s) not copied "
                     f"(rules: {', '.join(selection.truncated_rules)})",
                 )
+            if selection.skipped_links:
+                mf.log_line(meta, "Symlinks leading outside the project not copied: "
+                            + ", ".join(selection.skipped_links))
             copy_source_files(selection, project_dir, run_dir, progress=progress)
         _hook(run_dir, meta, opdef, "stage-sourcecode", status, echo)
         _files.log_files(run_dir, meta, "s")
@@ -330,5 +377,6 @@ def stage_run(
         _files.log_files(run_dir, meta, "d")
         _files.write_manifest(run_dir, meta)
         mf.write_timestamp(meta, "staged")
+        mf.remove_launcher(meta)
         mf.release_space(meta)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
-    from gage_core.check_run import RunCheck
+    from gage_core.store.integrity import RunCheck
     from gage_core.store.run import Run
 
 __all__ = ["runs_for_check", "render_run_checks"]
@@ -26,7 +26,7 @@ _GAGEFILE_SUFFIXES = (".toml", ".json", ".yaml", ".yml")
 
 def runs_for_check(target: str | None, env) -> list["Run"] | None:
     """The runs ``gage check target`` checks, or None when ``target`` is a
-    Gagefile or project dir (handled by ``gage_core.check``)."""
+    Gagefile or project dir (handled by ``gage_core.gagefile.check``)."""
     from gage_core.errors import GageError, RunNotFound
 
     if target is None:
@@ -39,7 +39,7 @@ def runs_for_check(target: str | None, env) -> list["Run"] | None:
         run = _run_at(full)
         return [run] if run is not None else None
     if any(sep in target for sep in "/\\") or path.suffix in _GAGEFILE_SUFFIXES:
-        return None  # a missing path: gage_core.check says it does not exist
+        return None  # a missing path: gage_core.gagefile.check says it does not exist
     try:
         return _select(env, target)
     except RunNotFound:

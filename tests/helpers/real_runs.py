@@ -12,8 +12,8 @@ from pathlib import Path
 import psutil
 
 from gage_core.gagefile.model import OpDef
-from gage_core.process.lifecycle import init_run, stage_run
 from gage_core.project import Project
+from gage_core.staging.lifecycle import init_run, stage_run
 from gage_core.store.store import RunStore
 
 __all__ = [

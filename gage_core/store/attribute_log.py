@@ -1,6 +1,6 @@
 """User attributes of a run: the attribute log in ``<id>.user/``.
 
-Gage 0.1.2 format (reference §2.7): one JSON file per change, named
+Gage 0.1.2 format: one JSON file per change, named
 ``<time-sortable uuid>.json``, content ``{"author", "set", "delete"}``,
 chmod 0444. The current value is all entries applied in filename order.
 Logs from other machines merge by copying files.
@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from gage_core.atomic import write_atomic
+from gage_core.store.atomic import write_atomic
 from gage_core.store.ids import new_run_id
 
 __all__ = [
@@ -107,6 +107,12 @@ def append_user_attrs(
         if not dest.exists():
             break
     write_atomic(dest, json.dumps(entry, sort_keys=True), mode=0o444)
+    if user_dir.name.endswith(".user"):
+        # The runs dir's mtime does not show a new entry in an existing
+        # user dir: tell the run index.
+        from gage_core.store.store import note_runs_changed
+
+        note_runs_changed(user_dir.parent, [user_dir.name[: -len(".user")]])
     return dest
 
 
