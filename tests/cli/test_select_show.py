@@ -137,5 +137,5 @@ def test_show_rich_at_40_columns_folds_paths_whole(gage_cli, hello, monkeypatch)
     assert code == 0
     text = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert "…" not in text
-    joined = "".join(line.split("  ")[-1].strip() for line in text.splitlines() if line.strip())
+    joined = "".join(line.rstrip().split("  ")[-1].strip() for line in text.splitlines() if line.strip())
     assert str(latest.run_dir) in joined

@@ -71,7 +71,7 @@ def _counts(store) -> dict[str, int]:
 
 def _list(env, store, runs_dir) -> int:
     from gage_core.store.archives import list_archives
-    from gage_core.timefmt import format_ago
+    from gage_core.store.timefmt import format_ago
     from gage_tui.cli.output import Column
 
     archives = list_archives(runs_dir)

@@ -46,13 +46,15 @@ def run(args, env) -> int:
 
         raise GageError("--host and --port need --serve", exit_code=2)
 
+    import os
     import sys
 
     from gage_core.errors import GageError
 
     # Textual needs a terminal on both ends; without one it would sit
-    # waiting for keys that never come.
-    if not _is_tty(sys.stdin) or not _is_tty(sys.stdout):
+    # waiting for keys that never come. A driver named in TEXTUAL_DRIVER
+    # (textual-serve's web driver, for --serve) talks over pipes instead.
+    if not os.environ.get("TEXTUAL_DRIVER") and (not _is_tty(sys.stdin) or not _is_tty(sys.stdout)):
         raise GageError(
             "gage ui needs a terminal (stdin and stdout must be a terminal)",
             hint="run it in a terminal; for scripts use 'gage ls', 'gage show' or 'gage tail'",

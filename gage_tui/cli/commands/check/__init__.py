@@ -100,7 +100,7 @@ def run(args, env) -> int:
 def _check_board(args, env) -> int:
     import os
 
-    from gage_core.board import find_board_config, load_board_config
+    from gage_core.compare.board import find_board_config, load_board_config
     from gage_core.errors import GageError
 
     path = args.path and os.path.join(str(env.settings.cwd), args.path)
