@@ -45,6 +45,7 @@ SCRIPTS: dict[str, tuple[str, list[str], list[str], tuple[int, int]]] = {
                                        "--run-bytes", "20000000", "--repeat", "1"], (1800, 300)),
     "ui_pty": ("bench_ui_pty.py", [], ["--sizes", "200,2000", "--repeat", "1", "--seconds", "3"], (3600, 600)),
     "ray": ("bench_ray.py", [], ["--rounds", "1"], (900, 300)),
+    "table": ("bench_runs_table.py", [], ["--quick"], (1200, 600)),
 }
 
 

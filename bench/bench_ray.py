@@ -26,10 +26,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(REPO / "tests" / "cluster"))
+sys.path.insert(0, str(REPO / "tests"))
 
 from _benchline import emit, row  # noqa: E402
-from ray_head import start_head  # noqa: E402
+from helpers.ray_head import start_head  # noqa: E402
 
 GAGEFILE = """
 [hello]

@@ -74,7 +74,6 @@ import sys, time, asyncio
 sys.path.insert(0, {repo!r})
 from gage_core.settings import settings_from
 from gage_tui.app.app import GageApp
-from textual.widgets import DataTable
 
 async def main():
     app = GageApp(settings_from(cwd={cwd!r}, runs={runs!r}), watch=False)
@@ -82,7 +81,7 @@ async def main():
         while True:
             await pilot.pause(0.005)
             screen = app.screen
-            tables = screen.query(DataTable)
+            tables = screen.query("#runs-table")
             if tables and tables.first().row_count > 0:
                 break
         painted = asyncio.Event()

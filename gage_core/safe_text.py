@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["escape_control"]
+__all__ = ["escape_control", "final_line_state"]
 
 # C0 and C1 controls except tab and newline, DEL, and the bidirectional
 # overrides that reorder what is shown.
@@ -23,3 +23,21 @@ def _escaped(m: re.Match) -> str:
 def escape_control(text: str) -> str:
     """``text`` with terminal control characters written as ``\\xNN``."""
     return _CONTROL.sub(_escaped, text)
+
+
+def final_line_state(line: bytes) -> bytes:
+    """What a terminal finally shows for one output line: each ``\\r``
+    returns to the line's start and the text after it overwrites what was
+    there (a progress bar's last state). The line ending is kept; a
+    ``\\r\\n`` ending stays as is. Raw bytes on disk are not changed."""
+    body, end = line, b""
+    if body.endswith(b"\r\n"):
+        body, end = body[:-2], b"\r\n"
+    elif body.endswith(b"\n"):
+        body, end = body[:-1], b"\n"
+    if b"\r" not in body:
+        return line
+    shown = b""
+    for part in body.split(b"\r"):
+        shown = part + shown[len(part):]
+    return shown + end

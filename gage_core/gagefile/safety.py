@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import shlex
 import unicodedata
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from gage_core.errors import StagingError
 from gage_core.gagefile.reduce import Issue

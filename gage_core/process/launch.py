@@ -19,6 +19,7 @@ from typing import Callable
 
 from gage_core.process import metafiles as mf
 from gage_core.process.output import STDERR, RunOutputFollower
+from gage_core.safe_text import final_line_state
 
 __all__ = [
     "runner_args",
@@ -150,7 +151,9 @@ class _Echo:
             if lines and self._status_shown:
                 self._clear_status()
             for _name, line in lines:
-                (self.err_write if line.stream == STDERR else self.out_write)(line.data)
+                # A progress line is shown as it ended (raw bytes stay on disk).
+                data = final_line_state(line.data)
+                (self.err_write if line.stream == STDERR else self.out_write)(data)
             if lines:
                 self.out_flush()
                 self.err_flush()

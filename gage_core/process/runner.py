@@ -316,6 +316,8 @@ class Runner:
             return
         mf.log_line(meta, f"Run exited with {code}")
         mf.remove_lock(meta)
+        # Meta files too: a slip can't rewrite a finished run's record.
+        _files.set_readonly(meta)
 
     def _try_write_summary(self, summary: SummaryParser | None, opdef) -> None:
         try:

@@ -138,6 +138,7 @@ def stop_run(run, grace: float = 10.0) -> int:
             mf.write_exit(meta_dir, code)
         finally:
             mf.remove_lock(meta_dir)
+        set_readonly(meta_dir)
     return code
 
 

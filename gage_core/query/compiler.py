@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable
 
-from gage_core.errors import FilterSyntaxError
+from gage_core.errors import FilterSyntaxError, GageError
 from gage_core.query import timespec
 from gage_core.query.fields import TIME_FIELDS, field_getter, value_number, value_text
 
-__all__ = ["EvalContext", "compile_tree", "MAX_DEPTH"]
+__all__ = ["EvalContext", "compile_tree", "MAX_DEPTH", "REGEX_TIMEOUT"]
 
 MAX_DEPTH = 150
 _ONE_DAY = timedelta(days=1)
@@ -45,11 +45,16 @@ def compile_tree(text: str, node) -> _Pred:
     return _Compiler(text).compile(node, 0)
 
 
+# A user regex gets this long per value searched (the ``regex`` package's
+# timeout): a catastrophic pattern fails with a message instead of hanging.
+REGEX_TIMEOUT = 0.25
+
+
 @dataclass(frozen=True)
 class _Val:
     text: str
     num: float | int | None = None
-    regex: re.Pattern | None = None
+    regex: Any = None  # a compiled ``regex`` pattern (searched with a time limit)
     point: Callable[[_Ctx], tuple] | None = None  # time point (span) when it is one
     only_time: bool = False  # "2 days ago": meaningless for other fields
 
@@ -141,19 +146,21 @@ class _Compiler:
             return _Val(str(tok), point=self._keyword_point(tok))
         return _Val(str(tok))
 
-    def _regex(self, tok) -> re.Pattern:
+    def _regex(self, tok):
         body, _, flags = str(tok)[1:].rpartition("/")
+        import regex
+
         re_flags = 0
         for ch in flags:
             if ch == "i":
-                re_flags |= re.IGNORECASE
+                re_flags |= regex.IGNORECASE
             elif ch == "s":
-                re_flags |= re.DOTALL
+                re_flags |= regex.DOTALL
             else:
                 raise self.error(f"unknown regex flag '{ch}'", tok, hint="flags: i (ignore case), s")
         try:
-            return re.compile(body.replace("\\/", "/"), re_flags)
-        except (re.error, OverflowError, RecursionError) as e:
+            return regex.compile(body.replace("\\/", "/"), re_flags)
+        except (regex.error, OverflowError, RecursionError, ValueError) as e:
             raise self.error(f"invalid regex: {e}", tok) from None
 
     # -- time points
@@ -347,7 +354,17 @@ def _make_test(op: str, val: _Val) -> Callable[[Any], bool]:
     if op in ("~", "!~"):
         if val.regex is not None:
             rx = val.regex
-            return lambda c: rx.search(value_text(c)) is not None
+
+            def search(c) -> bool:
+                try:
+                    return rx.search(value_text(c), timeout=REGEX_TIMEOUT) is not None
+                except TimeoutError:
+                    raise GageError(
+                        f"regex /{rx.pattern}/ takes too long (over {REGEX_TIMEOUT:g} s on one value)",
+                        hint="simplify it: nested repeats such as (a+)+ backtrack exponentially",
+                    ) from None
+
+            return search
         needle = val.text.lower()
         return lambda c: needle in value_text(c).lower()
     if op in ("=", "!="):

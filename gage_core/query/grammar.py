@@ -85,10 +85,11 @@ NOW: "now"i
 
 OP: "!=" | "==" | "<=" | ">=" | "=~" | "!~" | "=" | "<" | ">" | "~"
 
-DURATION.4: /(\d+\.?\d*|\.\d+)(mo|[smhdwy])(?![^STOP])/i
+# Digits split one way only (no quadratic backtracking on a long number).
+DURATION.4: /(\d+(\.\d*)?|\.\d+)(mo|[smhdwy])(?![^STOP])/i
 DATE.4: /\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?(?![^STOP])/
 UNIT.3: /(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|[smhdwy])(?![^STOP])/i
-NUMBER.2: /[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(?![^STOP])/
+NUMBER.2: /[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(?![^STOP])/
 STRING: /"(\\.|[^"\\])*"/ | /'(\\.|[^'\\])*'/
 REGEX: /\/(\\.|[^\/\\])*\/[a-z]*/
 WORD: /[^STOP\/][^STOP]*/i

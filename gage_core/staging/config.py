@@ -95,7 +95,7 @@ def config_path_problem(file_glob: str) -> str | None:
     """Why a config file pattern could select a file outside the project
     (absolute, ``..``), or None."""
     p = file_glob.replace("\\", "/")
-    if p.startswith("/") or p.startswith("~") or re.match(r"[A-Za-z]:/", p):
+    if p.startswith(("/", "~")) or re.match(r"[A-Za-z]:/", p):
         return "an absolute path is outside the project"
     if ".." in p.split("/"):
         return "'..' leads outside the project"

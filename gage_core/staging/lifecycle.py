@@ -170,7 +170,7 @@ def init_run(
     from gage_core.store.associate import project_ref
     from gage_core.store.ids import new_run_id
     from gage_core.store.opref import OpRef
-    from gage_core.store.attribute_log import append_user_attrs, new_comment_id
+    from gage_core.store.attribute_log import append_user_attrs, current_author, new_comment_id
 
     runs_dir = Path(project.runs_dir)
     try:
@@ -223,7 +223,8 @@ def init_run(
         if tag_list:
             attrs["tags"] = tag_list
         if comment:
-            attrs[f"comment:{new_comment_id()}"] = {"msg": comment, "timestamp": int(time.time() * 1000)}
+            attrs[f"comment:{new_comment_id()}"] = {
+                "msg": comment, "timestamp": int(time.time() * 1000), "author": current_author()}
         if attrs:
             append_user_attrs(layout.user_dir(runs_dir, run_id), set=attrs)
         mf.write_timestamp(meta, "initialized")
@@ -244,6 +245,11 @@ def fail_run(meta_dir: str | os.PathLike, code: int, message: str) -> None:
         pass
     mf.remove_lock(meta_dir)
     mf.remove_launcher(meta_dir)
+    # An ended run's record and files stay as written.
+    _files.set_readonly(meta_dir)
+    run_dir = meta_dir.with_name(meta_dir.name[: -len(".meta")])
+    if meta_dir.name.endswith(".meta") and run_dir.is_dir():
+        _files.set_readonly(run_dir)
 
 
 class _HookStop:

@@ -11,12 +11,14 @@ Keys: ``label`` (str), ``tags`` (list of str), ``comment:<id>``
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from gage_core.errors import StoreError
 from gage_core.store.atomic import write_atomic
 from gage_core.store.ids import new_run_id
 
@@ -94,25 +96,35 @@ def append_user_attrs(
     delete: Iterable[str] | None = None,
     author: str | None = None,
 ) -> Path:
-    """Write one log entry (read-only file) and return its path."""
+    """Write one log entry (read-only file) and return its path. Raises
+    ``StoreError`` (nothing half-written is left) when the store cannot be
+    written: a full disk, a read-only file system, no permission."""
     user_dir = Path(user_dir)
-    user_dir.mkdir(parents=True, exist_ok=True)
     entry = {
         "author": author or current_author(),
         "set": dict(set or {}),
         "delete": list(delete or []),
     }
-    while True:
-        dest = user_dir / f"{new_run_id()}.json"
-        if not dest.exists():
-            break
-    write_atomic(dest, json.dumps(entry, sort_keys=True), mode=0o444)
-    if user_dir.name.endswith(".user"):
-        # The runs dir's mtime does not show a new entry in an existing
-        # user dir: tell the run index.
-        from gage_core.store.store import note_runs_changed
+    try:
+        user_dir.mkdir(parents=True, exist_ok=True)
+        while True:
+            dest = user_dir / f"{new_run_id()}.json"
+            if not dest.exists():
+                break
+        write_atomic(dest, json.dumps(entry, sort_keys=True), mode=0o444)
+        if user_dir.name.endswith(".user"):
+            # The runs dir's mtime does not show a new entry in an existing
+            # user dir: tell the run index.
+            from gage_core.store.store import note_runs_changed
 
-        note_runs_changed(user_dir.parent, [user_dir.name[: -len(".user")]])
+            note_runs_changed(user_dir.parent, [user_dir.name[: -len(".user")]])
+    except OSError as e:
+        reason = "the disk is full" if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) else (
+            "the store is read-only" if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM) else e.strerror or str(e))
+        raise StoreError(
+            f"cannot record the change in {user_dir}: {reason}",
+            hint="free space or make the runs directory writable, then try again",
+        ) from None
     return dest
 
 
@@ -122,16 +134,19 @@ def new_comment_id() -> str:
 
 
 def comments(attrs: Mapping[str, Any]) -> list[dict]:
-    """Comments in timestamp order: ``{"id", "msg", "timestamp"}``."""
+    """Comments in timestamp order: ``{"id", "msg", "timestamp"}`` and
+    ``"author"`` when the comment names one (Gage 0.1.2's do not)."""
     out = []
     for key, value in attrs.items():
         if not key.startswith("comment:") or not isinstance(value, dict):
             continue
         msg = value.get("msg")
         ts = value.get("timestamp")
+        author = value.get("author")
         out.append(
             {
                 "id": key[len("comment:"):],
+                **({"author": author} if isinstance(author, str) else {}),
                 "msg": msg if isinstance(msg, str) else str(msg),
                 "timestamp": ts if isinstance(ts, (int, float)) and 0 <= ts < 253_402_300_800_000 else None,
             }

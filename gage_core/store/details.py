@@ -8,11 +8,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.attribute_log import comments as _comments
 from gage_core.store.attribute_log import read_user_attrs
+from gage_core.store.meta import MetaError, MetaReader
 
-__all__ = ["RunFile", "RunDetails", "run_details", "FILE_TYPES"]
+__all__ = ["RunFile", "RunDetails", "run_details", "run_failures", "FILE_TYPES"]
 
 FILE_TYPES = {"s": "source code", "d": "dependency", "r": "runtime", "g": "generated"}
 # Listing order of file types, as Gage shows them.
@@ -37,6 +37,7 @@ class RunDetails:
     outputs: list[str] = field(default_factory=list)
     runner_log: list[str] = field(default_factory=list)  # last lines of log/runner
     problems: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # why the run (or a phase) failed
 
 
 def run_details(run, max_files: int = 2000) -> RunDetails:
@@ -59,10 +60,36 @@ def run_details(run, max_files: int = 2000) -> RunDetails:
             details.problems.append(e.message)
     finally:
         meta.close()
+    details.failures = run_failures(run)
     errors: list[str] = []
     details.comments = _comments(read_user_attrs(run.user_dir, errors))
     details.problems.extend(errors)
     return details
+
+
+# log/runner lines that say why a run ended badly (written by init,
+# staging, the runner and gage stop).
+_FAILURE_PREFIXES = ("Error initializing run:", "Staging failed:", "Runner error:", "Finalize failed")
+_LOG_TAIL_BYTES = 64 * 1024
+
+
+def run_failures(run) -> list[str]:
+    """Why ``run`` failed, from its runner log: a staging or init failure,
+    a runner error, a failed finalize (reported as such, apart from the
+    run's exit code). Empty for a run that went well."""
+    meta = MetaReader(run.meta_dir)
+    try:
+        log = meta.read_bytes("log/runner") or b""
+    except MetaError:
+        return []
+    finally:
+        meta.close()
+    out = []
+    for line in log[-_LOG_TAIL_BYTES:].decode("utf-8", "replace").splitlines():
+        text = line.split(" ", 1)[1] if " " in line and line[:4].isdigit() else line
+        if text.startswith(_FAILURE_PREFIXES) and text not in out:
+            out.append(text)
+    return out
 
 
 def _read(meta: MetaReader, relpath: str, problems: list[str]):

@@ -24,6 +24,7 @@ matches the newer files and is re-read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from gage_core.store import layout
+from gage_core.store.attribute_log import read_user_attrs
 from gage_core.store.ids import run_name
 from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.opref import OpRef, OpRefError
 from gage_core.store.run import Run
 from gage_core.store.status import derive_status
-from gage_core.store.attribute_log import read_user_attrs
 
 __all__ = ["load_run", "read_container", "read_project_ref", "plain_values", "UNKNOWN_OPREF"]
 
@@ -77,8 +77,9 @@ def plain_values(data: Any, numeric: bool) -> dict:
 
 
 def load_run(runs_dir: Path, run_id: str, meta_path: Path | None = None) -> Run | None:
-    """The run ``run_id`` or None when it is not a run (no readable
-    ``opref`` file: a meta being created, or not a run at all)."""
+    """The run ``run_id``, or None for a meta being created (no ``opref``
+    yet). A meta without ``opref`` that has not changed for a while is a
+    damaged run: returned with status unknown and a ``meta_error``."""
     runs_dir = Path(runs_dir)
     meta_path = meta_path or layout.meta_path(runs_dir, run_id)
     if not meta_path.exists():
@@ -90,6 +91,9 @@ def load_run(runs_dir: Path, run_id: str, meta_path: Path | None = None) -> Run 
         except MetaError as e:
             return _broken(runs_dir, run_id, e.message)
         if opref_bytes is None:
+            if _settled(meta_path):
+                # Not a meta being created: a damaged run, listed as such.
+                return _broken(runs_dir, run_id, "meta has no opref file (damaged run)")
             return None
         try:
             opref = OpRef.decode(opref_bytes)
@@ -98,8 +102,22 @@ def load_run(runs_dir: Path, run_id: str, meta_path: Path | None = None) -> Run 
             errors.append(e.message)
         try:
             return _load(runs_dir, run_id, meta, opref, errors)
-        except Exception as e:  # noqa: BLE001 - one bad run must not break a listing
+        except Exception as e:
             return _broken(runs_dir, run_id, f"cannot read run: {e}", opref)
+
+
+# A meta dir whose opref is still missing this long after its last change
+# is not one being created (init writes opref right after the dir).
+_CREATION_WINDOW_S = 10.0
+
+
+def _settled(meta_path: Path) -> bool:
+    import time
+
+    try:
+        return time.time() - meta_path.stat().st_mtime > _CREATION_WINDOW_S
+    except OSError:
+        return False
 
 
 def _broken(runs_dir: Path, run_id: str, message: str, opref: OpRef = UNKNOWN_OPREF) -> Run:

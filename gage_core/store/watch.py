@@ -9,6 +9,7 @@ events.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -59,7 +60,9 @@ class ChangeWatcher:
         if not os.path.isdir(key):
             return False
         try:
-            self._watches[key] = self._observer.schedule(self._handler, key, recursive=recursive)
+            self._watches[key] = self._observer.schedule(
+                self._handler, key, recursive=recursive, event_filter=list(_change_events())
+            )
         except (OSError, KeyError):
             return False
         return True
@@ -95,6 +98,19 @@ class ChangeWatcher:
                     self._on_change(paths)
                 except Exception:  # a failing callback must not kill the watcher
                     _log.exception("change callback failed")
+
+
+@functools.lru_cache(maxsize=1)
+def _change_events() -> tuple:
+    """The watchdog events that mean a change: opening and reading files
+    (our own listings do it for every run) make no event at all (the
+    kernel is not asked for them)."""
+    from watchdog import events as ev
+
+    return (
+        ev.FileCreatedEvent, ev.FileDeletedEvent, ev.FileModifiedEvent, ev.FileMovedEvent, ev.FileClosedEvent,
+        ev.DirCreatedEvent, ev.DirDeletedEvent, ev.DirModifiedEvent, ev.DirMovedEvent,
+    )
 
 
 class _Handler:

@@ -1,27 +1,52 @@
 """The Gage workbench: one Textual app over the shared core.
 
-The app owns the state (project, store, the current list of runs); worker
-threads only load and post messages. A watchdog watcher on the runs
-directory (and on the meta dirs of unfinished runs) wakes a refresh, and a
-slow timer catches anything the watcher cannot see (a PID dying).
+The app owns the state (project, the runs by id); worker threads only read
+and post messages, and screens watch the app's ``runs_delta`` and
+``project`` reactives. The store is listed once; after that only runs that
+changed are read again: those a watchdog event names (on the runs dir and
+the meta dirs of unfinished runs), unfinished runs on a slow timer (a PID
+may die without an event), and all new or vanished entries when the runs
+dir's mtime moves. Listings and reads each run one at a time; requests
+made meanwhile are gathered and served once, after.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
 
 from gage_core.settings import Settings
+from gage_core.store.run import Run
+from gage_core.store.store import sort_newest_first
+from gage_tui.app.messages import (
+    LoadProgress,
+    ProjectChanged,
+    RunsDelta,
+    RunsLoaded,
+    RunsRead,
+    StoreChanged,
+)
 from gage_core.store.status import UNFINISHED
-from gage_tui.app.messages import LoadProgress, ProjectChanged, RunsLoaded, StoreChanged
+from gage_tui.app.run_source import RunSource
 
 __all__ = ["GageApp"]
 
+
+class _ListingDone(Message):
+    """The listing thread ended (whatever happened in it)."""
+
+
+def _same_run(a: Run, b: Run) -> bool:
+    # Run's equality leaves out its maps (config, metrics, attributes).
+    return a == b and a.metrics == b.metrics and a.config == b.config and a.attributes == b.attributes
 
 
 class GageApp(App):
@@ -39,6 +64,11 @@ class GageApp(App):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
+    # Screens watch these (``self.watch(self.app, "runs_delta", ...)``).
+    runs_delta: reactive[RunsDelta] = reactive(RunsDelta(), always_update=True, init=False)
+    load_progress: reactive[tuple] = reactive((0, 0), always_update=True, init=False)
+    project = reactive(None, always_update=True, init=False)
+
     def __init__(
         self,
         settings: Settings,
@@ -50,21 +80,39 @@ class GageApp(App):
     ):
         super().__init__()
         from gage_core.project import open_project
-        from gage_core.store.store import RunStore
 
         self.settings = settings
         self.clock = clock
-        self.project = open_project(settings)
-        self.store = RunStore(self.project.runs_dir)
-        self.runs: list = []
+        self.set_reactive(GageApp.project, open_project(settings))
+        self.source = RunSource(self.project.runs_dir)
+        self.store = self.source.store
+        self.runs_by_id: dict[str, Run] = {}
+        self._runs_list: list[Run] | None = None
         self.runs_loaded = False
         self.load_seconds: float | None = None
+        self.listings = 0  # whole listings started (one per session, normally)
         self._start_screen = start_screen
         self._watch_enabled = watch
-        self._poll_interval = poll_interval
+        self.poll_interval = poll_interval  # seconds between checks of what events miss
         self._watcher = None
         self._watched_meta: set[str] = set()
-        self._refresh_pending = False
+        # One listing at a time; a request while one runs is served after it.
+        self._listing = False
+        self._first_paint = threading.Event()
+        # Runs to read again, gathered while a reader works (one at a time).
+        self._read_lock = threading.Lock()
+        self._to_read: set[str] = set()
+        self._scan_wanted = False
+        self._reader_busy = False
+        self._dir_stamp: int | None = None
+        self._stamps: dict[str, tuple] = {}
+
+    @property
+    def runs(self) -> list[Run]:
+        """Every run the app knows, newest first."""
+        if self._runs_list is None:
+            self._runs_list = sort_newest_first(list(self.runs_by_id.values()))
+        return self._runs_list
 
     # -- lifecycle -----------------------------------------------------
 
@@ -76,17 +124,13 @@ class GageApp(App):
             self.action_show_operations()
         elif self._start_screen == "problems":
             self.action_show_problems()
-        self.refresh_runs()
+        self.request_listing()
         if self._watch_enabled:
             self._start_watcher()
-        self.set_interval(self._poll_interval, self._poll)
-        # Changes inside a run's existing .user dir (tags, comments from the
-        # CLI) make no event on the runs dir: re-list now and then, seldom
-        # for big stores (a checked listing of 10,000 runs costs ~0.5 s).
-        self.set_interval(5.0, self._slow_refresh)
-        self._slow_ticks = 0
+        self.set_interval(self.poll_interval, self._poll)
 
     def on_unmount(self) -> None:
+        self._first_paint.set()
         if self._watcher is not None:
             self._watcher.stop()
 
@@ -109,64 +153,156 @@ class GageApp(App):
             self._watcher.watch(self.project.gagefile.path.parent)
 
     def _poll(self) -> None:
-        # A dying PID produces no file event: unfinished runs need a look.
-        unfinished = [r for r in self.runs if r.status in UNFINISHED]
-        if unfinished:
-            self._check_unfinished(unfinished)
-
-    def _slow_refresh(self) -> None:
-        self._slow_ticks += 1
-        if len(self.runs) <= 2000 or self._slow_ticks % 6 == 0:
-            self.refresh_runs()
-
-    @work(thread=True, exclusive=True, group="runs-poll", exit_on_error=False)
-    def _check_unfinished(self, runs: list) -> None:
-        # Only these runs are re-read (cheap); the whole listing is
-        # refreshed when one of them changed status.
-        if any(self.store.refresh(run).status != run.status for run in runs):
-            self.call_from_thread(self.refresh_runs)
-
-    # -- loading -------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="runs-load", exit_on_error=False)
-    def refresh_runs(self) -> None:
-        t0 = time.perf_counter()
+        """What file events cannot show: a PID dying (unfinished runs are
+        read again) and a missed event (the runs dir's mtime moved)."""
         if not self.runs_loaded:
-            # First paint from the index as it was saved; the checked
-            # listing follows after that paint and corrects anything stale.
-            cached = self.store.cached_runs(include_deleted=True)
-            if cached:
-                self.post_message(RunsLoaded(cached, time.perf_counter() - t0, from_cache=True))
-                return
+            return
+        unfinished = [r.id for r in self.runs_by_id.values() if r.status in UNFINISHED]
+        stamp = self.source.runs_dir_stamp()
+        scan = stamp != self._dir_stamp
+        self._dir_stamp = stamp
+        if unfinished or scan:
+            self.read_runs(unfinished, scan=scan)
 
-        shown_part = [False]
+    # -- loading: one whole listing, then only the runs that change ------
 
-        def progress(done: int, total: int, so_far: list) -> None:
-            # A long cold listing: show the newest runs read so far once
-            # (rebuilding the table more often would slow the listing).
-            if not self.runs_loaded and not shown_part[0] and time.perf_counter() - t0 > 0.3:
-                shown_part[0] = True
-                self.post_message(RunsLoaded(so_far, time.perf_counter() - t0, partial=True))
-            self.post_message(LoadProgress(done, total))
+    def refresh_runs(self, run_ids: Iterable[str] | None = None) -> None:
+        """Bring the runs up to date: read ``run_ids`` again (after an
+        action on them), or look for runs that appeared or went."""
+        if not self.runs_loaded:
+            self.request_listing()
+        else:
+            self.read_runs(run_ids or (), scan=run_ids is None)
 
-        runs = self.store.list_runs(include_deleted=True, progress=progress)
-        self.post_message(RunsLoaded(runs, time.perf_counter() - t0))
+    def request_listing(self) -> None:
+        """List the whole store; while a listing runs, a request waits for
+        it and is then served by a cheap check (new and vanished entries),
+        so listings never overlap and never stack."""
+        if self._listing:
+            with self._read_lock:
+                self._scan_wanted = True
+            return
+        self._listing = True
+        self.listings += 1
+        self._list_all()
+
+    @work(thread=True, group="runs-load", exit_on_error=False)
+    def _list_all(self) -> None:
+        try:
+            t0 = time.perf_counter()
+            if not self.runs_loaded:
+                # First paint from the index as it was saved; the checked
+                # listing follows once that paint is done.
+                cached = self.source.cached()
+                if cached:
+                    self._first_paint.clear()
+                    self.post_message(RunsLoaded(cached, time.perf_counter() - t0, from_cache=True))
+                    self._first_paint.wait(timeout=2.0)
+            shown_part = [False]
+
+            def progress(done: int, total: int, so_far: list) -> None:
+                # A long cold listing: show the newest runs read so far once.
+                if not self.runs_loaded and not shown_part[0] and time.perf_counter() - t0 > 0.3:
+                    shown_part[0] = True
+                    self.post_message(RunsLoaded(so_far, time.perf_counter() - t0, partial=True))
+                self.post_message(LoadProgress(done, total))
+
+            runs = self.source.list_all(progress=progress)
+            self.post_message(RunsLoaded(runs, time.perf_counter() - t0))
+        finally:
+            self.post_message(_ListingDone())
 
     @on(RunsLoaded)
     def _runs_loaded(self, message: RunsLoaded) -> None:
-        self.runs = message.runs
-        if message.partial:
-            self._tell_screens("runs_changed", self.runs)
+        self.runs_by_id = {r.id: r for r in message.runs}
+        self._runs_list = None
+        if message.from_cache or message.partial:
+            self.runs_delta = RunsDelta(full=True, partial=True)
+            if message.from_cache:
+                self.call_after_refresh(self._first_paint.set)
             return
         if not self.runs_loaded:
             self.load_seconds = message.elapsed
         self.runs_loaded = True
-        if message.from_cache:
-            # Check the cached listing once this one is on screen (the
-            # check competes with painting for the interpreter).
-            self.call_after_refresh(self.refresh_runs)
+        self._dir_stamp = self.source.runs_dir_stamp()
         self._update_meta_watches()
-        self._tell_screens("runs_changed", self.runs)
+        self.runs_delta = RunsDelta(full=True)
+
+    @on(_ListingDone)
+    def _listing_done(self) -> None:
+        self._listing = False
+        if self._to_read or self._scan_wanted:
+            self.read_runs()
+
+    def read_runs(self, run_ids: Iterable[str] = (), scan: bool = False) -> None:
+        """Read these runs again (and, with ``scan``, any that appeared or
+        went) in one reader thread; asks made while it reads join it."""
+        with self._read_lock:
+            self._to_read.update(run_ids)
+            self._scan_wanted |= scan
+            if self._reader_busy or self._listing or not self.runs_loaded:
+                return  # served when the reader or the listing is done
+            self._reader_busy = True
+        self._read_worker(set(self.runs_by_id))
+
+    @work(thread=True, group="runs-read", exit_on_error=False)
+    def _read_worker(self, known: set[str]) -> None:
+        try:
+            while True:
+                with self._read_lock:
+                    ids, scan = self._to_read, self._scan_wanted
+                    self._to_read, self._scan_wanted = set(), False
+                    if not ids and not scan:
+                        self._reader_busy = False
+                        return
+                gone: set[str] = set()
+                if scan:
+                    present = self.source.scan_ids()
+                    ids |= present - known
+                    gone = known - present
+                runs, missing = self.source.read(ids)
+                gone |= missing & known
+                known = (known | {r.id for r in runs}) - gone
+                if runs or gone:
+                    self.post_message(RunsRead(runs, gone))
+        except BaseException:
+            with self._read_lock:
+                self._reader_busy = False
+            raise
+
+    @on(RunsRead)
+    def _runs_read(self, message: RunsRead) -> None:
+        changed = set()
+        for run in message.runs:
+            old = self.runs_by_id.get(run.id)
+            if old is not None and _same_run(old, run):
+                continue
+            self.runs_by_id[run.id] = run
+            changed.add(run.id)
+        removed = {rid for rid in message.gone if self.runs_by_id.pop(rid, None) is not None}
+        if not changed and not removed:
+            return
+        self._runs_list = None
+        self._update_meta_watches()
+        self.runs_delta = RunsDelta(changed=frozenset(changed), removed=frozenset(removed))
+
+    def check_runs(self, run_ids: Iterable[str]) -> None:
+        """Read again those of ``run_ids`` whose files changed since last
+        asked (a few stats a run): for changes no event announces, such as
+        a tag added from the command line to a run on screen."""
+        stale = []
+        for rid in run_ids:
+            run = self.runs_by_id.get(rid)
+            if run is None:
+                continue
+            stamp = self.source.file_stamp(run)
+            if self._stamps.get(rid, stamp) != stamp:
+                stale.append(rid)
+            self._stamps[rid] = stamp
+        if len(self._stamps) > 10_000:
+            self._stamps.clear()
+        if stale:
+            self.read_runs(stale)
 
     def _update_meta_watches(self) -> None:
         if self._watcher is None:
@@ -174,7 +310,7 @@ class GageApp(App):
         if not self._watcher.watch(self.project.runs_dir):
             return
         wanted = set()
-        for run in self.runs:
+        for run in self.runs_by_id.values():
             if run.status in UNFINISHED:
                 meta = Path(run.meta_dir)
                 wanted.add(str(meta))
@@ -188,17 +324,16 @@ class GageApp(App):
 
     @on(LoadProgress)
     def _load_progress(self, message: LoadProgress) -> None:
-        self._tell_screens("load_progress", (message.done, message.total))
+        self.load_progress = (message.done, message.total)
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
         gagefile = self.project.gagefile
         if gagefile is not None and str(gagefile.path) in message.paths:
             self.reload_project()
-        runs_dir = str(self.project.runs_dir)
-        # Under the runs dir, or a parent of it (the runs dir being created).
-        if any(p.startswith(runs_dir) or runs_dir.startswith(p) for p in message.paths):
-            self.refresh_runs()
+        run_ids, scan = self.source.ids_of_paths(message.paths)
+        if run_ids or scan:
+            self.read_runs(run_ids, scan=scan)
 
     @work(thread=True, exclusive=True, group="project-load", exit_on_error=False)
     def reload_project(self) -> None:
@@ -209,25 +344,13 @@ class GageApp(App):
     @on(ProjectChanged)
     def _project_changed(self, message: ProjectChanged) -> None:
         self.project = message.project
-        self._tell_screens("project_changed", self.project)
-
-    def _tell_screens(self, method: str, value) -> None:
-        # Only screens that are mounted: a screen just pushed has no widgets
-        # yet and reads the app's state itself when it mounts. A worker's
-        # message can land after exit() while screens are being torn down.
-        if self._exit or not self.is_running:
-            return
-        for screen in self.screen_stack:
-            handler = getattr(screen, method, None)
-            if handler is not None and screen.is_mounted:
-                handler(value)
 
     # -- helpers for screens ------------------------------------------
 
     def run_by_id(self, run_id: str):
-        for run in self.runs:
-            if run.id == run_id:
-                return run
+        run = self.runs_by_id.get(run_id)
+        if run is not None:
+            return run
         # Just launched, not in the last listing yet.
         from gage_core.errors import GageError
 

@@ -50,7 +50,7 @@ def _apply(screen: Screen, runs: list, fn, done: str) -> None:
         screen.notify(e.message, severity="error", timeout=6)
     else:
         screen.notify(done)
-    screen.app.refresh_runs()
+    screen.app.refresh_runs([r.id for r in runs])
 
 
 def prompt_label(screen: Screen, runs: list) -> None:
@@ -156,7 +156,7 @@ def _stop_in_thread(screen: Screen, runs: list) -> None:
                 stop_run(run)
             except Exception as e:  # report, keep stopping the others
                 screen.app.call_from_thread(screen.notify, f"{run.name}: {e}", severity="error")
-        screen.app.call_from_thread(screen.app.refresh_runs)
+        screen.app.call_from_thread(screen.app.refresh_runs, [r.id for r in runs])
 
     screen.app.run_worker(work, thread=True, group="stop-runs", exit_on_error=False)
 

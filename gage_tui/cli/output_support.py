@@ -36,9 +36,13 @@ def phase_readers(store, run, phases: Iterable[str] | None = None):
     return out
 
 
-def format_line(line, timestamps: bool) -> bytes:
-    """The line's raw bytes, with ``TIME STREAM `` in front when asked."""
-    data = line.data if line.data.endswith(b"\n") else line.data + b"\n"
+def format_line(line, timestamps: bool, raw: bool = True) -> bytes:
+    """The line's bytes (raw, or as a terminal finally shows a ``\\r``
+    progress line), with ``TIME STREAM `` in front when asked."""
+    from gage_core.safe_text import final_line_state
+
+    data = line.data if raw else final_line_state(line.data)
+    data = data if data.endswith(b"\n") else data + b"\n"
     if not timestamps:
         return data
     if line.time_ms is None:
@@ -54,9 +58,9 @@ def _keep(line, stream: str) -> bool:
     return stream == "all" or (line.stream == 1) == (stream == "stderr")
 
 
-def write_lines(env, lines, stream: str = "all", timestamps: bool = False) -> None:
-    """Write lines to stdout as raw bytes (text when stdout has no buffer)."""
-    chunks = [format_line(line, timestamps) for line in lines if _keep(line, stream)]
+def write_lines(env, lines, stream: str = "all", timestamps: bool = False, raw: bool = True) -> None:
+    """Write lines to stdout as bytes (text when stdout has no buffer)."""
+    chunks = [format_line(line, timestamps, raw) for line in lines if _keep(line, stream)]
     if chunks:
         write_bytes(env, b"".join(chunks))
 

@@ -9,18 +9,18 @@ import os
 from helpers.workbench import DEMO_NOW, loaded, make_app, run_op, pump_until
 from helpers import real_runs
 from rich.console import Console
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from gage_core.store.store import RunStore
+from gage_tui.app.widgets.runs_table import RunsTable
 
 
-def _table(app) -> DataTable:
-    return app.screen.query_one("#runs-table", DataTable)
+def _table(app) -> RunsTable:
+    return app.screen.query_one("#runs-table", RunsTable)
 
 
 def _column(app, key: str) -> list[str]:
-    table = _table(app)
-    return [str(table.get_cell(row, key)) for row in app.screen._row_keys]
+    return _table(app).column_texts(key)
 
 
 async def test_table_lists_runs_newest_first_with_status(app_project):
@@ -32,7 +32,7 @@ async def test_table_lists_runs_newest_first_with_status(app_project):
         await loaded(pilot)
         assert _column(app, "op") == ["fail", "train", "prepare"]
         assert _column(app, "status") == ["error", "completed", "completed"]
-        assert "loss=" in _column(app, "metrics")[1]
+        assert _column(app, "metric.loss")[1]  # a metric column, filled for train
         status = str(app.screen.query_one("#runs-status", Static).render())
         assert "3 runs" in status
 
@@ -138,10 +138,10 @@ async def test_mark_delete_trash_restore(demo_project):
         await pilot.press("d")
         await pilot.press("y")
         await pump_until(pilot, lambda: _table(app).row_count == 5)
-        assert not marked & set(app.screen._row_keys)
+        assert not marked & set(_table(app).shown_ids)
         await pilot.press("z")  # trash: the two plus the one already there
         await pump_until(pilot, lambda: _table(app).row_count == 3)
-        assert marked <= set(app.screen._row_keys)
+        assert marked <= set(_table(app).shown_ids)
         app.screen.marked = set(marked)
         await pilot.press("u")
         await pump_until(pilot, lambda: _table(app).row_count == 1)
@@ -236,10 +236,7 @@ async def test_header_click_sorts_by_that_column(demo_project):
     app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
     async with app.run_test(size=(120, 36)) as pilot:
         await loaded(pilot)
-        table = _table(app)
-        # x of the "status" header: the widths of the columns before it,
-        # each with one cell of padding on both sides.
-        x = sum(table.columns[key].get_render_width(table) for key in ("mark", "index", "name", "op", "started", "time"))
+        x = _table(app).column_x("status")
         await pilot.click("#runs-table", offset=(x + 2, 0))
         await pump_until(pilot, lambda: app.screen.sort_key == "status")
         statuses = _column(app, "status")
@@ -285,7 +282,7 @@ async def test_runs_of_other_projects_hidden_until_asked(demo_project, tmp_path)
         assert "1 of other projects hidden" in str(app.screen.query_one("#runs-status", Static).render())
         await pilot.press("P")
         assert _table(app).row_count == 8
-        assert run_id in app.screen._row_keys
+        assert run_id in _table(app).shown_ids
 
 
 async def test_bad_filter_falls_back_to_the_submitted_one(demo_project):

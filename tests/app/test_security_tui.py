@@ -45,9 +45,9 @@ async def test_runs_and_run_screens_survive_corrupt_runs(app_project):
     """Corrupt meta and user logs: the table lists every run (the broken
     ones as such), and the run screen of a broken run opens."""
     from helpers.workbench import run_op
-    from textual.widgets import DataTable
 
     from gage_tui.app.screens.run import RunScreen
+    from gage_tui.app.widgets.runs_table import RunsTable
 
     ids = [run_op(app_project, "prepare") for _ in range(4)]
     runs_dir = app_project / ".gage" / "runs"
@@ -62,7 +62,7 @@ async def test_runs_and_run_screens_survive_corrupt_runs(app_project):
     app = make_app(app_project, watch=False)
     async with app.run_test(size=(140, 50)) as pilot:
         await loaded(pilot)
-        table = app.screen.query_one("#runs-table", DataTable)
+        table = app.screen.query_one("#runs-table", RunsTable)
         assert table.row_count == 4
         for i in range(4):
             table.move_cursor(row=i)

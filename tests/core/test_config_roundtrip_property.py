@@ -11,7 +11,8 @@ import shutil
 import sys
 
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gage_core.gagefile.model import ConfigSpec, OpDef
 from gage_core.staging.config import apply_config, read_config_defaults

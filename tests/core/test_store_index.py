@@ -11,8 +11,6 @@ import time
 
 import psutil
 import pytest
-from helpers.gage012 import make_finished_run, make_stale_lock_run
-from helpers.meta_runs import make_run
 
 from gage_core.errors import RunNotFound
 from gage_core.store import layout
@@ -20,6 +18,8 @@ from gage_core.store.attribute_log import append_user_attrs
 from gage_core.store.ids import new_run_id, run_name
 from gage_core.store.index import INDEX_DIR, INDEX_NAME, INDEX_VERSION
 from gage_core.store.store import RunStore
+from helpers.gage012 import make_finished_run, make_stale_lock_run
+from helpers.meta_runs import make_run
 
 
 def _age(root, seconds: float = 60) -> None:

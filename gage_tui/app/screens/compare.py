@@ -101,7 +101,7 @@ class CompareScreen(Screen):
         self._cache = SummaryCache(self.app.store)
         self.sub_title = f"compare {len(self.run_ids)} runs"
         self.query_one(DataTable).focus()
-        self.runs_changed(self.app.runs)
+        self.watch(self.app, "runs_delta", lambda _delta: self.runs_changed(self.app.runs))
         self.set_interval(1.0, self._tick)
 
     # -- data ------------------------------------------------------------

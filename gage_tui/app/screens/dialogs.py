@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-__all__ = ["TextPrompt", "Confirm"]
+__all__ = ["TextPrompt", "Confirm", "Choice"]
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -43,7 +44,22 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Confirm(ModalScreen[bool]):
+class _Question(ModalScreen):
+    """A dialog that asks a question (with a detail line) and offers buttons.
+    The texts may be ``rich.text.Text`` (shown literally)."""
+
+    def __init__(self, question: str | Text, detail: str | Text = ""):
+        super().__init__()
+        self._question = question
+        self._detail = detail
+
+    def _heading(self) -> ComposeResult:
+        yield Label(self._question, classes="dialog-title")
+        if self._detail:
+            yield Static(self._detail, classes="dialog-help")
+
+
+class Confirm(_Question):
     """Yes/no question; ``y``/enter confirms, ``n``/escape cancels."""
 
     BINDINGS = [
@@ -53,17 +69,13 @@ class Confirm(ModalScreen[bool]):
     ]
 
     def __init__(self, question: str, detail: str = "", yes: str = "Yes", danger: bool = False):
-        super().__init__()
-        self._question = question
-        self._detail = detail
+        super().__init__(question, detail)
         self._yes = yes
         self._danger = danger
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._question, classes="dialog-title")
-            if self._detail:
-                yield Static(self._detail, classes="dialog-help")
+            yield from self._heading()
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
                     f"{self._yes} (y)", id="yes", variant="error" if self._danger else "primary"
@@ -79,3 +91,40 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class Choice(_Question):
+    """A question with a few answers, each with its key; dismisses with the
+    chosen answer's key, or None on escape."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False, id="choice-cancel")]
+
+    def __init__(self, question: str | Text, detail: str | Text, answers: list[tuple[str, str]]):
+        super().__init__(question, detail)
+        self._answers = answers  # (key, label)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield from self._heading()
+            with Horizontal(classes="dialog-buttons"):
+                for i, (key, label) in enumerate(self._answers):
+                    yield Button(f"{label} ({key})", id=f"answer-{key}", variant="primary" if i == 0 else "default")
+                yield Button("Cancel (esc)", id="answer-cancel")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    def on_key(self, event) -> None:
+        for key, _label in self._answers:
+            if event.key == key:
+                event.stop()
+                self.dismiss(key)
+                return
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        answer = (event.button.id or "").removeprefix("answer-")
+        self.dismiss(None if answer == "cancel" else answer)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -154,8 +154,9 @@ class OperationsScreen(Screen):
         self.sub_title = "Operations"
         self._populate()
         self.query_one(OptionList).focus()
+        self.watch(self.app, "project", self._project_changed, init=False)
 
-    def project_changed(self, project) -> None:
+    def _project_changed(self, project) -> None:
         self.previews.clear()
         self.query_one(ProblemsBanner).refresh_count()
         self._populate()

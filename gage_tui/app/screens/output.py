@@ -89,6 +89,7 @@ class OutputScreen(Screen):
         self._scan(self.phase)
         self._start_watcher()
         self.set_interval(1.0, self._poll)
+        self.watch(self.app, "runs_delta", self._runs_delta, init=False)
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -147,8 +148,9 @@ class OutputScreen(Screen):
     def _output_changed(self) -> None:
         self._refresh_output()
 
-    def runs_changed(self, runs: list) -> None:
-        self._refresh_output()
+    def _runs_delta(self, delta) -> None:
+        if delta.full or self.run_id in delta.changed:
+            self._refresh_output()
 
     def _refresh_output(self) -> None:
         run = self.run

@@ -60,8 +60,9 @@ class ProblemsScreen(Screen):
         self.sub_title = "Gagefile problems"
         self._populate()
         self.query_one(Tree).focus()
+        self.watch(self.app, "project", self._project_changed, init=False)
 
-    def project_changed(self, project) -> None:
+    def _project_changed(self, project) -> None:
         self._populate()
 
     def action_reload(self) -> None:

@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from gage_core.staging.deps import dependency_file_paths, dependency_source_text
 from gage_core.store.timefmt import format_duration, format_timestamp, run_duration_us
+from gage_tui.app.screens.base import RunActionScreen
 from gage_core.store.status import UNFINISHED
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_tui.app.widgets.run_cells import status_text
@@ -38,7 +38,7 @@ def _kv_table() -> Table:
     return table
 
 
-class RunScreen(Screen):
+class RunScreen(RunActionScreen):
     HELP_TITLE = "Run"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="run-back"),
@@ -86,9 +86,11 @@ class RunScreen(Screen):
             self.sub_title = f"{run.name} · {run.op_name}"
         self.query_one("#run-body").focus()
         self.action_reload()
+        self.watch(self.app, "runs_delta", self._runs_delta, init=False)
 
-    def runs_changed(self, runs: list) -> None:
-        self.action_reload()
+    def _runs_delta(self, delta) -> None:
+        if delta.full or self.run_id in delta.changed:
+            self.action_reload()
 
     def action_reload(self) -> None:
         run = self.run
@@ -202,29 +204,9 @@ class RunScreen(Screen):
 
         self.app.push_screen(OutputScreen(self.run_id))
 
-    def _runs(self) -> list:
+    def with_target_runs(self, act) -> None:
         run = self.run
-        return [run] if run else []
-
-    def action_label(self) -> None:
-        from gage_tui.app.run_actions import prompt_label
-
-        prompt_label(self, self._runs())
-
-    def action_tag(self) -> None:
-        from gage_tui.app.run_actions import prompt_tags
-
-        prompt_tags(self, self._runs())
-
-    def action_comment(self) -> None:
-        from gage_tui.app.run_actions import prompt_comment
-
-        prompt_comment(self, self._runs())
-
-    def action_stop(self) -> None:
-        from gage_tui.app.run_actions import confirm_stop
-
-        confirm_stop(self, self._runs())
+        act([run] if run else [])
 
 
 def _short_path(path, project_dir) -> str:

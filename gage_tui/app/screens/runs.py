@@ -1,31 +1,37 @@
-"""Runs screen: every run of the project, filtered, sorted and marked."""
+"""Runs screen: every run of the project, filtered, sorted and marked.
+
+The table (``RunsTable``) owns the rows, the order, the marks and the
+cursor; the filter bar (``FilterBar``) owns the filter text. This screen
+wires them to the app's runs and holds the actions.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
-from textual import on
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Static
 
+from gage_tui.app.messages import FilterChanged, LiveMetrics, RunsDelta
+from gage_tui.app.screens.base import RunActionScreen
 from gage_tui.app.widgets.banner import ProblemsBanner
-from gage_tui.app.widgets.run_cells import RUN_COLUMNS, SORT_KEYS, run_row
+from gage_tui.app.widgets.filter_bar import FilterBar
+from gage_tui.app.widgets.runs_table import RunsTable
 
-__all__ = ["RunsScreen", "MAX_ROWS"]
+__all__ = ["RunsScreen"]
 
-# The built-in DataTable's first paint costs ~0.17 ms a row: past a few
-# thousand rows the filter is the way to narrow, not scrolling.
-MAX_ROWS = 1000
-_FIRST_PAINT_ROWS = 100
-_FILTER_DELAY = 0.25  # seconds of no typing before the filter applies
+_LIVE_INTERVAL = 1.0  # seconds between reads of running runs' output
+_AGE_INTERVAL = 30.0  # seconds between repaints of ages ("5 min ago")
 
 
-class RunsScreen(Screen):
+class RunsScreen(RunActionScreen):
     """The table of runs, newest first."""
 
+    CSS_PATH = "runs.tcss"
     BINDINGS = [
         Binding("enter", "open_run", "Open", id="runs-open"),
         Binding("o", "output", "Output", id="runs-output"),
@@ -40,66 +46,57 @@ class RunsScreen(Screen):
         Binding("R", "rerun", "Re-run", id="runs-rerun"),
         Binding("s", "cycle_sort", "Sort", show=False, id="runs-sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="runs-sort-reverse"),
+        Binding("k", "columns", "Columns", show=False, id="runs-columns"),
         Binding("z", "toggle_trash", "Trash", show=False, id="runs-trash"),
         Binding("P", "toggle_all_projects", "All projects", show=False, id="runs-all-projects"),
         Binding("a", "mark_all", "Mark all", show=False, id="runs-mark-all"),
         Binding("A", "clear_marks", "Clear marks", show=False, id="runs-clear-marks"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="runs-clear-filter"),
-        # Compare and diff screens.
         Binding("C", "compare", "Compare", id="runs-compare"),
         Binding("D", "diff", "Diff two runs", show=False, id="runs-diff"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.filter_text = ""
-        self._filter = None
-        self.sort_key = "timestamp"  # started, else staged, else initialized
-        self.sort_reverse = True
         self.show_trash = False
         self.all_projects = False
         self.other_projects = 0  # runs hidden because they belong elsewhere
-        self.marked: set[str] = set()
-        self.shown_runs: list = []
-        self._row_keys: list[str] = []
-        self._fill_generation = 0
-        self._filter_timer = None
-        self._submitted_filter: tuple = (None, "")  # (filter, text) of the last enter
+        self._mine: Callable | None = None
+        self._filter = None  # the filter bar's filter in force
+        self._now = self.app.clock()  # the clock for time filters
+        self._summaries = None
+        self._live_busy = False
+        self._counted: set[str] = set()  # runs counted in other_projects
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield ProblemsBanner()
-        with Vertical(id="filter-bar"):
-            yield Input(
-                placeholder="filter: op = train and metric.loss < 0.2 and started in last 1 day   (/ to focus)",
-                id="filter",
-            )
-            yield Static("", id="filter-error")
-        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield FilterBar(id="filter-bar")
+        yield RunsTable(clock=self.app.clock, id="runs-table")
         yield Static("Loading runs…", id="runs-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for header, key, width in RUN_COLUMNS:
-            table.add_column(header, key=key, width=width or self._metrics_width())
-        table.focus()
+        self.table.focus()
         self.sub_title = self._project_title()
-        if self.app.runs_loaded:
-            self.runs_changed(self.app.runs)
+        self._mine = self.app.source.project_matcher(self.app.project)
+        self.table.set_filter(self._keep)
+        self.table.set_runs(self.app.runs_by_id)
+        self._update_status(recount=True)
+        self.watch(self.app, "runs_delta", self._runs_delta, init=False)
+        self.watch(self.app, "load_progress", self._load_progress, init=False)
+        self.watch(self.app, "project", self._project_changed, init=False)
+        self.set_interval(self.app.poll_interval, self._check_on_screen)
+        self.set_interval(_LIVE_INTERVAL, self._read_live_metrics)
+        self.set_interval(_AGE_INTERVAL, self.table.refresh_times)
 
-    def _metrics_width(self) -> int:
-        # The metrics column takes what the fixed columns leave (each
-        # column has one cell of padding on both sides).
-        fixed = sum((w or 0) + 2 for _, _, w in RUN_COLUMNS)
-        return max(20, self.app.size.width - fixed - 2)
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one(RunsTable)
 
-    def on_resize(self) -> None:
-        table = self.query_one(DataTable)
-        column = table.columns.get("metrics")
-        if column is not None and column.width != self._metrics_width():
-            column.width = self._metrics_width()
-            table.refresh()
+    @property
+    def filter_bar(self) -> FilterBar:
+        return self.query_one(FilterBar)
 
     def _project_title(self) -> str:
         project = self.app.project
@@ -112,210 +109,253 @@ class RunsScreen(Screen):
             runs_text = str(runs)
         return f"project {project.dir.name}  ·  runs in {runs_text}"
 
-    # -- data ----------------------------------------------------------
+    # -- state the tests and the palette read ---------------------------
 
-    def runs_changed(self, runs: list) -> None:
-        self._rebuild(runs)
+    @property
+    def marked(self) -> set[str]:
+        return self.table.marked
 
-    def load_progress(self, progress: tuple[int, int]) -> None:
-        done, total = progress
-        self.query_one("#runs-status", Static).update(f"Loading runs… {done:,} of {total:,} read")
+    @marked.setter
+    def marked(self, value: set[str]) -> None:
+        self.table.marked = set(value)
+        self.table.refresh()
 
-    def project_changed(self, project) -> None:
-        self.query_one(ProblemsBanner).refresh_count()
+    @property
+    def sort_key(self) -> str:
+        return self.table.sort_key
 
-    def _filtered(self, runs: list) -> list:
-        from gage_core.project import project_matcher
+    @property
+    def sort_reverse(self) -> bool:
+        return self.table.sort_reverse
 
-        container = "trash" if self.show_trash else "active"
-        out = [r for r in runs if r.container == container]
-        if not self.all_projects:
-            # As gage ls: this project's runs unless asked for all (P).
-            mine = project_matcher(self.app.project)
-            kept = [r for r in out if mine(r)]
-            self.other_projects = len(out) - len(kept)
-            out = kept
-        else:
-            self.other_projects = 0
-        if self._filter is not None:
-            now = self.app.clock()
-            out = [r for r in out if self._filter.matches(r, now=now)]
-        return out
+    @property
+    def filter_text(self) -> str:
+        return self.filter_bar.text
 
-    def _sorted(self, runs: list) -> list:
-        from gage_core.query.sort import sort_runs
-
-        key = ("-" if self.sort_reverse else "") + self.sort_key
-        return sort_runs(runs, [key])
-
-    def _rebuild(self, runs: list) -> None:
-        table = self.query_one(DataTable)
-        matching = self._sorted(self._filtered(runs))
-        shown = matching[:MAX_ROWS]
-        self.shown_runs = shown
-        now = self.app.clock()
-        rows = [(r.id, run_row(r, i + 1, r.id in self.marked, now)) for i, r in enumerate(shown)]
-        keys = [k for k, _ in rows]
-        if keys == self._row_keys:
-            # Same rows in the same order: update cells in place so the
-            # cursor and scroll position stay put.
-            for key, cells in rows:
-                old = table.get_row(key)
-                for (_, col_key, _), new, prev in zip(RUN_COLUMNS, cells, old):
-                    if str(new) != str(prev):
-                        table.update_cell(key, col_key, new)
-        else:
-            # The cursor stays on its run, unless it is on the first row:
-            # then it stays on the first row (the newest run, by default).
-            current = self.current_run_id() if table.cursor_row > 0 else None
-            table.clear()
-            # A screenful first, the rest after the first paint: the first
-            # paint of a table costs per row.
-            first, rest = rows[:_FIRST_PAINT_ROWS], rows[_FIRST_PAINT_ROWS:]
-            for key, cells in first:
-                table.add_row(*cells, key=key)
-            self._row_keys = [k for k, _ in first]
-            self._fill_generation += 1
-            if rest:
-                self.call_after_refresh(self._add_rows, self._fill_generation, rest)
-            if current in keys[: len(first)]:
-                table.move_cursor(row=keys.index(current), animate=False)
-        self._update_status(len(runs), matching, shown)
-
-    def _add_rows(self, generation: int, rows: list) -> None:
-        if generation != self._fill_generation:
-            return  # the table was rebuilt since
-        table = self.query_one(DataTable)
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
-        self._row_keys.extend(k for k, _ in rows)
-
-    def _update_status(self, total: int, matching: list, shown: list) -> None:
-        if total == 0 and self.app.runs_loaded:
-            hint = "press 2 for the operations, enter on one to launch it" if self.app.project.gagefile else "gage help gagefile"
-            self.query_one("#runs-status", Static).update(f"No runs yet: {hint}.")
-            return
-        running = sum(1 for r in matching if r.status == "running")
-        parts = [f"{len(matching)} run{'' if len(matching) == 1 else 's'}" + (" in trash" if self.show_trash else "")]
-        if len(shown) < len(matching):
-            parts.append(f"showing newest {len(shown)} (filter to narrow)")
-        if running:
-            parts.append(f"{running} running")
-        if self.marked:
-            parts.append(f"{len(self.marked)} marked")
-        if self.other_projects:
-            parts.append(f"{self.other_projects} of other projects hidden (P shows all)")
-        elif self.all_projects:
-            parts.append("all projects")
-        direction = "↓" if self.sort_reverse else "↑"
-        parts.append(f"sort: {'started' if self.sort_key == 'timestamp' else self.sort_key} {direction}")
-        if self.filter_text:
-            parts.append(f"filter: {self.filter_text}")
-        self.query_one("#runs-status", Static).update("  ·  ".join(parts))
+    @property
+    def shown_runs(self) -> list:
+        return self.table.shown_runs()
 
     def current_run_id(self) -> str | None:
-        table = self.query_one(DataTable)
-        if not self._row_keys or table.cursor_row is None:
-            return None
-        row = table.cursor_row
-        return self._row_keys[row] if 0 <= row < len(self._row_keys) else None
+        return self.table.cursor_run_id
 
     def current_run(self):
         run_id = self.current_run_id()
         return self.app.run_by_id(run_id) if run_id else None
 
-    def target_runs(self) -> list:
-        """Marked runs, else the run under the cursor."""
-        if self.marked:
-            return [r for r in self.shown_runs if r.id in self.marked]
-        run = self.current_run()
-        return [run] if run else []
+    # -- data ------------------------------------------------------------
 
-    # -- filter --------------------------------------------------------
+    def _keep(self, run) -> bool:
+        if run.container != ("trash" if self.show_trash else "active"):
+            return False
+        if not self.all_projects and not self._mine(run):
+            return False
+        return self._filter is None or self._filter.matches(run, now=self._now)
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        # Applied once typing pauses: a half-typed word ("an" on the way to
-        # "and") is a valid filter that matches nothing, and the table
-        # should not flicker empty at every key.
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(_FILTER_DELAY, lambda: self.apply_filter(event.value))
+    def _runs_delta(self, delta: RunsDelta) -> None:
+        table = self.table
+        self._now = self.app.clock()
+        if delta.full:
+            table.set_runs(self.app.runs_by_id)
+            if not delta.partial:
+                self._read_live_metrics()
+        else:
+            app_runs = self.app.runs_by_id
+            table.update_runs([app_runs[i] for i in delta.changed if i in app_runs], delta.removed)
+        self._update_status(recount=delta.full or bool(delta.removed) or self._adds_runs(delta))
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        if self.apply_filter(event.value):
-            self._submitted_filter = (self._filter, self.filter_text)
-        self.query_one(DataTable).focus()
+    def _reshow(self) -> None:
+        """The set of shown runs changed its rule (filter, trash, project)."""
+        self._filter = self.filter_bar.filter
+        self._now = self.app.clock()
+        self.table.set_filter(self._keep)
+        self._update_status(recount=True)
+
+    def _load_progress(self, progress: tuple[int, int]) -> None:
+        done, total = progress
+        if not self.app.runs_loaded:
+            self.query_one("#runs-status", Static).update(f"Loading runs… {done:,} of {total:,} read")
+
+    def _project_changed(self, project) -> None:
+        self.query_one(ProblemsBanner).refresh_count()
+        self._mine = self.app.source.project_matcher(project)
+        self._reshow()
+
+    def _adds_runs(self, delta: RunsDelta) -> bool:
+        return any(i not in self._counted for i in delta.changed)
+
+    def _update_status(self, recount: bool = False) -> None:
+        """The status line; ``recount``: count the runs of other projects
+        again (a pass over every run, so only when runs came or went)."""
+        table = self.table
+        status = self.query_one("#runs-status", Static)
+        all_runs = self.app.runs_by_id
+        if not all_runs and self.app.runs_loaded:
+            hint = "press 2 for the operations, enter on one to launch it" if self.app.project.gagefile else "gage help gagefile"
+            status.update(f"No runs yet: {hint}.")
+            self.filter_bar.show_hints([])
+            return
+        if recount:
+            self._count_other_projects()
+        count = table.row_count
+        running = sum(1 for r in self.app.runs_by_id.values() if r.status == "running" and self._keep(r))
+        parts = [f"{count:,} run{'' if count == 1 else 's'}" + (" in trash" if self.show_trash else "")]
+        if not self.app.runs_loaded:
+            parts.append("loading…")
+        if running:
+            parts.append(f"{running} running")
+        if table.marked:
+            hidden = len(table.hidden_marked())
+            parts.append(f"{len(table.marked)} marked" + (f" ({hidden} hidden by the filter)" if hidden else ""))
+        if self.other_projects:
+            parts.append(f"{self.other_projects} of other projects hidden (P shows all)")
+        elif self.all_projects:
+            parts.append("all projects")
+        direction = "↓" if table.sort_reverse else "↑"
+        key = table.sort_key
+        parts.append(f"sort: {'started' if key == 'timestamp' else key} {direction}")
+        if self.filter_text:
+            parts.append(f"filter: {self.filter_text}")
+        status.update(Text("  ·  ".join(parts)))
+        hints: list[str] = []
+        if count == 0 and self.filter_text and self.app.runs_loaded:
+            from gage_core.query.hints import filter_hints
+
+            hints = filter_hints(self.filter_text, self._candidates())
+        self.filter_bar.show_hints(hints)
+
+    def _candidates(self) -> list:
+        """The runs the filter chooses from (this container, this project)."""
+        container = "trash" if self.show_trash else "active"
+        return [
+            r for r in self.app.runs_by_id.values()
+            if r.container == container and (self.all_projects or self._mine(r))
+        ]
+
+    def _count_other_projects(self) -> None:
+        self._counted = set(self.app.runs_by_id)
+        if self.all_projects:
+            self.other_projects = 0
+            return
+        container = "trash" if self.show_trash else "active"
+        self.other_projects = sum(
+            1 for r in self.app.runs_by_id.values() if r.container == container and not self._mine(r)
+        )
+
+    # -- changes no event announces, live metrics -------------------------
+
+    def _visible_ids(self) -> list[str]:
+        table = self.table
+        top = round(table.scroll_y)
+        return table.shown_ids[top : top + table.size.height]
+
+    def _check_on_screen(self) -> None:
+        if self.app.runs_loaded and self.app.screen is self:
+            self.app.check_runs(self._visible_ids())
+
+    def _read_live_metrics(self) -> None:
+        running = [r for r in self.app.runs_by_id.values() if r.status == "running"]
+        if not running and not self.table.has_live_metrics:
+            return
+        if not self._live_busy:
+            self._live_busy = True
+            self._live_worker(running)
+
+    @work(thread=True, group="runs-live-metrics", exit_on_error=False)
+    def _live_worker(self, running: list) -> None:
+        from gage_core.compare.series import SummaryCache
+
+        try:
+            if self._summaries is None:
+                self._summaries = SummaryCache(self.app.store)
+            live = {}
+            for run in running:
+                summary = self._summaries.get(run)
+                if summary.live and summary.metrics:
+                    live[run.id] = summary.metrics
+            self.post_message(LiveMetrics(live))
+        finally:
+            self._live_busy = False
+
+    @on(LiveMetrics)
+    def _live_metrics(self, message: LiveMetrics) -> None:
+        self.table.set_live_metrics(message.metrics)
+
+    # -- filter ------------------------------------------------------------
+
+    @on(FilterChanged)
+    def _filter_changed(self, message: FilterChanged) -> None:
+        self._reshow()
+        if message.submitted:
+            self.table.focus()
 
     def apply_filter(self, value: str) -> bool:
-        """Filter the table by ``value``; False for a syntax error, which is
-        shown under the bar (caret at its column) while the table goes back
-        to the filter last submitted with enter (not a half-typed one)."""
-        from gage_core.errors import FilterSyntaxError
-        from gage_core.query.filter import parse_filter
-
-        self._filter_timer = None
-        text = value.strip()
-        error = self.query_one("#filter-error", Static)
-        if not text:
-            self._filter, self.filter_text = None, ""
-            error.update("")
-            error.display = False
-            self._rebuild(self.app.runs)
-            return True
-        try:
-            self._filter = parse_filter(text)
-        except FilterSyntaxError as e:
-            pad = " " * (len("filter: ") + e.column - 1)
-            error.update(f"[b red]filter: {e.text}[/]\n{pad}[b red]^[/] {e.message}")
-            error.display = True
-            if (self._filter, self.filter_text) != self._submitted_filter:
-                self._filter, self.filter_text = self._submitted_filter
-                self._rebuild(self.app.runs)
-            return False
-        self.filter_text = text
-        error.update("")
-        error.display = False
-        self._rebuild(self.app.runs)
-        return True
+        """Filter the table by ``value`` now (False for a syntax error)."""
+        return self.filter_bar.apply(value)
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.filter_bar.input.focus()
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        if field.value:
-            field.value = ""
-        self.query_one(DataTable).focus()
+        self.filter_bar.clear()
+        self.table.focus()
 
-    # -- table events --------------------------------------------------
+    # -- table events ------------------------------------------------------
 
-    @on(DataTable.RowSelected, "#runs-table")
-    def _row_selected(self) -> None:
-        self.action_open_run()
+    @on(RunsTable.Selected)
+    def _row_selected(self, message: RunsTable.Selected) -> None:
+        self.open_run_by_id(message.run_id)
 
-    @on(DataTable.HeaderSelected, "#runs-table")
-    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
-        key = str(event.column_key.value)
-        if key not in SORT_KEYS:
+    @on(RunsTable.SortChanged)
+    def _sorted(self) -> None:
+        self._update_status()
+
+    # -- which runs an action is for ----------------------------------------
+
+    def with_target_runs(self, act: Callable[[list], None]) -> None:
+        """Marked runs, else the run under the cursor. When the filter hides
+        some marked runs, ask: act on all marked runs, or clear the marks
+        and act on the highlighted run."""
+        from gage_tui.app.screens.dialogs import Choice
+
+        table = self.table
+        table.marked &= set(self.app.runs_by_id)  # runs gone meanwhile
+        if not table.marked:
+            run = self.current_run()
+            act([run] if run else [])
             return
-        if SORT_KEYS[key] == self.sort_key:
-            self.sort_reverse = not self.sort_reverse
-        else:
-            self.sort_key = SORT_KEYS[key]
-        self._rebuild(self.app.runs)
+        hidden = table.hidden_marked()
+        marked = [self.app.runs_by_id[i] for i in sorted(table.marked)]
+        if not hidden:
+            position = {rid: i for i, rid in enumerate(table.shown_ids)}
+            act(sorted(marked, key=lambda r: position.get(r.id, 0)))
+            return
+        n = len(hidden)
+        question = f"{n} marked run{'s are' if n != 1 else ' is'} hidden by the filter: act on {'them' if n != 1 else 'it'}?"
+        current = self.current_run()
+        detail = f"a: act on all {len(marked)} marked runs.  c: clear the marks" + (
+            f" and act on the highlighted run ({current.name})." if current else "."
+        )
 
-    # -- actions -------------------------------------------------------
+        def answered(answer: str | None) -> None:
+            if answer == "a":
+                act(marked)
+            elif answer == "c":
+                table.clear_marks()
+                self._update_status()
+                if current is not None:
+                    act([current])
+
+        self.app.push_screen(
+            Choice(Text(question), Text(detail), [("a", "Act on them"), ("c", "Clear marks")]), answered
+        )
+
+    # -- actions -------------------------------------------------------------
 
     def action_open_run(self) -> None:
-        from gage_tui.app.screens.run import RunScreen
-
-        run = self.current_run()
-        if run:
-            self.app.push_screen(RunScreen(run.id))
+        run_id = self.current_run_id()
+        if run_id:
+            self.open_run_by_id(run_id)
 
     def open_run_by_id(self, run_id: str) -> None:
         from gage_tui.app.screens.run import RunScreen
@@ -330,65 +370,65 @@ class RunsScreen(Screen):
             self.app.push_screen(OutputScreen(run.id))
 
     def action_toggle_mark(self) -> None:
-        run_id = self.current_run_id()
-        if not run_id:
-            return
-        self.marked.symmetric_difference_update({run_id})
-        self._rebuild(self.app.runs)
-        table = self.query_one(DataTable)
-        if table.cursor_row < len(self._row_keys) - 1:
-            table.move_cursor(row=table.cursor_row + 1, animate=False)
+        self.table.toggle_mark()
+        self._update_status()
 
     def action_mark_all(self) -> None:
-        self.marked = {r.id for r in self.shown_runs}
-        self._rebuild(self.app.runs)
+        self.table.mark_all()
+        self._update_status()
 
     def action_clear_marks(self) -> None:
-        self.marked.clear()
-        self._rebuild(self.app.runs)
+        self.table.clear_marks()
+        self._update_status()
 
     def action_cycle_sort(self) -> None:
-        order = list(dict.fromkeys(SORT_KEYS.values()))
-        self.sort_key = order[(order.index(self.sort_key) + 1) % len(order)] if self.sort_key in order else order[0]
-        self._rebuild(self.app.runs)
+        """Sort by the next column (attributes, then flags and metrics)."""
+        order = list(dict.fromkeys(c.sort for c in self.table.columns if c.sort))
+        key = self.table.sort_key
+        self.table.sort_by(order[(order.index(key) + 1) % len(order)] if key in order else order[0])
+        self._update_status()
 
     def action_reverse_sort(self) -> None:
-        self.sort_reverse = not self.sort_reverse
-        self._rebuild(self.app.runs)
+        self.table.sort_by(self.table.sort_key, not self.table.sort_reverse)
+        self._update_status()
+
+    def action_columns(self) -> None:
+        from gage_tui.app.screens.dialogs import TextPrompt
+
+        def done(spec: str | None) -> None:
+            if spec is None:
+                return
+            unmatched = self.table.set_column_spec(spec)
+            if unmatched:
+                self.notify("No column matches: " + ", ".join(unmatched), severity="warning")
+
+        self.app.push_screen(
+            TextPrompt(
+                "Flag and metric columns",
+                self.table.column_spec,
+                "Names or globs: lr epochs metric.val_* config.*. Empty: the flags that vary and every metric.",
+            ),
+            done,
+        )
 
     def action_toggle_trash(self) -> None:
         self.show_trash = not self.show_trash
-        self.marked.clear()
-        self._rebuild(self.app.runs)
+        self.table.clear_marks()
+        self._reshow()
 
     def action_toggle_all_projects(self) -> None:
         self.all_projects = not self.all_projects
-        self._rebuild(self.app.runs)
-
-    def action_label(self) -> None:
-        from gage_tui.app.run_actions import prompt_label
-
-        prompt_label(self, self.target_runs())
-
-    def action_tag(self) -> None:
-        from gage_tui.app.run_actions import prompt_tags
-
-        prompt_tags(self, self.target_runs())
-
-    def action_comment(self) -> None:
-        from gage_tui.app.run_actions import prompt_comment
-
-        prompt_comment(self, self.target_runs())
-
-    def action_stop(self) -> None:
-        from gage_tui.app.run_actions import confirm_stop
-
-        confirm_stop(self, self.target_runs())
+        self._reshow()
 
     def action_delete(self) -> None:
         from gage_tui.app.run_actions import confirm_delete
 
-        confirm_delete(self, self.target_runs(), self.marked)
+        self.with_target_runs(lambda runs: confirm_delete(self, runs, self.table.marked))
+
+    def action_restore(self) -> None:
+        from gage_tui.app.run_actions import restore
+
+        self.with_target_runs(lambda runs: restore(self, runs, self.table.marked))
 
     def action_rerun(self) -> None:
         from gage_tui.app.screens.launch import LaunchScreen
@@ -402,28 +442,22 @@ class RunsScreen(Screen):
             return
         self.app.push_screen(LaunchScreen(run.op_name, flags=run.config, label=run.label or "", tags=run.tags))
 
-    def action_restore(self) -> None:
-        from gage_tui.app.run_actions import restore
-
-        restore(self, self.target_runs(), self.marked)
-
-    # -- compare and diff ------------------------------------------------
-
     def action_compare(self) -> None:
         """Compare the marked runs, or every run the filter shows."""
         from gage_tui.app.screens.compare import CompareScreen
 
-        runs = [r for r in self.shown_runs if r.id in self.marked] if self.marked else list(self.shown_runs)
-        if not runs:
+        table = self.table
+        ids = [i for i in table.shown_ids if i in table.marked] if table.marked else table.shown_ids
+        if not ids:
             self.notify("No runs to compare.", severity="warning")
             return
-        self.app.push_screen(CompareScreen([r.id for r in runs]))
+        self.app.push_screen(CompareScreen(ids))
 
     def action_diff(self) -> None:
         """Diff exactly two marked runs (older first)."""
         from gage_tui.app.screens.diff import DiffScreen
 
-        runs = [r for r in self.shown_runs if r.id in self.marked]
+        runs = [r for r in self.shown_runs if r.id in self.table.marked]
         if len(runs) != 2:
             self.notify("Mark exactly two runs (space) to diff them.", severity="warning")
             return

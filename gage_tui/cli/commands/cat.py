@@ -10,10 +10,12 @@ NAME = "cat"
 HELP = "print a run's output or a run file"
 ORDER = 23
 DESCRIPTION = """\
-Print the output of a run (default: the latest), every phase in order, as
-the run wrote it (bytes unchanged), or with -p a file of the run.
---stderr/--stdout keep one stream, --timestamps prefixes each line with its
-time and stream."""
+Print the output of a run (default: the latest), every phase in order, or
+with -p a file of the run. A line rewritten with carriage returns (a
+progress bar) is shown as it finally read; --raw prints the bytes as the
+run wrote them. --stderr/--stdout keep one stream, --timestamps prefixes
+each line with its time and stream. A run that failed before or after its
+output says why (on stderr)."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     streams.add_argument("--stderr", action="store_true", help="only lines written to stderr")
     streams.add_argument("--stdout", action="store_true", help="only lines written to stdout")
     parser.add_argument("--timestamps", action="store_true", help="prefix lines with time and stream")
+    parser.add_argument("--raw", action="store_true", help="the output bytes exactly as written")
     parser.add_argument("--all-projects", action="store_true", help="select among runs of all projects")
 
 
@@ -59,7 +62,11 @@ def run(args, env) -> int:
             reader.refresh(final=target.status != "running")
             step = 50_000
             for start in range(0, len(reader), step):
-                write_lines(env, reader.read(start, start + step), stream, args.timestamps)
+                write_lines(env, reader.read(start, start + step), stream, args.timestamps, args.raw)
+    from gage_core.store.details import run_failures
+
+    for reason in run_failures(target):
+        env.out.err(f"gage: {reason}")
     return 0
 
 

@@ -45,8 +45,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args, env) -> int:
     import json
 
-    from gage_core.store.details import run_details
     from gage_core.project import project_namespace
+    from gage_core.store.details import run_details
     from gage_tui.cli.runs_support import project_runs, select_one_run
 
     project, store, runs = project_runs(
@@ -211,6 +211,8 @@ def _print(env, run, details, tail, namespace, limit) -> None:
     for problem in details.problems:
         if not run.meta_error or problem not in run.meta_error:
             env.out.markup(f"[yellow]warning:[/] {escape(problem)}")
+    for reason in details.failures:
+        env.out.markup(f"[red]error:[/] {escape(reason)}")
 
     _section(env, "Attributes")
     _kv(env, [
@@ -245,13 +247,16 @@ def _print(env, run, details, tail, namespace, limit) -> None:
         _section(env, "Comments")
         for c in details.comments:
             when = format_timestamp(c["timestamp"] * 1000) if c["timestamp"] else ""
-            env.out.markup(f"[dim]{escape(c['id'])} {escape(when)}[/]  {escape(c['msg'])}")
+            author = c.get("author") or "?"
+            env.out.markup(f"[dim]{escape(c['id'])} {escape(when)} {escape(author)}[/]  {escape(c['msg'])}")
     name, lines = tail
     if name is not None:
         label = name.split("_", 1)[-1]
         _section(env, f"Output ({label}, last {_TAIL_LINES} lines)" if lines else f"Output ({label})")
+        from gage_core.safe_text import final_line_state
+
         for line in lines:
-            env.out.line(line.decode("utf-8", "replace").rstrip("\r\n"))
+            env.out.line(final_line_state(line).decode("utf-8", "replace").rstrip("\r\n"))
 
 
 def _dep_text(dep: dict) -> str:

@@ -52,9 +52,10 @@ def run(args, env) -> int:
     from gage_core.errors import GageError
 
     # Textual needs a terminal on both ends; without one it would sit
-    # waiting for keys that never come. A driver named in TEXTUAL_DRIVER
-    # (textual-serve's web driver, for --serve) talks over pipes instead.
-    if not os.environ.get("TEXTUAL_DRIVER") and (not _is_tty(sys.stdin) or not _is_tty(sys.stdout)):
+    # waiting for keys that never come. A session served to a browser talks
+    # through the driver textual-serve names instead.
+    served = bool(os.environ.get("TEXTUAL_DRIVER"))
+    if not served and (not _is_tty(sys.stdin) or not _is_tty(sys.stdout)):
         raise GageError(
             "gage ui needs a terminal (stdin and stdout must be a terminal)",
             hint="run it in a terminal; for scripts use 'gage ls', 'gage show' or 'gage tail'",

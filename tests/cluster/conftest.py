@@ -1,22 +1,16 @@
-"""Fixtures and helpers for the tests that run operations on a real Ray
-head. A module of its own, not a conftest: the app tests import their
-conftest by name, and a second one would shadow it."""
+"""Fixtures for the tests that run operations on a real Ray head: one
+private head per test session (on one xdist worker: the tests share the
+``ray`` group), a project with quick, waiting, failing and chatty ops, and
+an environment pointing gage at the head."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
-
-from ray_head import start_head  # noqa: E402
+from helpers.ray_head import start_head
 
 
 OPS = '''
@@ -93,31 +87,3 @@ def gage_env(tmp_path, ray_head):
     )
     env.pop("GAGE_EXECUTOR", None)
     return env
-
-
-def gage(env, *args, cwd=None, timeout=180, check=True) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [str(Path(sys.executable).with_name("gage")), *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"gage {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def only_run(runs_dir: Path) -> tuple[Path, Path]:
-    metas = sorted(runs_dir.glob("*.meta"))
-    assert len(metas) == 1, metas
-    meta = metas[0]
-    return meta.with_name(meta.name[: -len(".meta")]), meta
