@@ -17,7 +17,8 @@ from helpers.paths import EXAMPLES
 def _isolated_gage_env(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
-    for var in ("GAGE_HOME", "GAGE_RUNS", "RUNS_DIR", "PROJECT_DIR", "NO_COLOR"):
+    # COLUMNS/LINES: pytest-xdist workers set them; plain listings obey COLUMNS.
+    for var in ("GAGE_HOME", "GAGE_RUNS", "RUNS_DIR", "PROJECT_DIR", "NO_COLOR", "COLUMNS", "LINES"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     yield

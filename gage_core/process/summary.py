@@ -325,18 +325,13 @@ def read_summary_file(path: str | os.PathLike) -> dict | None:
     return data
 
 
-def _plain_values(section: Any) -> dict:
-    """Summary values as plain numbers/strings: ``{"value": x, ...}`` -> x."""
+def _recorded_values(section: Any) -> dict:
+    """Summary values as the run wrote them: ``{"value": x, "label": ...}``
+    objects keep their metadata in ``summary.json`` (as Gage 0.1.2 does);
+    readers reduce them to the value."""
     if not isinstance(section, dict):
         return {}
-    out = {}
-    for k, v in section.items():
-        if isinstance(v, dict) and "value" in v:
-            v = v["value"]
-        elif isinstance(v, list):
-            v = next((i["value"] for i in reversed(v) if isinstance(i, dict) and "value" in i), None)
-        out[str(k)] = v
-    return out
+    return {str(k): v for k, v in section.items()}
 
 
 def build_summary(
@@ -358,8 +353,8 @@ def build_summary(
             block = parser.scan_file(output_path)
             errors.extend(e for e in parser.errors if e not in errors)
             if block:
-                metrics.update(_plain_values(block.get("metrics")))
-                attributes.update(_plain_values(block.get("attributes")))
+                metrics.update(_recorded_values(block.get("metrics")))
+                attributes.update(_recorded_values(block.get("attributes")))
     fname = summary_filename or "summary.json"
     try:
         data = read_summary_file(Path(run_dir) / fname)
@@ -367,8 +362,8 @@ def build_summary(
         errors.append(f"Error reading summary file {fname}: {e}")
         data = None
     if data:
-        metrics.update(_plain_values(data.get("metrics")))
-        attributes.update(_plain_values(data.get("attributes")))
+        metrics.update(_recorded_values(data.get("metrics")))
+        attributes.update(_recorded_values(data.get("attributes")))
     summary: dict[str, Any] = {"metrics": metrics, "attributes": attributes}
     if series:
         summary["series"] = series

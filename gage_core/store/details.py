@@ -128,3 +128,4 @@ def _files(meta: MetaReader, run_dir, max_files: int, problems: list[str]) -> li
         out.append((_TYPE_ORDER.get(kind, 9), path, RunFile(path, FILE_TYPES.get(kind, kind), size)))
     out.sort(key=lambda t: (t[0], t[1]))
     return [f for _, _, f in out[:max_files]]
+

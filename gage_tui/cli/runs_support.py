@@ -56,14 +56,21 @@ def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted:
 
 
 def project_runs(
-    env, *, all_projects: bool = False, deleted: bool = False, where: str | None = None
+    env, *, all_projects: bool = False, deleted: bool = False, where: str | None = None,
+    archive: str | None = None,
 ) -> tuple["Project", "RunStore", list["Run"]]:
     """Runs a command sees, newest first: the current project's (or all),
-    active (or only deleted ones), filtered by ``where``."""
+    active (or only deleted ones, or those in the archive named
+    ``archive``), filtered by ``where``."""
     project, store = open_store(env)
     _check_given_runs_dir(env, project)
-    runs = store.list_runs(include_deleted=deleted)
-    if deleted:
+    runs = store.list_runs(include_deleted=deleted or archive is not None)
+    if archive is not None:
+        from gage_core.store.archives import archive_for_name
+
+        archive_id = archive_for_name(project.runs_dir, archive).id
+        runs = [r for r in runs if r.container == archive_id]
+    elif deleted:
         runs = [r for r in runs if r.container == "trash"]
     if not all_projects:
         from gage_core.project import project_matcher
@@ -133,6 +140,7 @@ def select_for_command(
     deleted: bool = False,
     all_projects: bool = False,
     default_latest: bool = False,
+    archive: str | None = None,
 ) -> tuple["Project", "RunStore", list["Run"]]:
     """``(project, store, runs)`` a command acts on, newest first.
 
@@ -144,7 +152,9 @@ def select_for_command(
     from gage_core.errors import GageError, RunNotFound
     from gage_core.query.select import select_runs as _select
 
-    project, store, runs = project_runs(env, all_projects=all_projects, deleted=deleted, where=where)
+    project, store, runs = project_runs(
+        env, all_projects=all_projects, deleted=deleted, where=where, archive=archive
+    )
     specs = [s for s in (specs or ()) if s.strip()]
     if specs:
         try:
@@ -154,12 +164,13 @@ def select_for_command(
                 raise
             hint = "The trash is empty." if not runs else ""
             raise RunNotFound(e.message, hint=(hint + " Use 'gage ls -d' to show deleted runs.").strip()) from None
-    if where or all_:
+    if where or all_ or archive is not None:
         if not runs:
-            what = "deleted runs" if deleted else "runs"
+            what = f"runs in archive '{archive}'" if archive is not None else "deleted runs" if deleted else "runs"
             raise RunNotFound(
                 f"No {what} match '{where}'" if where else f"No {what}",
-                hint="Use 'gage ls" + (" -d" if deleted else "") + "' to show available runs.",
+                hint="Use 'gage ls" + (f" -A {archive}" if archive is not None else " -d" if deleted else "")
+                + "' to show available runs.",
             )
         return project, store, runs
     if default_latest:

@@ -69,9 +69,17 @@ def test_max_runs_truncates(gage_cli, nap_dir):
     assert sorted(r.config["i"] for r in _runs(nap_dir)) == [1, 2]
 
 
-def test_preview_says_how_many_runs(gage_cli, nap_dir):
+def test_preview_lists_combinations(gage_cli, nap_dir, monkeypatch):
+    monkeypatch.setenv("TERM", "unknown")
     code, out, err = gage_cli("run", "nap", "i=[1,2,3]", "secs=[0,1]", "--preview", cwd=nap_dir)
-    assert "Batch: 6 runs will start" in out
+    tail = out[out.index("Batch: 6 runs (one per combination)"):].splitlines()
+    assert [line.split() for line in tail[1:]] == [
+        ["#", "i", "secs"], ["1", "1", "0.0"], ["2", "1", "1.0"], ["3", "2", "0.0"],
+        ["4", "2", "1.0"], ["5", "3", "0.0"], ["6", "3", "1.0"],
+    ]
+    code, out, _ = gage_cli("run", "nap", "i=[1,2,3]", "-m", "2", "--preview", "--json", cwd=nap_dir)
+    data = json.loads(out)
+    assert data["runs"] == 2 and data["batch"] == [{"i": 1}, {"i": 2}]
     code, out, _ = gage_cli("run", "nap", "i=[1,2,3]", "--preview", "--json", cwd=nap_dir)
     assert json.loads(out)["runs"] == 3
     code, out, _ = gage_cli("run", "nap", "i=1", "--preview", "--json", cwd=nap_dir)

@@ -80,3 +80,12 @@ def test_version_matcher(version, spec, expected):
 def test_version_matcher_refuses_words():
     with pytest.raises(VersionSpecError):
         version_matches("1.0", ">=one")
+
+
+def test_check_json_flag(gage_cli, tmp_path):
+    code, out, _ = gage_cli("check", "--json", cwd=tmp_path)
+    assert code == 0 and json.loads(out)["gage_version"] == __version__
+    (tmp_path / "gage.toml").write_text('[a]\nexce = "x"\n')
+    code, out, _ = gage_cli("check", "--json", "gage.toml", cwd=tmp_path)
+    data = json.loads(out)
+    assert code == 1 and data["valid"] is False

@@ -121,3 +121,21 @@ def test_show_never_truncates_paths(gage_cli, hello, monkeypatch):
     latest = _runs(hello)[0]
     code, out, _ = gage_cli("show", cwd=hello)
     assert str(latest.run_dir) in out and latest.id in out
+
+
+def test_show_rich_at_40_columns_folds_paths_whole(gage_cli, hello, monkeypatch):
+    """In a terminal too narrow for the run dir, the path wraps: every
+    character is still there to copy (never an ellipsis)."""
+    import re
+
+    import gage_tui.cli.output as output
+
+    monkeypatch.setattr(output, "use_plain", lambda requested=False, stream=None: False)
+    monkeypatch.setenv("COLUMNS", "40")
+    latest = _runs(hello)[0]
+    code, out, _ = gage_cli("show", cwd=hello)
+    assert code == 0
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert "…" not in text
+    joined = "".join(line.rstrip().split("  ")[-1].strip() for line in text.splitlines() if line.strip())
+    assert str(latest.run_dir) in joined

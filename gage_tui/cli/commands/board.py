@@ -45,7 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args, env) -> int:
     import json
 
-    from gage_core.board import board_data
+    from gage_core.compare.board import board_data
     from gage_tui.cli.runs_support import project_runs, select_runs
 
     config = _config(args, env)
@@ -67,7 +67,7 @@ def run(args, env) -> int:
 def _config(args, env):
     import os
 
-    from gage_core.board import BoardConfig, find_board_config, load_board_config
+    from gage_core.compare.board import BoardConfig, find_board_config, load_board_config
     from gage_core.errors import GageError
 
     if args.config and args.no_config:
@@ -105,7 +105,7 @@ def _text(value) -> str:
 def _print_table(env, data: dict) -> None:
     from datetime import datetime
 
-    from gage_core.board import cell_value, column_label
+    from gage_core.compare.board import cell_value, column_label
     from gage_tui.cli.output import Column
 
     cols = data["colDefs"]
@@ -126,7 +126,7 @@ def _print_table(env, data: dict) -> None:
 def _print_csv(env, data: dict) -> None:
     import csv
 
-    from gage_core.board import cell_value, column_label
+    from gage_core.compare.board import cell_value, column_label
 
     cols = data["colDefs"]
     writer = csv.writer(env.out.file, lineterminator="\n")

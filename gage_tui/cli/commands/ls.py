@@ -49,6 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-a", "--all", action="store_true", help="show all runs")
     parser.add_argument("--all-projects", action="store_true", help="include runs of other projects")
     parser.add_argument("-d", "--deleted", action="store_true", help="show deleted runs (the trash)")
+    parser.add_argument("-A", "--archive", metavar="NAME", help="show the runs in an archive (see 'gage archive')")
     parser.add_argument("-w", "--where", metavar="EXPR", help="show runs matching a filter expression")
     parser.add_argument(
         "-s", "--sort", action="append", metavar="KEY",
@@ -64,7 +65,7 @@ def run(args, env) -> int:
     from gage_tui.cli.runs_support import newest_project_runs, project_runs, select_runs
 
     shown = args.limit * (1 + args.more)
-    if not (args.run_specs or args.where or args.sort or args.all):
+    if not (args.run_specs or args.where or args.sort or args.all or args.archive):
         # The first pages: from the run index, at a cost that does not grow
         # with the store.
         project, _store, page = newest_project_runs(
@@ -74,7 +75,8 @@ def run(args, env) -> int:
         total = page.total
     else:
         project, _store, runs = project_runs(
-            env, all_projects=args.all_projects, deleted=args.deleted, where=args.where
+            env, all_projects=args.all_projects, deleted=args.deleted, where=args.where,
+            archive=args.archive,
         )
         numbered = list(enumerate(runs, 1))
         if args.run_specs:
@@ -115,8 +117,10 @@ def _say_runs_elsewhere(env, project) -> None:
 def _other_projects_count(env, args) -> int:
     from gage_tui.cli.runs_support import newest_project_runs, project_runs
 
-    if args.where:
-        return len(project_runs(env, all_projects=True, deleted=args.deleted, where=args.where)[2])
+    if args.where or args.archive:
+        return len(project_runs(
+            env, all_projects=True, deleted=args.deleted, where=args.where, archive=args.archive
+        )[2])
     return newest_project_runs(env, 0, all_projects=True, deleted=args.deleted)[2].total
 
 
@@ -152,9 +156,12 @@ def _check_sort_keys(keys, runs) -> None:
 
 
 def _metrics_text(run) -> str:
-    parts = []
-    for key in sorted(run.metrics)[:_MAX_METRICS]:
-        parts.append(f"{key}={_num(run.metrics[key])}")
+    """Up to three metrics, ``key=value`` with 4 significant digits, and
+    ``+N`` for the ones left out."""
+    keys = sorted(run.metrics)
+    parts = [f"{key}={_num(run.metrics[key])}" for key in keys[:_MAX_METRICS]]
+    if len(keys) > _MAX_METRICS:
+        parts.append(f"+{len(keys) - _MAX_METRICS}")
     return " ".join(parts)
 
 
@@ -162,6 +169,63 @@ def _num(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+# Columns that may go when the terminal is narrow, first to go first.
+_DROP_ORDER = ("tags", "duration", "label", "metrics", "started", "status")
+# Columns that shrink (with an ellipsis) rather than go, down to this width.
+_SHRINK = {"label": 12, "metrics": 16}
+# Gage 0.1.2's width steps: at most 28 columns: #, name; 45: and operation;
+# 60: no description (label, tags, metrics).
+_STEPS = ((28, ("#", "name")), (45, ("#", "name", "operation")))
+_NARROW = 60
+
+
+def _width(env) -> int | None:
+    """Columns to fit in: the terminal's; for plain output only when
+    COLUMNS says so (a script reading a pipe gets every column)."""
+    import os
+    import shutil
+
+    if env.out.plain and not os.environ.get("COLUMNS") and not env.out.file.isatty():
+        return None
+    if not env.out.plain:
+        return env.out.console.width
+    return shutil.get_terminal_size().columns
+
+
+def _fit(
+    headers: list[str], rows: list[list[str]], width: int | None, gap: int = 2, edges: int = 0
+) -> tuple[list[str], dict[str, int]]:
+    """The headers to show and the widths to shrink some to: empty columns
+    dropped, then columns dropped (or shrunk) until the table fits.
+    ``gap``: characters between columns; ``edges``: around the table."""
+    keep = [h for i, h in enumerate(headers)
+            if h in ("#", "name", "operation") or any(row[i] for row in rows)]
+    if width is None:
+        return keep, {}
+    for limit, only in _STEPS:
+        if width <= limit:
+            return [h for h in keep if h in only], {}
+    if width <= _NARROW:
+        keep = [h for h in keep if h not in ("label", "tags", "metrics")]
+    natural = {h: max([len(h)] + [len(row[headers.index(h)]) for row in rows]) for h in keep}
+    shrink: dict[str, int] = {}
+
+    def total() -> int:
+        return sum(shrink.get(h, natural[h]) for h in keep) + gap * (len(keep) - 1) + edges
+
+    for header in _DROP_ORDER:
+        if total() <= width:
+            break
+        if header not in keep:
+            continue
+        spare = width - (total() - natural[header])
+        if header in _SHRINK and spare >= _SHRINK[header]:
+            shrink[header] = spare
+            break
+        keep.remove(header)
+    return keep, shrink
 
 
 def _print_table(env, numbered, namespace, total) -> None:
@@ -172,45 +236,50 @@ def _print_table(env, numbered, namespace, total) -> None:
     if not plain:
         from rich.text import Text
 
-    columns = [
-        Column("#", justify="right", style="dim"),
-        Column("name", style="cyan", no_wrap=True),
-        Column("operation", style="bold", no_wrap=True),
-        Column("started", no_wrap=True),
-        Column("duration", justify="right", no_wrap=True),
-        Column("status", no_wrap=True),
-        Column("label", max_width=30),
-        Column("tags", style="magenta"),
-        Column("metrics"),
-    ]
-    rows = []
+    columns = {
+        "#": Column("#", justify="right", style="dim"),
+        "name": Column("name", style="cyan", no_wrap=True),
+        "operation": Column("operation", style="bold", no_wrap=True),
+        "started": Column("started", no_wrap=True),
+        "duration": Column("duration", justify="right", no_wrap=True),
+        "status": Column("status", no_wrap=True),
+        "label": Column("label", no_wrap=True),
+        "tags": Column("tags", style="magenta", no_wrap=True),
+        "metrics": Column("metrics", no_wrap=True),
+    }
+    headers = list(columns)
+    texts = []
+    statuses = []
     for i, r in numbered:
         where = f"@{r.executor}" if r.executor != "local" else ""
-        if plain:
-            status = r.status + where + (" !" if r.meta_error else "")
-        else:
-            status = Text(r.status, style=STATUS_STYLES.get(r.status, ""))
-            if where:
-                status.append(where, style="dim")
-            if r.meta_error:
-                status.append(" !", style="bold red")
-        rows.append(
-            [
-                str(i),
-                r.name,
-                r.opref.display_name(namespace),
-                format_ago(r.timestamp),
-                format_duration(r.duration_us),
-                status,
-                r.label or "",
-                " ".join(r.tags),
-                _metrics_text(r),
-            ]
-        )
+        status = r.status + where + (" !" if r.meta_error else "")
+        statuses.append(r)
+        texts.append([
+            str(i), r.name, r.opref.display_name(namespace), format_ago(r.timestamp),
+            format_duration(r.duration_us), status, r.label or "", " ".join(r.tags), _metrics_text(r),
+        ])
     caption = None
     if len(numbered) < total:
         caption = f"Showing {len(numbered)} of {total} runs (use -m to show more)"
-    if not rows:
+    if not texts:
         env.out.line("No runs" if not total else caption or "")
         return
-    env.out.table(columns, rows, caption=caption)
+    # Rich's table: a divider and a pad between columns, an edge each side.
+    shown, shrink = _fit(headers, texts, _width(env), *((2, 0) if plain else (3, 2)))
+    rows = []
+    for run, text in zip(statuses, texts):
+        row = []
+        for header in shown:
+            cell = text[headers.index(header)]
+            if header in shrink and len(cell) > shrink[header]:
+                cell = cell[: shrink[header] - 1] + "…"
+            if header == "status" and not plain:
+                styled = Text(run.status, style=STATUS_STYLES.get(run.status, ""))
+                if run.executor != "local":
+                    styled.append(f"@{run.executor}", style="dim")
+                if run.meta_error:
+                    styled.append(" !", style="bold red")
+                cell = styled
+            row.append(cell)
+        rows.append(row)
+    env.out.table([columns[h] for h in shown], rows, caption=caption)

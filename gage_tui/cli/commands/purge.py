@@ -23,6 +23,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from gage_tui.cli.runs_support import add_selection_args
 
     add_selection_args(parser, what="deleted runs to purge (see 'gage ls -d')")
+    parser.add_argument(
+        "-A", "--archive", metavar="NAME",
+        help="purge runs in this archive instead of the trash (all of them unless RUNs are named)",
+    )
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
 
@@ -30,7 +34,7 @@ def run(args, env) -> int:
     from gage_core.store.trash import check_not_running, purge_runs
     from gage_tui.cli.runs_support import count_runs, go_ahead, select_from_args
 
-    project, _store, runs = select_from_args(env, args, deleted=True)
+    project, _store, runs = select_from_args(env, args, deleted=args.archive is None, archive=args.archive)
     check_not_running(runs, "purge")
     n = count_runs(runs)
     question = f"You are about to PERMANENTLY delete {n}. This cannot be undone. Continue?"

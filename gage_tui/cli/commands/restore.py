@@ -22,6 +22,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from gage_tui.cli.runs_support import add_selection_args
 
     add_selection_args(parser, what="deleted runs to restore (see 'gage ls -d')")
+    parser.add_argument(
+        "-A", "--archive", metavar="NAME",
+        help="restore runs in this archive instead of the trash (all of them unless RUNs are named)",
+    )
     parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
 
@@ -29,7 +33,7 @@ def run(args, env) -> int:
     from gage_core.store.trash import restore_runs
     from gage_tui.cli.runs_support import count_runs, go_ahead, select_from_args
 
-    project, _store, runs = select_from_args(env, args, deleted=True)
+    project, _store, runs = select_from_args(env, args, deleted=args.archive is None, archive=args.archive)
     n = count_runs(runs)
     question = f"You are about to restore {n}. Continue?"
     if not go_ahead(env, args, runs, question, project=project, declined="Nothing restored"):

@@ -113,28 +113,23 @@ def _write_output(env, store, run, outputs: list[str]) -> None:
             write_lines(env, reader.read(0, len(reader)))
 
 
-def _size(n: int | None) -> str:
-    if n is None:
-        return ""
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return ""
-
-
 def _files_table(env, files, limit: int | None, count: bool = True) -> None:
+    from rich.filesize import decimal
+
     from gage_tui.cli.output import Column
+
+    def format_size(n: int | None) -> str:
+        return "" if n is None else decimal(n)
 
     shown = files if limit is None else files[:limit]
     total = sum(f.size or 0 for f in files)
     if len(shown) < len(files):
-        caption = f"truncated ({len(shown)} of {len(files)} files, total {_size(total)}): use --all-files"
+        caption = f"truncated ({len(shown)} of {len(files)} files, total {format_size(total)}): use --all-files"
     else:
-        caption = f"{len(files)} file{'s' if len(files) != 1 else ''}, total {_size(total)}" if count else None
+        caption = f"{len(files)} file{'s' if len(files) != 1 else ''}, total {format_size(total)}" if count else None
     env.out.table(
         [Column("path", no_wrap=True, overflow="fold"), Column("type", style="dim"), Column("size", justify="right")],
-        [[f.path, f.type, _size(f.size)] for f in shown],
+        [[f.path, f.type, format_size(f.size)] for f in shown],
         caption=caption,
     )
 

@@ -44,6 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="show Gage's settings (version, directories, Gagefile, runs dir) and, for "
         "problems, schema keyword locations; twice: raw jschon output",
     )
+    parser.add_argument("--json", dest="format", action="store_const", const="json", help="same as --format json")
     parser.add_argument("--board", action="store_true", help="PATH is a board config file: check it")
     parser.add_argument(
         "--version", dest="version_spec", metavar="SPEC",
@@ -99,7 +100,7 @@ def run(args, env) -> int:
 def _check_board(args, env) -> int:
     import os
 
-    from gage_core.board import find_board_config, load_board_config
+    from gage_core.compare.board import find_board_config, load_board_config
     from gage_core.errors import GageError
 
     path = args.path and os.path.join(str(env.settings.cwd), args.path)

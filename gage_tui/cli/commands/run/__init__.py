@@ -254,21 +254,47 @@ def _preview(args, env, project, opdef, flag_args, store) -> int:
     import json
 
     from gage_core.staging.preview import build_preview
+    from gage_tui.cli.commands.run.batch import is_batch, preview_combinations
     from gage_tui.cli.commands.run.preview import render_preview
 
+    configs, varying = [], []
+    if is_batch(args, flag_args):
+        configs, varying = preview_combinations(args, env, project, opdef, flag_args)
+        # The preview of the first combination stands for all of them.
+        flag_args = [f"{k}={_flag_text(v)}" for k, v in configs[0].items()] if configs else flag_args
     preview = build_preview(project, opdef, flag_args, store=store)
-    from gage_tui.cli.commands.run.batch import is_batch, preview_run_count
-
-    runs = preview_run_count(args, env, project, opdef, flag_args) if is_batch(args, flag_args) else 1
+    runs = len(configs) if configs else 1
     if args.json:
         data = preview.to_json()
-        data["runs"] = runs  # batch size
-        env.out.file.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        data["runs"] = runs
+        if configs:
+            data["batch"] = [{k: c.get(k) for k in varying} for c in configs]
+        env.out.file.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
         return 0
     render_preview(env, preview)
-    if runs != 1:
-        env.out.line(f"Batch: {runs} runs will start (one per combination)")
+    if configs:
+        _print_combinations(env, configs, varying)
     return 0
+
+
+def _flag_text(value) -> str:
+    from gage_core.staging.flags import format_flag_value
+
+    return format_flag_value(value)
+
+
+def _print_combinations(env, configs: list[dict], varying: list[str]) -> None:
+    """``--preview`` of a batch: one row per run it would start."""
+    from gage_tui.cli.output import Column
+
+    n = len(configs)
+    env.out.line("")
+    env.out.line(f"Batch: {n} run{'s' if n != 1 else ''} (one per combination)", style="bold")
+    if varying:
+        env.out.table(
+            [Column("#", justify="right"), *(Column(k) for k in varying)],
+            [(str(i), *(_flag_text(c.get(k)) for k in varying)) for i, c in enumerate(configs, 1)],
+        )
 
 
 def _confirm(env, op_name: str, config: dict, action: str) -> None:

@@ -10,7 +10,7 @@ supervisor keeps the limit after this command returns.
 
 from __future__ import annotations
 
-__all__ = ["is_batch", "run_batch_cli", "preview_run_count"]
+__all__ = ["is_batch", "run_batch_cli", "preview_combinations"]
 
 
 def is_batch(args, flag_args) -> bool:
@@ -33,8 +33,10 @@ def _plan(args, env, project, opdef, flag_args) -> list[dict]:
     return plan_batch(project, opdef, parse_flag_assigns(list(flag_args), raw=True), files, getattr(args, "max_runs", None))
 
 
-def preview_run_count(args, env, project, opdef, flag_args) -> int:
-    return len(_plan(args, env, project, opdef, flag_args))
+def preview_combinations(args, env, project, opdef, flag_args) -> tuple[list[dict], list[str]]:
+    """The batch's run configs and the flag names that vary among them."""
+    configs = _plan(args, env, project, opdef, flag_args)
+    return configs, _varying(configs)
 
 
 def _varying(configs: list[dict]) -> list[str]:
