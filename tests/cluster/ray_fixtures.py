@@ -105,14 +105,19 @@ def gage(env, *args, cwd=None, timeout=180, check=True) -> subprocess.CompletedP
     return proc
 
 
-def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
+def wait_for(predicate, timeout: float = 180.0, what: str = "condition", meta: Path | None = None):
+    """Poll ``predicate``; on timeout the run's ``log/runner`` (``meta``)
+    goes into the failure message."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            log = ""
+            if meta is not None and (meta / "log" / "runner").exists():
+                log = (meta / "log" / "runner").read_text(errors="replace")
+            raise AssertionError(f"timed out waiting for {what}\n{log}")
         time.sleep(0.1)
 
 

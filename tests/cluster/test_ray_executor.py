@@ -41,7 +41,7 @@ def test_run_streams_live_and_fetches_exact_files(ray_project, gage_env, tmp_pat
     gage(gage_env, "run", "wait", f"go_file={tmp_path / 'go'}", "--executor", "ray", "--background", "-y", cwd=ray_project)
     run_dir, meta = only_run(tmp_path / "runs")
     # The job waits for the go file: its first line arrives while it runs.
-    wait_for(lambda: b"ready\n" in _text(meta), what="the first line streamed")
+    wait_for(lambda: b"ready\n" in _text(meta), what="the first line streamed", meta=meta)
     assert _status(meta) == "running"
     # gage tail -f follows the remote run like a local one, to its end.
     tail = subprocess.Popen(
@@ -53,7 +53,7 @@ def test_run_streams_live_and_fetches_exact_files(ray_project, gage_env, tmp_pat
     assert handle["executor"] == "ray" and handle["submission_id"] == run_dir.name
     assert handle["address"] == gage_env["RAY_ADDRESS"]
     (tmp_path / "go").touch()
-    wait_for(lambda: (meta / "proc" / "exit").exists(), what="the run's end")
+    wait_for(lambda: (meta / "proc" / "exit").exists(), what="the run's end", meta=meta)
     assert _status(meta) == "completed"
     assert _lines(meta) == [(STDOUT, b"ready\n"), (STDOUT, b"done\n")]
     assert not (meta / "proc" / "lock").exists()
@@ -95,7 +95,7 @@ def test_exit_code_3_reads_error(ray_project, gage_env, tmp_path):
 def test_stop_reads_terminated(ray_project, gage_env, tmp_path):
     gage(gage_env, "run", "wait", f"go_file={tmp_path / 'go'}", "--executor", "ray", "--background", "-y", cwd=ray_project)
     _run_dir, meta = only_run(tmp_path / "runs")
-    wait_for(lambda: b"ready\n" in _text(meta), what="the job to run")
+    wait_for(lambda: b"ready\n" in _text(meta), what="the job to run", meta=meta)
     proc = gage(gage_env, "stop", "-y", "-g", "10", "1", cwd=ray_project)
     assert "Stopped run" in proc.stdout
     # gage stop returns once the run has ended.
@@ -108,10 +108,10 @@ def test_stop_reads_terminated(ray_project, gage_env, tmp_path):
 def test_killed_proxy_reads_detached_and_reattaches(ray_project, gage_env, tmp_path):
     gage(gage_env, "run", "wait", f"go_file={tmp_path / 'go'}", "--executor", "ray", "--background", "-y", cwd=ray_project)
     _run_dir, meta = only_run(tmp_path / "runs")
-    wait_for(lambda: b"ready\n" in _text(meta), what="the job to run")
+    wait_for(lambda: b"ready\n" in _text(meta), what="the job to run", meta=meta)
     runner = [e for e in parse_lock((meta / "proc" / "lock").read_bytes()) if e.role == "runner"]
     os.kill(runner[0].pid, signal.SIGKILL)
-    wait_for(lambda: _status(meta) == "detached", what="detached")
+    wait_for(lambda: _status(meta) == "detached", what="detached", meta=meta)
     listed = gage(gage_env, "ls", cwd=ray_project).stdout
     assert "detached" in listed
     # The job lives on without its proxy; it finishes while detached.
