@@ -137,3 +137,18 @@ def test_a_million_lines_stream_without_loss(ray_project, gage_env, tmp_path):
     assert index_size == 9 * 1_000_000
     assert _status(meta) == "completed"
     assert "keeping the streamed output" in (meta / "log" / "runner").read_text()
+
+
+def test_a_batch_runs_as_jobs(ray_project, gage_env, tmp_path):
+    go_a, go_b = tmp_path / "a", tmp_path / "b"
+    go_a.touch()
+    go_b.touch()
+    proc = gage(gage_env, "run", "wait", f"go_file=[{go_a},{go_b}]", "--executor", "ray",
+                "--max-parallel", "2", "-y", cwd=ray_project)
+    assert "2 of 2 runs completed" in proc.stdout + proc.stderr
+    metas = sorted((tmp_path / "runs").glob("*.meta"))
+    assert len(metas) == 2
+    for meta in metas:
+        assert json.loads((meta / "proc" / "executor.json").read_text())["submitted"]
+        assert _status(meta) == "completed"
+        assert _lines(meta) == [(STDOUT, b"ready\n"), (STDOUT, b"done\n")]
