@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.cluster import gage, only_run
-from helpers.real_runs import wait_for
+from helpers.cluster import gage, only_run, wait_for_run
 from gage_core.process.output import STDERR, STDOUT, OutputReader
 from gage_core.store.meta import MetaReader
 from gage_core.store.status import derive_status, parse_lock
@@ -43,7 +42,7 @@ def test_run_streams_live_and_fetches_exact_files(ray_project, gage_env, tmp_pat
     gage(gage_env, "run", "wait", f"go_file={tmp_path / 'go'}", "--executor", "ray", "--background", "-y", cwd=ray_project)
     run_dir, meta = only_run(tmp_path / "runs")
     # The job waits for the go file: its first line arrives while it runs.
-    wait_for(lambda: b"ready\n" in _text(meta), 120, "the first line streamed")
+    wait_for_run(lambda: b"ready\n" in _text(meta), what="the first line streamed", meta=meta)
     assert _status(meta) == "running"
     # gage tail -f follows the remote run like a local one, to its end.
     tail = subprocess.Popen(
@@ -55,7 +54,7 @@ def test_run_streams_live_and_fetches_exact_files(ray_project, gage_env, tmp_pat
     assert handle["executor"] == "ray" and handle["submission_id"] == run_dir.name
     assert handle["address"] == gage_env["RAY_ADDRESS"]
     (tmp_path / "go").touch()
-    wait_for(lambda: (meta / "proc" / "exit").exists(), 120, "the run's end")
+    wait_for_run(lambda: (meta / "proc" / "exit").exists(), what="the run's end", meta=meta)
     assert _status(meta) == "completed"
     assert _lines(meta) == [(STDOUT, b"ready\n"), (STDOUT, b"done\n")]
     assert not (meta / "proc" / "lock").exists()
@@ -97,7 +96,7 @@ def test_exit_code_3_reads_error(ray_project, gage_env, tmp_path):
 def test_stop_reads_terminated(ray_project, gage_env, tmp_path):
     gage(gage_env, "run", "wait", f"go_file={tmp_path / 'go'}", "--executor", "ray", "--background", "-y", cwd=ray_project)
     _run_dir, meta = only_run(tmp_path / "runs")
-    wait_for(lambda: b"ready\n" in _text(meta), 120, "the job to run")
+    wait_for_run(lambda: b"ready\n" in _text(meta), what="the job to run", meta=meta)
     proc = gage(gage_env, "stop", "-y", "-g", "10", "1", cwd=ray_project)
     assert "Stopped run" in proc.stdout
     # gage stop returns once the run has ended.
@@ -110,10 +109,10 @@ def test_stop_reads_terminated(ray_project, gage_env, tmp_path):
 def test_killed_proxy_reads_detached_and_reattaches(ray_project, gage_env, tmp_path):
     gage(gage_env, "run", "wait", f"go_file={tmp_path / 'go'}", "--executor", "ray", "--background", "-y", cwd=ray_project)
     _run_dir, meta = only_run(tmp_path / "runs")
-    wait_for(lambda: b"ready\n" in _text(meta), 120, "the job to run")
+    wait_for_run(lambda: b"ready\n" in _text(meta), what="the job to run", meta=meta)
     runner = [e for e in parse_lock((meta / "proc" / "lock").read_bytes()) if e.role == "runner"]
     os.kill(runner[0].pid, signal.SIGKILL)
-    wait_for(lambda: _status(meta) == "detached", 120, "detached")
+    wait_for_run(lambda: _status(meta) == "detached", what="detached", meta=meta)
     listed = gage(gage_env, "ls", cwd=ray_project).stdout
     assert "detached" in listed
     # The job lives on without its proxy; it finishes while detached.
@@ -139,3 +138,18 @@ def test_a_million_lines_stream_without_loss(ray_project, gage_env, tmp_path):
     assert index_size == 9 * 1_000_000
     assert _status(meta) == "completed"
     assert "keeping the streamed output" in (meta / "log" / "runner").read_text()
+
+
+def test_a_batch_runs_as_jobs(ray_project, gage_env, tmp_path):
+    go_a, go_b = tmp_path / "a", tmp_path / "b"
+    go_a.touch()
+    go_b.touch()
+    proc = gage(gage_env, "run", "wait", f"go_file=[{go_a},{go_b}]", "--executor", "ray",
+                "--max-parallel", "2", "-y", cwd=ray_project)
+    assert "2 of 2 runs completed" in proc.stdout + proc.stderr
+    metas = sorted((tmp_path / "runs").glob("*.meta"))
+    assert len(metas) == 2
+    for meta in metas:
+        assert json.loads((meta / "proc" / "executor.json").read_text())["submitted"]
+        assert _status(meta) == "completed"
+        assert _lines(meta) == [(STDOUT, b"ready\n"), (STDOUT, b"done\n")]

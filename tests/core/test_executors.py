@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _jobs_stub import NODE_ID, PREAMBLE, JobsStub
+from helpers.jobs_stub import NODE_ID, PREAMBLE, JobsStub
 from gage_core.gagefile.model import OpDef
 from gage_core.process import metafiles as mf
 from gage_core.process.executors.base import (
@@ -172,6 +172,26 @@ def test_a_job_that_left_no_copy_keeps_its_streamed_output_and_exit(project, stu
     assert mf.read_exit(meta_of(run_dir)) == 3
     assert lines(run_dir) == [(STDOUT, b"partial\n")]
     assert "keeping the streamed output" in (meta_of(run_dir) / "log" / "runner").read_text()
+
+
+def test_a_broken_log_stream_is_reopened_without_loss(project, stub, tmp_path):
+    run_dir = staged_run(project, """
+        import pathlib, time
+        for i in range(2000):
+            print(f"line {i}", flush=True)
+    """)
+    # No store: the streamed copy is what stays, so it must be complete.
+    blocked = tmp_path / "store"
+    blocked.write_text("not a directory")
+    remote_handle(run_dir, stub.address, blocked.as_uri())
+    stub.break_stream_after = len(PREAMBLE) + 5000
+    stub.start_job(run_dir, blocked.as_uri(), tmp_path / "bundle")
+    ProxyRunner(run_dir, 5.0, install_signals=False).run()
+    assert stub.streams_opened >= 2
+    assert (meta_of(run_dir) / "output" / "40_run").read_bytes() == b"".join(
+        f"line {i}\n".encode() for i in range(2000)
+    )
+    assert status(run_dir) == "completed"
 
 
 def test_ray_executor_poll_maps_states(stub, tmp_path):

@@ -85,7 +85,10 @@ def check_shippable(run_dir: Path) -> int:
 
 
 class _RayTail:
-    """The job's log: waits for its driver's node, then streams."""
+    """The job's log: waits for its driver's node, then streams. A stream
+    that breaks is opened again while the cluster knows the job; the log is replayed
+    from its start, so what was already seen is skipped (the log only
+    grows) and no byte is lost or repeated."""
 
     def __init__(self, http: JobsHTTP, submission_id: str, node_id: str | None):
         self._http = http
@@ -109,11 +112,28 @@ class _RayTail:
                     return  # ended before a driver ran: nothing to stream
                 yield b""
                 time.sleep(0.1)
-        if self._closed:
-            return
-        self._stream = self._http.log_stream(self._id, node_id)
-        yield from self._stream
-        self.error = self._stream.error
+        seen = 0
+        while not self._closed:
+            stream = self._stream = self._http.log_stream(self._id, node_id)
+            skip = seen
+            for chunk in stream:
+                if skip:
+                    cut = min(skip, len(chunk))
+                    skip -= cut
+                    chunk = chunk[cut:]
+                seen += len(chunk)
+                yield chunk
+            if self._closed:
+                return
+            # Reopened even when the job has ended: its last lines may be
+            # unread. The follower closes the stream once it has them all.
+            try:
+                self._http.job_info(self._id)
+            except ExecutorError as e:
+                self.error = e
+                return
+            yield b""
+            time.sleep(0.2)
 
     def close(self) -> None:
         self._closed = True

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -52,6 +53,9 @@ class JobsStub:
     def __init__(self):
         self.jobs: dict[str, StubJob] = {}
         self.stop_requests: list[str] = []
+        # Cut the first log stream after this many bytes (a lost connection).
+        self.break_stream_after: int | None = None
+        self.streams_opened = 0
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -93,11 +97,19 @@ class JobsStub:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 sent = 0
+                stub.streams_opened += 1
+                limit = stub.break_stream_after if stub.streams_opened == 1 else None
                 try:
                     # Like Ray's, the stream stays open after the job ends.
                     while not stub.closing:
                         with job.lock:
                             data = bytes(job.log[sent:])
+                        if limit is not None and sent + len(data) > limit:
+                            data = data[: limit - sent]
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                            self.wfile.flush()
+                            self.connection.shutdown(socket.SHUT_RDWR)
+                            return
                         if data:
                             self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                             self.wfile.flush()
