@@ -40,8 +40,14 @@ _NUM = rb"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
 DEFAULT_PATTERN = (
     rb"(?<![\w.\-/])([A-Za-z_][\w.\-/]*)(?:[ \t]*=[ \t]*|:[ \t]+)(" + _NUM + rb")(?![\w.:/\-])"
 )
-_DEFAULT_RE = re.compile(DEFAULT_PATTERN)
-_DEFAULT_LINES_RE = re.compile(rb"(\n)|" + DEFAULT_PATTERN)
+# The same matches as DEFAULT_PATTERN, found faster: no character of a key
+# or of the blanks can start the separator, so backtracking into them never
+# helps (possessive quantifiers), and a key starts at a word boundary.
+_FAST_PATTERN = (
+    rb"\b(?<![.\-/])([A-Za-z_][\w.\-/]*+)(?:[ \t]*+=[ \t]*+|:[ \t]++)(" + _NUM + rb")(?![\w.:/\-])"
+)
+_DEFAULT_RE = re.compile(_FAST_PATTERN)
+_DEFAULT_LINES_RE = re.compile(rb"(\n)|" + _FAST_PATTERN)
 _NUM_RE = re.compile(r"\s*(" + _NUM.decode() + r")\s*\Z")
 _GAGE_BLOCK = re.compile(rb"--- summary ---(.*)---", re.DOTALL)
 SERIES_MAX_POINTS = 10_000
