@@ -40,6 +40,8 @@ __all__ = [
     "IndexRow",
     "RunIndex",
     "run_key",
+    "key_text",
+    "decode_row",
     "entries_signature",
     "run_to_record",
     "record_to_run",
