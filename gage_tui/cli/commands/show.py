@@ -56,14 +56,13 @@ def run(args, env) -> int:
 
 
 def _output_tail(store, run, outputs: list[str]) -> tuple[str | None, list[bytes]]:
-    """(phase name, last lines) of the run phase output, or the last phase's."""
+    """(phase name, last lines) of the run phase output, or the last phase's,
+    read from the end of the file (not the whole output)."""
     if not outputs:
         return None, []
     name = "40_run" if "40_run" in outputs else outputs[-1]
-    try:
-        from gage_core.process.output import OutputReader
-    except ImportError:
-        OutputReader = None
+    from gage_core.process.output import OutputReader
+
     with store.meta(run) as meta:
         path = meta.output_path(name)
         try:
@@ -71,9 +70,6 @@ def _output_tail(store, run, outputs: list[str]) -> tuple[str | None, list[bytes
             index = None if path is not None else meta.read_bytes(f"output/{name}.index")
         except Exception:  # noqa: BLE001 - a broken zip must not break show
             return name, []
-    if OutputReader is None:
-        raw = path.read_bytes() if path is not None else (data or b"")
-        return name, raw.splitlines(keepends=True)[-_TAIL_LINES:]
     if path is not None:
         reader = OutputReader(path)
     else:
