@@ -21,6 +21,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,17 +34,22 @@ README_END = "<!-- bench-table:end -->"
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 
+# Generated run stores are kept here between runs (generating 100,000 runs
+# takes minutes); delete the directory to start over.
+STORES = os.path.join(tempfile.gettempdir(), "gage-bench-stores")
+
 # name -> (script, full args, quick args, time limit in seconds (full, quick))
 SCRIPTS: dict[str, tuple[str, list[str], list[str], tuple[int, int]]] = {
     "check": ("bench_check.py", [], ["--ops", "200", "--repeat", "1"], (300, 120)),
-    "capture": ("bench_capture.py", [], ["--lines", "100000", "--rounds", "1"], (900, 180)),
-    "ls": ("bench_ls.py", [], ["--sizes", "1000,10000", "--repeat", "1"], (2400, 600)),
+    "capture": ("bench_capture.py", ["--rounds", "2"], ["--lines", "100000", "--rounds", "1"], (1800, 300)),
+    "ls": ("bench_ls.py", ["--keep", STORES], ["--sizes", "1000,10000", "--repeat", "1"], (2400, 600)),
     "staging": ("bench_staging.py", [], ["--files", "1000", "--repeat", "1"], (600, 120)),
     "query": ("query_filter.py", [], [], (300, 120)),
     "tui": ("bench_tui.py", [], ["--quick"], (1200, 600)),
     "output": ("bench_output.py", [], ["--lines", "200000", "--search-lines", "100000",
                                        "--run-bytes", "20000000", "--repeat", "1"], (1800, 300)),
-    "ui_pty": ("bench_ui_pty.py", [], ["--sizes", "200,2000", "--repeat", "1", "--seconds", "3"], (3600, 600)),
+    "ui_pty": ("bench_ui_pty.py", ["--keep", STORES, "--repeat", "2"],
+               ["--sizes", "200,2000", "--repeat", "1", "--seconds", "3"], (3600, 600)),
     "ray": ("bench_ray.py", [], ["--rounds", "1"], (900, 300)),
     "table": ("bench_runs_table.py", [], ["--quick"], (1200, 600)),
 }

@@ -40,8 +40,13 @@ _NUM = rb"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
 DEFAULT_PATTERN = (
     rb"(?<![\w.\-/])([A-Za-z_][\w.\-/]*)(?:[ \t]*=[ \t]*|:[ \t]+)(" + _NUM + rb")(?![\w.:/\-])"
 )
-_DEFAULT_RE = re.compile(DEFAULT_PATTERN)
-_DEFAULT_LINES_RE = re.compile(rb"(\n)|" + DEFAULT_PATTERN)
+# The same matches as DEFAULT_PATTERN, found faster: no character of a key
+# or of the blanks can start the separator, so backtracking into them never
+# helps (possessive quantifiers), and a key starts at a word boundary.
+_FAST_PATTERN = (
+    rb"\b(?<![.\-/])([A-Za-z_][\w.\-/]*+)(?:[ \t]*+=[ \t]*+|:[ \t]++)(" + _NUM + rb")(?![\w.:/\-])"
+)
+_DEFAULT_RE = re.compile(_FAST_PATTERN)
 _NUM_RE = re.compile(r"\s*(" + _NUM.decode() + r")\s*\Z")
 _GAGE_BLOCK = re.compile(rb"--- summary ---(.*)---", re.DOTALL)
 SERIES_MAX_POINTS = 10_000
@@ -69,8 +74,11 @@ class SummaryParser:
     ``series``. ``errors`` collects problems to log (never raised)."""
 
     def __init__(self, spec: bool | str = True):
-        self.metrics: dict[str, Any] = {}
-        self.series: dict[str, list[list[Any]]] = {}
+        self._metrics: dict[str, Any] = {}
+        # Default pattern: the last raw value of each key, converted when
+        # the metrics are asked for (a number is parsed once, not per line).
+        self._last_raw: dict[bytes, bytes] = {}
+        self._series: dict[str | bytes, list[list[Any]]] = {}
         self.errors: list[str] = []
         self._stride: dict[str, int] = {}
         self._skip: dict[str, int] = {}
@@ -118,18 +126,15 @@ class SummaryParser:
         if not seps:
             return
         if seps * 2 >= block.count(b"\n"):
-            # Dense metric output: one pass over the block, newlines
-            # delimiting the lines.
-            pairs: list = []
-            for nl, key, value in _DEFAULT_LINES_RE.findall(block):
-                if nl:
-                    if pairs:
-                        self._line(pairs)
-                        pairs = []
-                else:
-                    pairs.append((key, value))
-            if pairs:
-                self._line(pairs)
+            # Dense metric output: every line through the pattern (one
+            # findall per line costs less than one over the whole block
+            # that also reports the newlines).
+            findall = _DEFAULT_RE.findall
+            line_pairs = self._line_default
+            for line in block.split(b"\n"):
+                pairs = findall(line)
+                if pairs:
+                    line_pairs(pairs)
             return
         starts: set[int] = set()
         n = len(block)
@@ -149,7 +154,7 @@ class SummaryParser:
             end = block.find(b"\n", start)
             pairs = findall(block, start, n if end < 0 else end)
             if pairs:
-                self._line(pairs)
+                self._line_default(pairs)
 
     def _feed_custom(self, block: bytes) -> None:
         pat = self._custom
@@ -166,6 +171,55 @@ class SummaryParser:
                     pairs.append((m.group(1), m.group(2)))
             if pairs:
                 self._line(pairs)
+
+    @property
+    def series(self) -> dict[str, list[list[Any]]]:
+        """Series points ``[step, value]`` per key."""
+        return {
+            k.decode("utf-8", errors="replace") if isinstance(k, bytes) else k: v
+            for k, v in self._series.items()
+        }
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The last value of every key (nan and inf as None)."""
+        if not self._last_raw:
+            return self._metrics
+        out = dict(self._metrics)
+        for key, raw in self._last_raw.items():
+            out[key.decode("utf-8", errors="replace")] = _number(raw)
+        return out
+
+    def _line_default(self, pairs: list[tuple[bytes, bytes]]) -> None:
+        """One line's ``(key, number)`` pairs from the default pattern
+        (every value is a number, nan or inf). Values are kept raw and
+        converted once at the end; a series point is converted only when
+        the thinned series keeps it."""
+        line = dict(pairs)  # the line's last value per key
+        self._last_raw.update(line)
+        step_raw = line.get(b"step")
+        if step_raw is None:
+            return
+        step = _number(step_raw)
+        if step is None:
+            return
+        skips = self._skip
+        # Only finite values are points (nan, inf, 1e999 are not): without
+        # n, f or an exponent among the values, every value is finite.
+        values = b" ".join(line.values())
+        all_finite = not (b"n" in values or b"f" in values or b"e" in values or b"E" in values
+                          or len(values) > 300)
+        for key, raw in line.items():
+            skip = skips.get(key)
+            if skip:
+                if all_finite or _number(raw) is not None:
+                    skips[key] = skip - 1
+                continue
+            if key == b"step":
+                continue
+            value = _number(raw)
+            if value is not None:
+                self._add_point(key, step, value)
 
     def _line(self, pairs) -> None:
         values: dict[str, Any] = {}
@@ -184,20 +238,23 @@ class SummaryParser:
             values[name] = value
         if not values:
             return
-        self.metrics.update(values)
+        self._metrics.update(values)
         step = values.get("step")
         if step is not None:
             for key, value in values.items():
                 if key != "step" and value is not None:
                     self._add_point(key, step, value)
 
-    def _add_point(self, key: str, step, value) -> None:
-        """Append a series point, halving the resolution past the cap."""
+    def _add_point(self, key: str | bytes, step, value) -> None:
+        """Append a series point, halving the resolution past the cap.
+        ``key`` is the raw key (bytes) of the default pattern."""
         skip = self._skip.get(key, 0)
         if skip:
             self._skip[key] = skip - 1
             return
-        points = self.series.setdefault(key, [])
+        points = self._series.get(key)
+        if points is None:
+            points = self._series[key] = []
         points.append([step, value])
         stride = self._stride.get(key, 1)
         self._skip[key] = stride - 1

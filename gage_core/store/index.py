@@ -42,6 +42,8 @@ __all__ = [
     "IndexRow",
     "RunIndex",
     "run_key",
+    "key_text",
+    "decode_row",
     "entries_signature",
     "run_to_record",
     "seal_record",
@@ -388,7 +390,7 @@ class RunIndex:
     def volatile(self) -> list[IndexRow]:
         """Rows that may change without the runs dir changing: not trusted
         (key NULL) or of runs that have not finished."""
-        return self._query("SELECT id, key, record FROM runs WHERE volatile")
+        return self._query("SELECT id, key, record FROM runs WHERE volatile = 1")
 
     def newest(self, containers: tuple[str, ...] | None) -> Iterator[IndexRow]:
         """Rows of runs, newest first (timestamp, then id), in the given

@@ -159,10 +159,14 @@ class RunStore:
         racy_ns = time.time_ns() - _RACY_WINDOW_NS
         runs: list[Run] = []
         put: list = []
-        stale: list[tuple[int, str, str, list[int]]] = []
+        stale: list[tuple[int, str, str, list[int] | None]] = []
         for run_id, suffix in ids.items():
-            key = run_key(runs_dir, run_id, names, suffix)
             entry = old.get(run_id)
+            if entry is None:
+                # Unknown: one stat to order it; its key is taken when read.
+                stale.append((_mtime_ns(f"{runs_dir}/{run_id}{suffix}"), run_id, suffix, None))
+                continue
+            key = run_key(runs_dir, run_id, names, suffix)
             if entry is not None and entry[0] is not None and entry[0] == key_text(key):
                 if entry[1] is None:
                     continue  # not a run until its meta changes
@@ -192,6 +196,8 @@ class RunStore:
                         progress(n, len(stale), sort_newest_first(runs))
                 elif n % 250 == 0:
                     progress(n, len(stale), sort_newest_first(runs))
+            if key is None:
+                key = run_key(runs_dir, run_id, names, suffix)  # before reading: a later change shows
             run = load_run(self.runs_dir, run_id, self.runs_dir / f"{run_id}{suffix}")
             put.append((run_id, self._trusted(key, racy_ns), run))
             if run is not None:
@@ -426,7 +432,7 @@ class RunStore:
                 pass
 
 
-def _mtime_ns(path: Path) -> int:
+def _mtime_ns(path: str | os.PathLike) -> int:
     try:
         return os.stat(path).st_mtime_ns
     except OSError:

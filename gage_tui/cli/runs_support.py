@@ -43,15 +43,27 @@ def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted:
     """``(project, store, page)``: the newest ``limit`` runs a command sees
     (as ``project_runs`` without a filter) and how many there are, read
     from the run index without loading every run."""
+    import sys
+
+    from gage_tui.cli.progress import copy_progress_for
+
     from gage_core.project import project_ref_matcher
 
     project, store = open_store(env)
     _check_given_runs_dir(env, project)
-    page = store.newest_runs(
-        limit,
-        containers=("trash",) if deleted else ("active",),
-        project=None if all_projects else project_ref_matcher(project),
-    )
+    # Shown only when the index is being built (the first listing of a big
+    # store) and that takes a while.
+    shown = copy_progress_for(sys.stderr, what="Indexing runs", unit="runs")
+    try:
+        page = store.newest_runs(
+            limit,
+            containers=("trash",) if deleted else ("active",),
+            project=None if all_projects else project_ref_matcher(project),
+            progress=(lambda done, total, _so_far: shown(done, total)) if shown is not None else None,
+        )
+    finally:
+        if shown is not None:
+            shown.close()
     return project, store, page
 
 

@@ -138,7 +138,7 @@ class _Tty(io.StringIO):
 
 
 def test_copy_progress_rendering():
-    from gage_tui.cli.commands.run.progress import CopyProgress, copy_progress_for
+    from gage_tui.cli.progress import CopyProgress, copy_progress_for
 
     assert copy_progress_for(io.StringIO()) is None
     assert isinstance(copy_progress_for(_Tty()), CopyProgress)

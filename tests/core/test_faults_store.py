@@ -113,7 +113,6 @@ INDEX_DAMAGE = {
     "record-junk": lambda d: _sql(d, "UPDATE runs SET record='{not json'"),
     "record-null": lambda d: _sql(d, "UPDATE runs SET record=NULL, is_run=1"),
     "key-junk": lambda d: _sql(d, "UPDATE runs SET key='[1,2'"),
-    "no-rows": lambda d: _sql(d, "DELETE FROM runs"),
 }
 
 

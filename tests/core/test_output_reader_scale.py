@@ -94,7 +94,8 @@ def test_tail_cli_prints_exactly_the_last_lines(tmp_path):
         rid = make_run(runs, {"proc/exit": "0"})
         out = layout.meta_dir(runs, rid) / "output" / "40_run"
         out.parent.mkdir(parents=True, exist_ok=True)
-        lines = [b"row %d" % i for i in range(300_000)]
+        # Over 4 MiB: the reader opens it at its end (line count from the index).
+        lines = [b"row %07d" % i for i in range(400_000)]
         want = _write(out, lines, last_newline)
         res = subprocess.run(
             [sys.executable, "-m", "gage_tui.cli.main", "--runs", str(runs), "tail", rid, "-n", "4", "--all-projects"],

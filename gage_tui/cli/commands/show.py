@@ -135,7 +135,8 @@ def _files_table(env, files, limit: int | None, count: bool = True) -> None:
 
 
 def _output_tail(store, run, outputs: list[str]) -> tuple[str | None, list[bytes]]:
-    """(phase name, last lines) of the run phase output, or the last phase's."""
+    """(phase name, last lines) of the run phase output, or the last phase's,
+    read from the end of the file (not the whole output)."""
     if not outputs:
         return None, []
     name = "40_run" if "40_run" in outputs else outputs[-1]

@@ -319,7 +319,7 @@ def _init_stage_start(args, env, project, store, opdef, config) -> int:
     status = None
     if env.verbose and not args.quiet:
         status = lambda step: env.out.err(f"[{name}] {step}")  # noqa: E731
-    from gage_tui.cli.commands.run.progress import copy_progress_for
+    from gage_tui.cli.progress import copy_progress_for
 
     progress = None if args.quiet else copy_progress_for(sys.stderr)
     try:

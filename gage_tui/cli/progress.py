@@ -1,4 +1,5 @@
-"""Source code copy progress for ``gage run`` on a terminal.
+"""Progress of long steps on a terminal: source code copy for ``gage run``,
+the first build of the run index for ``gage ls``.
 
 ``stage_run(..., progress=cb)`` calls ``cb(done, total)`` while copying
 source files (about 100 times at most, and once at the end). This shows
@@ -23,8 +24,12 @@ class CopyProgress:
         stream: TextIO,
         delay: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        what: str = "Copying source code",
+        unit: str = "files",
     ):
         self.stream = stream
+        self.what = what
+        self.unit = unit
         self.delay = delay
         self.clock = clock
         self.start = clock()
@@ -37,7 +42,7 @@ class CopyProgress:
         if not self.shown and self.clock() - self.start < self.delay:
             return
         self.shown = True
-        line = f"\rCopying source code: {done}/{total} files"
+        line = f"\r{self.what}: {done:,}/{total:,} {self.unit}"
         if done >= total:
             line += "\n"
             self.ended = True
@@ -58,10 +63,12 @@ class CopyProgress:
                 pass
 
 
-def copy_progress_for(stream: TextIO | None, delay: float = 0.5) -> CopyProgress | None:
+def copy_progress_for(
+    stream: TextIO | None, delay: float = 0.5, what: str = "Copying source code", unit: str = "files"
+) -> CopyProgress | None:
     """A ``CopyProgress`` on ``stream`` when it is a terminal, else None."""
     try:
         tty = stream is not None and stream.isatty()
     except (AttributeError, ValueError, OSError):
         tty = False
-    return CopyProgress(stream, delay) if tty else None
+    return CopyProgress(stream, delay, what=what, unit=unit) if tty else None
