@@ -87,6 +87,7 @@ class GageApp(App):
         self.source = RunSource(self.project.runs_dir)
         self.store = self.source.store
         self.runs_by_id: dict[str, Run] = {}
+        self._unfinished: set[str] = set()  # ids of runs that may change by themselves
         self._runs_list: list[Run] | None = None
         self.runs_loaded = False
         self.load_seconds: float | None = None
@@ -157,7 +158,7 @@ class GageApp(App):
         read again) and a missed event (the runs dir's mtime moved)."""
         if not self.runs_loaded:
             return
-        unfinished = [r.id for r in self.runs_by_id.values() if r.status in UNFINISHED]
+        unfinished = list(self._unfinished)
         stamp = self.source.runs_dir_stamp()
         scan = stamp != self._dir_stamp
         self._dir_stamp = stamp
@@ -215,6 +216,7 @@ class GageApp(App):
     @on(RunsLoaded)
     def _runs_loaded(self, message: RunsLoaded) -> None:
         self.runs_by_id = {r.id: r for r in message.runs}
+        self._unfinished = {r.id for r in message.runs if r.status in UNFINISHED}
         self._runs_list = None
         if message.from_cache or message.partial:
             self.runs_delta = RunsDelta(full=True, partial=True)
@@ -279,7 +281,12 @@ class GageApp(App):
                 continue
             self.runs_by_id[run.id] = run
             changed.add(run.id)
+            if run.status in UNFINISHED:
+                self._unfinished.add(run.id)
+            else:
+                self._unfinished.discard(run.id)
         removed = {rid for rid in message.gone if self.runs_by_id.pop(rid, None) is not None}
+        self._unfinished -= removed
         if not changed and not removed:
             return
         self._runs_list = None
@@ -310,11 +317,10 @@ class GageApp(App):
         if not self._watcher.watch(self.project.runs_dir):
             return
         wanted = set()
-        for run in self.runs_by_id.values():
-            if run.status in UNFINISHED:
-                meta = Path(run.meta_dir)
-                wanted.add(str(meta))
-                wanted.add(str(meta / "proc"))
+        for run_id in self._unfinished:
+            meta = Path(self.runs_by_id[run_id].meta_dir)
+            wanted.add(str(meta))
+            wanted.add(str(meta / "proc"))
         for path in wanted - self._watched_meta:
             if self._watcher.watch(path):
                 self._watched_meta.add(path)
