@@ -41,7 +41,7 @@ async def test_where_a_run_executes_is_shown(app_project):
     async with app.run_test(size=(140, 50)) as pilot:
         await loaded(pilot)
         table = app.screen.query_one("#runs-table")
-        assert "completed@ray" in str(table.get_row_at(0))
+        assert table.cell_text(0, "status") == "completed@ray"
         await pilot.press("enter")
         assert isinstance(app.screen, RunScreen)
         await pump_until(pilot, lambda: app.screen.details is not None)

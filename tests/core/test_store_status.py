@@ -80,6 +80,7 @@ def test_killed_runner_tree_reads_terminated(tmp_path):
     code = "import subprocess,sys,time; p=subprocess.Popen(['sleep','30']); print(p.pid, flush=True); time.sleep(30)"
     runner = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     child_pid = int(runner.stdout.readline())
+    child = psutil.Process(child_pid)  # pins the process: a reused PID is not it
     try:
         lock = (
             f"runner {runner.pid} {psutil.Process(runner.pid).create_time()!r}\n"
@@ -96,12 +97,16 @@ def test_killed_runner_tree_reads_terminated(tmp_path):
         assert wait_gone(child_pid)
         assert run_status(meta) == "terminated"
     finally:
-        for pid in (child_pid, runner.pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        # Only processes still provably ours: once reaped, a PID may already
+        # belong to another test's process.
+        if runner.poll() is None:
+            runner.kill()
         runner.wait()
+        try:
+            if child.is_running():
+                child.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 def test_corrupt_exit_does_not_raise(tmp_path):
