@@ -19,7 +19,7 @@ from typing import Callable
 
 from gage_core.process import metafiles as mf
 from gage_core.process.output import STDERR, RunOutputFollower
-from gage_core.safe_text import final_line_state
+from gage_core.store.safe_text import final_line_state
 
 __all__ = [
     "runner_args",

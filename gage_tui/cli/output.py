@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from gage_core.safe_text import escape_control
+from gage_core.store.safe_text import escape_control
 
 __all__ = ["Output", "Column", "use_plain", "print_error", "safe_text"]
 

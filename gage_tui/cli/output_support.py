@@ -39,7 +39,7 @@ def phase_readers(store, run, phases: Iterable[str] | None = None):
 def format_line(line, timestamps: bool, raw: bool = True) -> bytes:
     """The line's bytes (raw, or as a terminal finally shows a ``\\r``
     progress line), with ``TIME STREAM `` in front when asked."""
-    from gage_core.safe_text import final_line_state
+    from gage_core.store.safe_text import final_line_state
 
     data = line.data if raw else final_line_state(line.data)
     data = data if data.endswith(b"\n") else data + b"\n"

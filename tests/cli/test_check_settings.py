@@ -8,7 +8,7 @@ import json
 import pytest
 
 from gage_core import __version__
-from gage_core.version_spec import VersionSpecError, version_matches
+from gage_core.query.version_spec import VersionSpecError, version_matches
 
 KEYS = ["gage_version", "gage_install_location", "python_version", "python_exe", "platform"]
 VERBOSE = ["command_directory", "project_directory", "gagefile", "runs_directory"]

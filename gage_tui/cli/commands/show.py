@@ -172,7 +172,7 @@ def _kv(env, pairs) -> None:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")  # paths are copied: never cut short
-    from gage_core.safe_text import escape_control
+    from gage_core.store.safe_text import escape_control
 
     for k, v in rows:
         grid.add_row(escape_control(k), escape_control(v))
@@ -254,7 +254,7 @@ def _print(env, run, details, tail, namespace, limit) -> None:
     if name is not None:
         label = name.split("_", 1)[-1]
         _section(env, f"Output ({label}, last {_TAIL_LINES} lines)" if lines else f"Output ({label})")
-        from gage_core.safe_text import final_line_state
+        from gage_core.store.safe_text import final_line_state
 
         for line in lines:
             env.out.line(final_line_state(line).decode("utf-8", "replace").rstrip("\r\n"))

@@ -119,7 +119,7 @@ def _check_board(args, env) -> int:
 def _check_version(spec: str) -> int:
     from gage_core import __version__
     from gage_core.errors import GageError
-    from gage_core.version_spec import version_matches
+    from gage_core.query.version_spec import version_matches
 
     if not version_matches(__version__, spec):
         raise GageError(f"Version mismatch: current version '{__version__}' does not match '{spec}'")
