@@ -29,13 +29,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _benchline import emit, row  # noqa: E402
+from _benchline import emit, row
 
-from gage_core.gagefile.model import OpDef  # noqa: E402
-from gage_core.process.launch import run_foreground  # noqa: E402
-from gage_core.staging.lifecycle import init_run, stage_run  # noqa: E402
-from gage_core.process.output import OutputReader  # noqa: E402
-from gage_core.project import Project  # noqa: E402
+from gage_core.gagefile.model import OpDef
+from gage_core.process.launch import run_foreground
+from gage_core.process.output import OutputReader
+from gage_core.project import Project
+from gage_core.staging.lifecycle import init_run, stage_run
 
 PROG = """\
 import sys

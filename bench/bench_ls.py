@@ -39,6 +39,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _benchline import emit, row  # noqa: E402
+
 INDEX_DIR = ".gage-index"
 
 
@@ -115,7 +116,7 @@ def _time(cmd: list[str], env: dict, cwd: Path, repeat: int, before=None) -> tup
             before()
         c = _children_cpu()
         t = time.perf_counter()
-        res = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        res = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True)
         elapsed = time.perf_counter() - t
         best_cpu = min(best_cpu, _children_cpu() - c)
         if res.returncode != 0:

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(REPO / "tests"))
 
 from _benchline import emit, row  # noqa: E402
+
 from helpers.ray_head import start_head  # noqa: E402
 
 GAGEFILE = """

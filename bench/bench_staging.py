@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _benchline import emit, row  # noqa: E402
+from _benchline import emit, row
 
-from gage_core.staging.sourcecode import copy_source_files, select_source_files  # noqa: E402
+from gage_core.staging.sourcecode import copy_source_files, select_source_files
 
 __all__: list[str] = []
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import shutil
 import statistics
@@ -180,11 +181,11 @@ def _project(work: Path) -> Path:
 
 
 def _launch(project: Path, op: str, background: bool = True) -> str:
-    from gage_core.staging.batch import launch_runs
     from gage_core.process.launch import run_foreground
-    from gage_core.staging.lifecycle import init_run, stage_run
     from gage_core.project import open_project
     from gage_core.settings import settings_from
+    from gage_core.staging.batch import launch_runs
+    from gage_core.staging.lifecycle import init_run, stage_run
 
     proj = open_project(settings_from(cwd=project))
     opdef = proj.gagefile.ops[op]
@@ -260,10 +261,8 @@ async def _flood_ui(project: Path) -> dict:
         raw.join(timeout=2)
         from gage_core.process.stop import stop_run
 
-        try:
+        with contextlib.suppress(Exception):  # the run may have ended already
             stop_run(store.get(run_id), grace=1)
-        except Exception:
-            pass
     return {
         "lines": view.line_count,
         "ui_delay_median_ms": statistics.median(ui_ages),

@@ -14,11 +14,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _benchline import emit, row  # noqa: E402
+from _benchline import emit, row
 
-from gage_core.query.filter import parse_filter  # noqa: E402
-from gage_core.store.opref import OpRef  # noqa: E402
-from gage_core.store.run import Run  # noqa: E402
+from gage_core.query.filter import parse_filter
+from gage_core.store.opref import OpRef
+from gage_core.store.run import Run
 
 NOW = datetime(2026, 3, 11, 12, 0, tzinfo=timezone.utc)
 N = 10_000

@@ -7,9 +7,10 @@ Gagefile still yields a ``Project`` whose ``gagefile`` carries diagnostics.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from gage_core.errors import GageError
 from gage_core.gagefile import GageFile, find_gagefile, load_gagefile

@@ -7,9 +7,9 @@ down; nothing else in the core reads ``os.environ`` for these.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from gage_core.errors import GageError
 

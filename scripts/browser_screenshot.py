@@ -116,7 +116,7 @@ def main() -> int:
                     break
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise SystemExit("gage ui --serve did not come up")
+                        raise SystemExit("gage ui --serve did not come up") from None
                     time.sleep(0.2)
             OUT.parent.mkdir(exist_ok=True)
             OUT.write_bytes(asyncio.run(_shoot(chromium, url, Path(tmp) / "chromium")))

@@ -21,10 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from helpers.demo_store import DEMO_NOW, DEMO_SCREENS, copy_demo_project  # noqa: E402
-
 from gage_core.settings import settings_from  # noqa: E402
 from gage_tui.app.app import GageApp  # noqa: E402
+from helpers.demo_store import DEMO_NOW, DEMO_SCREENS, copy_demo_project  # noqa: E402
 
 OUT = REPO / "screenshots"
 SIZE = (120, 36)

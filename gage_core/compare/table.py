@@ -26,9 +26,10 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 __all__ = [
     "ATTRIBUTES",
@@ -211,7 +212,7 @@ class CompareTable:
     def text(self, run_id: str, column: CompareColumn) -> str:
         return format_value(column, self.value(run_id, column.key))
 
-    def sort(self, key: str, reverse: bool = False) -> "CompareTable":
+    def sort(self, key: str, reverse: bool = False) -> CompareTable:
         """Sort rows in place by a column key; missing values stay last."""
         present = [r for r in self.runs if _sort_key(self.value(r.id, key))[0] == 0]
         missing = [r for r in self.runs if _sort_key(self.value(r.id, key))[0] == 1]

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 # A phase command: a shell string, or an argument list run without a shell.
-Command = Union[str, tuple[str, ...]]
+Command = Union[str, tuple[str, ...]]  # noqa: UP007 - a runtime alias: `|` needs 3.10 types at import
 
 # Exec phases in the order a run goes through them, with their output names.
 EXEC_PHASES: tuple[tuple[str, str], ...] = (

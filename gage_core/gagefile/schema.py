@@ -10,6 +10,7 @@ what jschon would reject for that reason.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from functools import lru_cache
@@ -46,10 +47,8 @@ def _jschon_schema():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        try:
+        with contextlib.suppress(Exception):  # a catalog may already exist in this process
             create_catalog("2020-12")
-        except Exception:  # a catalog may already exist in this process
-            pass
         return JSONSchema(schema_dict())
 
 

@@ -23,8 +23,8 @@ import signal
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from gage_core.process import metafiles as mf
 
@@ -87,7 +87,7 @@ def _alive(pid: int) -> bool:
         import psutil
 
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except Exception:  # noqa: BLE001 - psutil races: treat as alive
+    except Exception:
         return True
 
 

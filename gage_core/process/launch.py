@@ -14,8 +14,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from gage_core.process import metafiles as mf
 from gage_core.process.output import STDERR, RunOutputFollower

@@ -172,7 +172,7 @@ class OutputWriter:
             os.close(self._ifd)
             self._fd = self._ifd = -1
 
-    def __enter__(self) -> "OutputWriter":
+    def __enter__(self) -> OutputWriter:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -246,7 +246,7 @@ class OutputReader:
                 os.close(fd)
         self._fd = self._ifd = -1
 
-    def __enter__(self) -> "OutputReader":
+    def __enter__(self) -> OutputReader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -658,7 +658,7 @@ class RunOutputFollower:
             reader.close()
         self.readers.clear()
 
-    def __enter__(self) -> "RunOutputFollower":
+    def __enter__(self) -> RunOutputFollower:
         return self
 
     def __exit__(self, *exc) -> None:

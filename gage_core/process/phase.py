@@ -24,9 +24,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from gage_core.process.output import STDERR, STDOUT, OutputWriter
 
@@ -206,7 +206,10 @@ class PhaseProcess:
         self._signal_group(sig)
 
     def _signal_group(self, sig: int) -> None:
-        if self.proc is None:
+        # Safe by construction: the child is reaped only after the last
+        # group signal (see ``_wait``), so until then its zombie keeps the
+        # PID and the group id from being given to another process.
+        if self.proc is None or self.proc.returncode is not None:
             return
         try:
             os.killpg(self.proc.pid, sig)
@@ -265,7 +268,7 @@ class PhaseProcess:
                 if self._kill_at is not None and now >= self._kill_at:
                     self._signal_group(signal.SIGKILL)
                     self._kill_at = None
-                if exited_at is None and proc.poll() is not None:
+                if exited_at is None and _exited_unreaped(proc):
                     exited_at = now
                 if exited_at is not None and now - exited_at > _DRAIN_AFTER_EXIT:
                     # The child is gone but something in its group still
@@ -287,13 +290,25 @@ class PhaseProcess:
         return PhaseResult(code, self.stop_signal, writer.lines, self.write_error)
 
     def _wait(self, proc: subprocess.Popen) -> int:
-        while True:
-            try:
-                return proc.wait(timeout=0.2)
-            except subprocess.TimeoutExpired:
-                if self._kill_at is not None and time.monotonic() >= self._kill_at:
-                    self._signal_group(signal.SIGKILL)
-                    self._kill_at = None
+        while not _exited_unreaped(proc):
+            if self._kill_at is not None and time.monotonic() >= self._kill_at:
+                self._signal_group(signal.SIGKILL)
+                self._kill_at = None
+            time.sleep(0.05)
+        # The guard kills what is left of the group while the child's zombie
+        # still reserves its group id; only then is the child reaped.
+        self._release_guard()
+        return proc.wait()
+
+
+def _exited_unreaped(proc: subprocess.Popen) -> bool:
+    """True once the child has exited, without reaping it (``WNOWAIT``)."""
+    if proc.returncode is not None:
+        return True
+    try:
+        return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # reaped elsewhere
+        return True
 
 
 def read_env_json(meta_dir: str | os.PathLike) -> dict:

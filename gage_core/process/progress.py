@@ -64,9 +64,8 @@ class ProgressParser:
         self._carry = buf[-_CARRY:]
         if b"%|" not in buf:
             return None
-        last = None
-        for last in _TQDM.finditer(buf):
-            pass
+        matches = list(_TQDM.finditer(buf))
+        last = matches[-1] if matches else None
         if last is None:
             return None
         pct = min(100, int(last.group(1)))

@@ -248,7 +248,7 @@ class Runner:
             mf.log_line(meta, f"Runner error: {e}")
             if code is None:
                 code = -self.stop_signal if self.stop_signal else 1
-        except BaseException as e:  # noqa: BLE001 - the run must still end cleanly
+        except BaseException as e:
             mf.log_line(meta, "Runner error: " + "".join(traceback.format_exception(e)).rstrip())
             if code is None:
                 code = -self.stop_signal if self.stop_signal else 1
@@ -291,7 +291,7 @@ class Runner:
         for name, step in steps:
             try:
                 step()
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 mf.log_line(meta, f"Error finishing run ({name}): {e!r}")
         self._record_exit(code)
 
@@ -322,7 +322,7 @@ class Runner:
     def _try_write_summary(self, summary: SummaryParser | None, opdef) -> None:
         try:
             self._write_summary(summary, opdef)
-        except Exception as e:  # noqa: BLE001 - finishing writes it again
+        except Exception as e:
             mf.log_line(self.meta_dir, f"Error writing the run summary before finalize: {e!r}")
 
     def _write_summary(self, summary: SummaryParser | None, opdef) -> None:

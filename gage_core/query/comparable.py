@@ -9,7 +9,8 @@ run would. Staged, pending, running and terminated runs count, as in Gage
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = ["comparable_run"]
 

@@ -6,9 +6,10 @@ Internal to ``gage_core.query.filter`` (semantics are documented there).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from gage_core.errors import FilterSyntaxError, GageError
 from gage_core.query import timespec

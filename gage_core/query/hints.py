@@ -14,7 +14,8 @@ A filter with a syntax error has no hints (its error says what is wrong).
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from gage_core.query.fields import field_getter, value_text
 

@@ -17,7 +17,8 @@ after any ``--where`` filtering). Each spec is tried as:
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from gage_core.errors import RunNotFound, RunSelectError
 

@@ -9,7 +9,8 @@ last in either direction; numbers sort before text; text ignores case.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from gage_core.errors import GageError
 from gage_core.query.fields import field_getter, value_number, value_text

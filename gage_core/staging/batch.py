@@ -27,8 +27,9 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "expand_batch",

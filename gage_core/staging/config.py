@@ -36,9 +36,10 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from gage_core.errors import FlagError, StagingError
 from gage_core.staging.config_formats import SUPPORTED_SUFFIXES, apply_leaves, read_leaves

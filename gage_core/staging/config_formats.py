@@ -395,7 +395,7 @@ def apply_leaves(text: str, suffix: str, changes: dict[str, Any]) -> str:
     if suffix == ".ipynb":
         nb = None
         done: set[str] = set()
-        for nb, cell, src, spans in _nb_cells(text):
+        for nb, cell, src, spans in _nb_cells(text):  # noqa: B007 - the notebook is written out after the loop
             mine = {k: v for k, v in changes.items() if k in spans and k not in done}
             if mine:
                 done.update(mine)

@@ -34,9 +34,10 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from gage_core.errors import GageError, StagingError
 from gage_core.gagefile.model import Dependency

@@ -26,9 +26,10 @@ import platform
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from gage_core.errors import GageError, StagingError, StoreError
 from gage_core.process import files as _files
@@ -168,9 +169,9 @@ def init_run(
     the runs directory cannot be written (nothing is left behind then)."""
     from gage_core.store import layout
     from gage_core.store.associate import project_ref
+    from gage_core.store.attribute_log import append_user_attrs, current_author, new_comment_id
     from gage_core.store.ids import new_run_id
     from gage_core.store.opref import OpRef
-    from gage_core.store.attribute_log import append_user_attrs, current_author, new_comment_id
 
     runs_dir = Path(project.runs_dir)
     try:

@@ -19,9 +19,10 @@ are collected in ``problems`` rather than raised.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from gage_core.errors import GageError
 from gage_core.gagefile.model import EXEC_PHASES

@@ -40,9 +40,9 @@ import os
 import re
 import stat
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from gage_core.errors import StagingError
 from gage_core.staging.patterns import Rule, effective_patterns, is_text_file, parse_patterns

@@ -15,12 +15,13 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from gage_core.store.atomic import write_atomic
 from gage_core.errors import GageError, StoreError
+from gage_core.store.atomic import write_atomic
 from gage_core.store.ids import new_run_id
 from gage_core.store.trash import check_not_running, mark_container
 

@@ -12,12 +12,13 @@ run whose recorded project id equals the project's id.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from gage_core.store.atomic import write_atomic
 from gage_core.errors import GageError, StoreError
 from gage_core.store import layout
+from gage_core.store.atomic import write_atomic
 
 __all__ = [
     "project_ref",

@@ -15,8 +15,9 @@ import errno
 import getpass
 import json
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from gage_core.errors import StoreError
 from gage_core.store.atomic import write_atomic
@@ -92,7 +93,7 @@ def read_user_attrs(
 
 def append_user_attrs(
     user_dir: str | os.PathLike,
-    set: Mapping[str, Any] | None = None,  # noqa: A002 - matches the file format
+    set: Mapping[str, Any] | None = None,
     delete: Iterable[str] | None = None,
     author: str | None = None,
 ) -> Path:

@@ -29,8 +29,9 @@ import json
 import os
 import sqlite3
 import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from gage_core.store.opref import OpRef
 from gage_core.store.run import Run
@@ -324,7 +325,7 @@ class RunIndex:
     def close(self) -> None:
         self._close_db()
 
-    def __enter__(self) -> "RunIndex":
+    def __enter__(self) -> RunIndex:
         return self
 
     def __exit__(self, *exc) -> None:

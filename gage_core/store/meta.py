@@ -46,7 +46,7 @@ class MetaReader:
         self._names: dict[str, zipfile.ZipInfo] | None = None
 
     @classmethod
-    def for_run(cls, runs_dir: str | os.PathLike, run_id: str) -> "MetaReader":
+    def for_run(cls, runs_dir: str | os.PathLike, run_id: str) -> MetaReader:
         return cls(layout.meta_path(runs_dir, run_id))
 
     # -- zip plumbing -------------------------------------------------
@@ -66,7 +66,7 @@ class MetaReader:
             self._zip = None
             self._names = None
 
-    def __enter__(self) -> "MetaReader":
+    def __enter__(self) -> MetaReader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -190,7 +190,7 @@ class MetaReader:
         p = self.path / "output" / name
         return p if p.is_file() else None
 
-    def open_output(self, name: str) -> "OutputReader":
+    def open_output(self, name: str) -> OutputReader:
         """A reader of phase output ``name`` with its index: the file itself
         for a dir meta (so a live run can be followed), the bytes for a
         ``.meta.zip``. An output that is missing reads as empty."""

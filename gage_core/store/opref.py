@@ -37,7 +37,7 @@ class OpRef:
         return f"2 {self.namespace} {self.name} {self.version}"
 
     @classmethod
-    def decode(cls, text: str | bytes) -> "OpRef":
+    def decode(cls, text: str | bytes) -> OpRef:
         """Decode schema 1 or 2 text; raises ``OpRefError`` if malformed."""
         if isinstance(text, bytes):
             try:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import heapq
 import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from gage_core.errors import RunNotFound, StoreError
 from gage_core.store import layout

@@ -19,8 +19,9 @@ import os
 import shutil
 import stat
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from gage_core.errors import RunStateError, StoreError
 from gage_core.store import layout

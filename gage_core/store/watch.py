@@ -13,7 +13,7 @@ import functools
 import logging
 import os
 import threading
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 __all__ = ["ChangeWatcher"]
 
@@ -38,7 +38,7 @@ class ChangeWatcher:
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._deliver, name="gage-watch", daemon=True)
 
-    def start(self) -> "ChangeWatcher":
+    def start(self) -> ChangeWatcher:
         self._observer.start()
         self._thread.start()
         return self

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "FORMATS",

@@ -23,7 +23,7 @@ class CliEnv:
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "CliEnv":
+    def from_args(cls, args: argparse.Namespace) -> CliEnv:
         return cls(
             settings=settings_from(cwd=args.cwd, home=args.home, runs=args.runs_dir),
             verbose=args.verbose,
@@ -31,7 +31,7 @@ class CliEnv:
         )
 
     @cached_property
-    def out(self) -> "Output":
+    def out(self) -> Output:
         from gage_tui.cli.output import Output
 
         return Output(plain=self.plain)

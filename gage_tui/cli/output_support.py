@@ -5,7 +5,7 @@ format lines, write raw bytes to stdout."""
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["output_target", "phase_readers", "format_line", "write_lines", "write_bytes", "STREAM_CHOICES"]
 

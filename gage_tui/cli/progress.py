@@ -11,7 +11,8 @@ only when stderr is a terminal and only once staging has taken longer than
 from __future__ import annotations
 
 import time
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 __all__ = ["CopyProgress", "copy_progress_for"]
 

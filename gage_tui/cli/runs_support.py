@@ -4,7 +4,8 @@ project and pick the runs a command acts on."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gage_core.project import Project
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 
-def open_store(env) -> tuple["Project", "RunStore"]:
+def open_store(env) -> tuple[Project, RunStore]:
     """The current project (from ``env.settings``) and its run store."""
     from gage_core.project import open_project
     from gage_core.store.store import RunStore
@@ -45,9 +46,8 @@ def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted:
     from the run index without loading every run."""
     import sys
 
-    from gage_tui.cli.progress import copy_progress_for
-
     from gage_core.project import project_ref_matcher
+    from gage_tui.cli.progress import copy_progress_for
 
     project, store = open_store(env)
     _check_given_runs_dir(env, project)
@@ -70,7 +70,7 @@ def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted:
 def project_runs(
     env, *, all_projects: bool = False, deleted: bool = False, where: str | None = None,
     archive: str | None = None,
-) -> tuple["Project", "RunStore", list["Run"]]:
+) -> tuple[Project, RunStore, list[Run]]:
     """Runs a command sees, newest first: the current project's (or all),
     active (or only deleted ones, or those in the archive named
     ``archive``), filtered by ``where``."""
@@ -107,13 +107,13 @@ def _check_given_runs_dir(env, project) -> None:
         )
 
 
-def _filter(runs: list["Run"], where: str) -> list["Run"]:
+def _filter(runs: list[Run], where: str) -> list[Run]:
     from gage_core.query.filter import parse_filter
 
     return parse_filter(where).filter(runs)  # one clock for all runs
 
 
-def select_runs(runs: Sequence["Run"], specs: Iterable[str]) -> list["Run"]:
+def select_runs(runs: Sequence[Run], specs: Iterable[str]) -> list[Run]:
     """Runs matching any of ``specs`` (index, slice, id or name prefix)."""
     from gage_core.query.select import select_runs as _select
 
@@ -121,7 +121,7 @@ def select_runs(runs: Sequence["Run"], specs: Iterable[str]) -> list["Run"]:
     return list(_select(runs, specs)) if specs else list(runs)
 
 
-def select_one_run(runs: Sequence["Run"], spec: str | None) -> "Run":
+def select_one_run(runs: Sequence[Run], spec: str | None) -> Run:
     """The one run ``spec`` names (default: the latest)."""
     from gage_core.query.select import select_one
 
@@ -153,7 +153,7 @@ def select_for_command(
     all_projects: bool = False,
     default_latest: bool = False,
     archive: str | None = None,
-) -> tuple["Project", "RunStore", list["Run"]]:
+) -> tuple[Project, RunStore, list[Run]]:
     """``(project, store, runs)`` a command acts on, newest first.
 
     RUN specs select among the runs matching ``where``; ``where`` alone or
@@ -194,7 +194,7 @@ def select_for_command(
     )
 
 
-def select_from_args(env, args, **kwargs) -> tuple["Project", "RunStore", list["Run"]]:
+def select_from_args(env, args, **kwargs) -> tuple[Project, RunStore, list[Run]]:
     """``select_for_command`` with the arguments ``add_selection_args``
     declared (``run_specs``, ``where``, ``all_runs``, ``all_projects``)."""
     return select_for_command(
@@ -202,7 +202,7 @@ def select_from_args(env, args, **kwargs) -> tuple["Project", "RunStore", list["
     )
 
 
-def count_runs(runs: Sequence["Run"] | int) -> str:
+def count_runs(runs: Sequence[Run] | int) -> str:
     """``"1 run"``, ``"3 runs"``."""
     n = runs if isinstance(runs, int) else len(runs)
     return f"{n} run" + ("" if n == 1 else "s")
@@ -211,7 +211,7 @@ def count_runs(runs: Sequence["Run"] | int) -> str:
 def go_ahead(
     env,
     args,
-    runs: Sequence["Run"],
+    runs: Sequence[Run],
     question: str,
     *,
     project=None,
@@ -231,7 +231,7 @@ def go_ahead(
 
 
 def confirm(
-    env, question: str, default: bool, yes: bool = False, runs: Sequence["Run"] = (), project=None
+    env, question: str, default: bool, yes: bool = False, runs: Sequence[Run] = (), project=None
 ) -> bool:
     """Show ``runs`` (when given) and ask ``question`` on the terminal;
     ``yes`` (``-y``) answers for the user. Without a terminal the answer
@@ -282,12 +282,11 @@ def confirm_launch(env, action: str, heading: str, columns: Sequence[str] = (), 
         raise GageError("cancelled", exit_code=1)
 
 
-def print_run_list(env, runs: Sequence["Run"], project=None) -> None:
+def print_run_list(env, runs: Sequence[Run], project=None) -> None:
     """A short table of runs (for confirmation prompts and results)."""
+    from gage_core.project import project_namespace
     from gage_core.store.timefmt import format_ago
     from gage_tui.cli.output import Column
-
-    from gage_core.project import project_namespace
 
     namespace = project_namespace(project) if project is not None else None
     rows = [

@@ -9,11 +9,11 @@ import shutil
 
 import psutil
 import pytest
-from helpers.meta_runs import make_run
 
 from gage_core.store import layout
 from gage_core.store.ids import run_name
 from gage_core.store.store import RunStore
+from helpers.meta_runs import make_run
 
 
 def _run(runs, op="train", metrics=None, ago_s=60, **files):

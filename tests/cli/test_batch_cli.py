@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers.batches import NAP, NAP_GAGEFILE, max_overlap
-from helpers.real_runs import wait_for
 
 from gage_core.store.status import UNFINISHED
 from gage_core.store.store import RunStore
+from helpers.batches import NAP, NAP_GAGEFILE, max_overlap
+from helpers.real_runs import wait_for
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers.paths import FIXTURES
+from helpers.paths import FIXTURES, SAMPLES
 
 GAGEFILES = FIXTURES / "gagefiles"
-from helpers.paths import SAMPLES
 
 
 @pytest.fixture

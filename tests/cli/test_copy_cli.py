@@ -102,8 +102,6 @@ def test_copy_through_s3(two_projects, s3_server):
     creds = dict(
         AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
     )
-    boto3.client("s3", endpoint_url=s3_server, **{
-        "aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1",
-    }).create_bucket(Bucket="runs")
+    boto3.client("s3", endpoint_url=s3_server, aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1").create_bucket(Bucket="runs")
     env = dict(env, FSSPEC_S3_ENDPOINT_URL=s3_server, **creds)
     _copy_round_trip(src, dst, env, "s3://runs/team")

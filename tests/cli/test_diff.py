@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers.demo_store import DEMO_RUN_IDS, write_demo_store
 
 from gage_core.compare.diff import MISSING, diff_runs
 from gage_core.store.store import RunStore
+from helpers.demo_store import DEMO_RUN_IDS, write_demo_store
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers.meta_runs import make_run
 
 from gage_core.store import layout
 from gage_core.store.attribute_log import append_user_attrs
 from gage_core.store.ids import new_run_id, run_name
+from helpers.meta_runs import make_run
 
 
 @pytest.fixture

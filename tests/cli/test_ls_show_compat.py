@@ -8,10 +8,10 @@ import json
 import shutil
 
 import pytest
-from helpers.paths import FIXTURES
-from helpers.gage012 import make_finished_run, make_stale_lock_run
 
 from gage_core.store.ids import run_name
+from helpers.gage012 import make_finished_run, make_stale_lock_run
+from helpers.paths import FIXTURES
 
 REAL_LABELLED = "a57d0d47-3c57-4a4f-9e93-58d14074c4fd"
 REAL_PLAIN = "8cfacf0e-ce7e-45b7-8c2d-733f53690075"

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers.real_runs import wait_for
-
 from gage_core.store.store import RunStore
+from helpers.real_runs import wait_for
 
 
 def _runs(project: Path):

@@ -5,8 +5,8 @@ interoperability test)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import os
+import sqlite3
 import sys
 from pathlib import Path
 

@@ -50,7 +50,7 @@ def served(tmp_path):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise AssertionError(f"server did not come up: {proc.stderr.read().decode()}")
+                raise AssertionError(f"server did not come up: {proc.stderr.read().decode()}") from None
             time.sleep(0.2)
     yield url, page, name
     os.killpg(proc.pid, signal.SIGTERM)

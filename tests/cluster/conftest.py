@@ -12,7 +12,6 @@ import pytest
 
 from helpers.ray_head import start_head
 
-
 OPS = '''
 [hello]
 exec = "python3 hello.py"

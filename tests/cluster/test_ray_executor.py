@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers.cluster import gage, only_run, wait_for_run
 from gage_core.process.output import STDERR, STDOUT, OutputReader
 from gage_core.store.meta import MetaReader
 from gage_core.store.status import derive_status, parse_lock
+from helpers.cluster import gage, only_run, wait_for_run
 
 # One private head for all of them: the tests run on one xdist worker.
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(300), pytest.mark.xdist_group("ray")]

@@ -9,14 +9,14 @@ import shutil
 import stat
 
 import pytest
-from helpers.meta_runs import make_run
 
 from gage_core.errors import GageError, RunStateError
-from gage_core.store import annotate, layout
+from gage_core.store import annotate
 from gage_core.store.associate import associate, associate_candidates, associate_runs, dissociate, project_ref
 from gage_core.store.attribute_log import read_user_attrs, user_attr_entries
 from gage_core.store.store import RunStore
 from gage_core.store.trash import delete_runs, purge_runs, restore_runs
+from helpers.meta_runs import make_run
 
 
 @pytest.fixture
@@ -35,10 +35,10 @@ def _finished(store, **files):
 
 def _read_only(run):
     """Make the run's files read-only as a finished run's are."""
-    for root, dirs, files in os.walk(run.run_dir):
+    for root, _dirs, files in os.walk(run.run_dir):
         for f in files:
             os.chmod(os.path.join(root, f), 0o444)
-    for root, dirs, files in os.walk(run.meta_dir):
+    for root, _dirs, files in os.walk(run.meta_dir):
         for f in files:
             os.chmod(os.path.join(root, f), 0o444)
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.batches import NAP, NAP_GAGEFILE, max_overlap
-from helpers.real_runs import wait_for
 
 from gage_core.errors import StagingError
 from gage_core.process.batch_runner import run_batch
@@ -18,6 +16,8 @@ from gage_core.staging.batch import launch_runs, plan_batch, stage_batch
 from gage_core.staging.flags import parse_flag_assigns
 from gage_core.store.status import UNFINISHED
 from gage_core.store.store import RunStore
+from helpers.batches import NAP, NAP_GAGEFILE, max_overlap
+from helpers.real_runs import wait_for
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from helpers.real_runs import wait_for
 
 from gage_core.gagefile.model import Dependency, OpDef
 from gage_core.process.files import read_manifest
@@ -18,6 +17,7 @@ from gage_core.project import Project
 from gage_core.staging.lifecycle import RunFailed, init_run, stage_run
 from gage_core.store.integrity import check_run
 from gage_core.store.store import RunStore
+from helpers.real_runs import wait_for
 
 
 @pytest.fixture

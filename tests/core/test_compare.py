@@ -9,12 +9,12 @@ import io
 from pathlib import Path
 
 import pytest
-from helpers.demo_store import DEMO_NOW, DEMO_RUN_IDS, write_demo_store
 
 from gage_core.compare.series import SummaryCache, read_run_summary
 from gage_core.compare.table import build_table, parse_column_spec, resolve_columns
 from gage_core.process import metafiles as mf
 from gage_core.store.store import RunStore
+from helpers.demo_store import DEMO_NOW, DEMO_RUN_IDS, write_demo_store
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ choice, shipping limits and the local executor."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import textwrap
@@ -18,7 +17,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.jobs_stub import NODE_ID, PREAMBLE, JobsStub
 from gage_core.gagefile.model import OpDef
 from gage_core.process import metafiles as mf
 from gage_core.process.executors.base import (
@@ -34,11 +32,12 @@ from gage_core.process.executors.local import LocalExecutor
 from gage_core.process.executors.proxy import LogFilter, ProxyRunner
 from gage_core.process.executors.ray import WORKING_DIR_LIMIT, RayExecutor, check_shippable
 from gage_core.process.executors.remote import BEGIN, END
-from gage_core.staging.lifecycle import init_run, stage_run
 from gage_core.process.output import STDERR, STDOUT, OutputReader
 from gage_core.project import Project
+from gage_core.staging.lifecycle import init_run, stage_run
 from gage_core.store.meta import MetaReader
 from gage_core.store.status import derive_status
+from helpers.jobs_stub import NODE_ID, PREAMBLE, JobsStub
 
 PY = sys.executable
 

@@ -16,6 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from gage_core.process.launch import runner_args, start_detached
+from gage_core.process.output import INDEX_RECORD, OutputReader
+from gage_core.store.store import RunStore
 from helpers.real_runs import (
     PY,
     REPO,
@@ -29,10 +33,6 @@ from helpers.real_runs import (
     wait_for,
     wait_gone,
 )
-
-from gage_core.process.launch import runner_args, start_detached
-from gage_core.process.output import INDEX_RECORD, OutputReader
-from gage_core.store.store import RunStore
 
 COUNTER = """\
 import sys, time

@@ -4,17 +4,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers.real_runs import make_run, meta_of, new_project
 
 from gage_core.process.launch import run_foreground
 from gage_core.store.index import INDEX_NAME
 from gage_core.store.store import RunStore
+from helpers.real_runs import make_run, meta_of, new_project
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from gage_core.gagefile import Severity, load_gagefile, load_gagefile_text
-
 from helpers.paths import FIXTURES
 
 GAGEFILES = FIXTURES / "gagefiles"

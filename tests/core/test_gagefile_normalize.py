@@ -15,11 +15,9 @@ from gage_core.gagefile import (
 )
 from gage_core.project import Project, find_project_dir, open_project
 from gage_core.settings import settings_from
-
-from helpers.paths import FIXTURES
+from helpers.paths import FIXTURES, SAMPLES
 
 GAGEFILES = FIXTURES / "gagefiles"
-from helpers.paths import SAMPLES
 
 
 def _load(text: str, name: str = "gage.toml", project_dir: Path = Path("/tmp/myproj")):

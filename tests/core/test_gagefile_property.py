@@ -14,11 +14,9 @@ from hypothesis import strategies as st
 from gage_core.gagefile import load_gagefile_text
 from gage_core.gagefile.schema import quick_valid, schema_dict, validate_with_jschon
 from gage_tui.cli.diagnostics_view import diagnostic_lines, github_line, json_report
-
-from helpers.paths import FIXTURES
+from helpers.paths import FIXTURES, SAMPLES
 
 GAGEFILES = FIXTURES / "gagefiles"
-from helpers.paths import SAMPLES
 
 _SEEDS = [
     (p.suffix.lstrip(".").replace("yml", "yaml"), p.read_text(encoding="utf-8"))
@@ -52,7 +50,7 @@ def _check_loads(text: str, fmt: str) -> None:
         github_line(d)
     json_report("gage", gf.diagnostics, gf.valid)
     for op in gf.ops.values():
-        for phase, cmd in op.exec.items():
+        for _phase, cmd in op.exec.items():
             assert isinstance(cmd, (str, tuple))
         assert all(isinstance(k, str) for k in op.env.values())
 

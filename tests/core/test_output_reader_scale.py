@@ -86,8 +86,8 @@ def test_big_output_opens_at_its_end(tmp_path, monkeypatch):
 
 
 def test_tail_cli_prints_exactly_the_last_lines(tmp_path):
-    from helpers.meta_runs import make_run
     from gage_core.store import layout
+    from helpers.meta_runs import make_run
 
     for last_newline in (True, False):
         runs = tmp_path / f"runs-{last_newline}"

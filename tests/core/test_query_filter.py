@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers.query_runs import NOW, sample_runs
 
 from gage_core.errors import FilterSyntaxError, GageError
 from gage_core.query.filter import filter_fields, filter_help, filter_runs, parse_filter
+from helpers.query_runs import NOW, sample_runs
 
 RUNS = sample_runs()
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from helpers.query_runs import sample_runs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gage_core.query.hints import filter_hints
+from helpers.query_runs import sample_runs
 
 RUNS = sample_runs()
 

@@ -3,12 +3,12 @@ a parsed filter never raises while matching."""
 
 from __future__ import annotations
 
-from helpers.query_runs import NOW, sample_runs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gage_core.errors import FilterSyntaxError
 from gage_core.query.filter import parse_filter
+from helpers.query_runs import NOW, sample_runs
 
 RUNS = sample_runs()
 

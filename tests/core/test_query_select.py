@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from helpers.query_runs import make_run, sample_runs
 
 from gage_core.errors import GageError, RunNotFound, RunSelectError
 from gage_core.query.select import select_one, select_runs
 from gage_core.query.sort import sort_runs
+from helpers.query_runs import make_run, sample_runs
 
 RUNS = sample_runs()  # newest first; ids 0194a1b2-0001-... to -0005-...; names kafob..kafof
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from helpers.query_runs import make_run, us
 
 from gage_core.query.filter import parse_filter
 from gage_core.query.timespec import ago, period_span
+from helpers.query_runs import make_run, us
 
 TZ = timezone(timedelta(hours=-5))
 NOW = datetime(2026, 3, 31, 0, 30, tzinfo=TZ)  # Tuesday, just after local midnight

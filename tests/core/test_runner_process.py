@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers.real_runs import lock_pids, make_run, status, wait_exit, wait_gone
 
 from gage_core.gagefile.model import OpDef
 from gage_core.process.launch import run_foreground, start_detached
@@ -20,6 +20,7 @@ from gage_core.process.stop import stop_run
 from gage_core.project import Project
 from gage_core.staging.lifecycle import RunFailed, init_run, stage_run
 from gage_core.store.store import RunStore
+from helpers.real_runs import lock_pids, make_run, status, wait_exit, wait_gone
 
 PY = sys.executable
 
@@ -121,8 +122,10 @@ def test_sigkill_runner_and_child_reads_terminated(project):
     start_detached(run_dir)
     pids = lock_pids(run_dir)
     assert status(run_dir) == "running"
+    child = psutil.Process(pids["child"])  # pinned: its PID may be reused once it is reaped
     os.kill(pids["runner"], signal.SIGKILL)
-    os.kill(pids["child"], signal.SIGKILL)
+    with contextlib.suppress(psutil.NoSuchProcess):
+        child.kill()  # psutil refuses a PID that now names another process
     assert wait_gone(pids["runner"], timeout=10.0) and wait_gone(pids["child"], timeout=10.0)
     assert status(run_dir) == "terminated"
 

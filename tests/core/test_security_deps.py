@@ -8,13 +8,13 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers.real_runs import make_run, new_project
 
 from gage_core.errors import StagingError
 from gage_core.gagefile.model import Dependency, OpDef
 from gage_core.process.launch import run_foreground
 from gage_core.staging.deps import resolve_dependencies
 from gage_core.store.store import RunStore
+from helpers.real_runs import make_run, new_project
 
 SECRET = b"top secret outside the project\n"
 

@@ -10,8 +10,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from helpers.marker_project import make_marker_project
-from helpers.real_runs import make_run, new_project
 
 from gage_core.gagefile.model import ConfigSpec, OpDef
 from gage_core.process.launch import run_foreground
@@ -19,6 +17,8 @@ from gage_core.staging.flags import coerce_flag_value
 from gage_core.staging.lifecycle import init_run, stage_run
 from gage_core.store.attribute_log import append_user_attrs, comments, read_user_attrs
 from gage_core.store.store import RunStore
+from helpers.marker_project import make_marker_project
+from helpers.real_runs import make_run, new_project
 
 # -- looking never executes ---------------------------------------------------
 

@@ -6,10 +6,13 @@ import json
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gage_core.errors import FlagError
 from gage_core.gagefile.model import ConfigSpec, OpDef
 from gage_core.staging.config import apply_config, parse_key_spec, read_config_defaults
+from gage_core.staging.config_formats import apply_leaves, read_leaves
 
 PY = '''"""Train."""
 import os
@@ -232,10 +235,6 @@ def test_yaml_alias_not_rewritten_twice(tmp_path):
     assert (run / "c.yaml").read_text() == "base: &b 2\nother: *b\n"
 
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st
-
-from gage_core.staging.config_formats import apply_leaves, read_leaves  # noqa: E402
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
                      st.floats(allow_nan=False, allow_infinity=False, width=32),

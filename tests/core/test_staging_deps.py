@@ -9,12 +9,12 @@ import json
 import os
 
 import pytest
-from helpers.gage012 import make_finished_run
 
 from gage_core.errors import StagingError
 from gage_core.gagefile.model import Dependency, OpDef
 from gage_core.staging.deps import normalize_dependency, resolve_dependencies
 from gage_core.store.store import RunStore
+from helpers.gage012 import make_finished_run
 
 T0 = 1795471227007732
 

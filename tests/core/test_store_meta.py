@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from helpers.gage012 import make_finished_run
 
 from gage_core.store.meta import MetaError, MetaReader
+from helpers.gage012 import make_finished_run
 
 PHASES = ["10_sourcecode", "20_runtime", "30_dependencies", "40_run", "50_finalize"]
 

@@ -11,11 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from helpers.meta_runs import make_run
 from gage_core.store import layout
+from gage_core.store.attribute_log import append_user_attrs
 from gage_core.store.store import RunStore
 from gage_core.store.trash import mark_container
-from gage_core.store.attribute_log import append_user_attrs
+from helpers.meta_runs import make_run
 
 
 def _age(root, seconds: float = 60) -> None:

@@ -9,7 +9,6 @@ import time
 import uuid
 from pathlib import Path
 
-from gage_core.store.ids import new_run_id
 from gage_core.store.store import FIRST_SCREEN, RunStore
 from helpers.meta_runs import make_run
 

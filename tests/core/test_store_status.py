@@ -9,11 +9,11 @@ import sys
 
 import psutil
 import pytest
-from helpers.gage012 import DEAD_PID, make_finished_run, make_stale_lock_run
-from helpers.real_runs import wait_gone
 
 from gage_core.store.meta import MetaReader
 from gage_core.store.status import derive_status, parse_lock, pid_alive, run_status
+from helpers.gage012 import DEAD_PID, make_finished_run, make_stale_lock_run
+from helpers.real_runs import wait_gone
 
 
 def _meta(tmp_path, files: dict[str, str]):

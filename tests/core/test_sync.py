@@ -13,8 +13,8 @@ import pytest
 
 from gage_core.gagefile.model import OpDef
 from gage_core.process.launch import run_foreground
-from gage_core.staging.lifecycle import init_run, stage_run
 from gage_core.project import Project
+from gage_core.staging.lifecycle import init_run, stage_run
 from gage_core.store.store import RunStore
 from gage_core.sync.runs import MARKER, list_copied_runs, pull_run, push_run
 from gage_core.sync.transfer import SyncError, open_url

@@ -10,9 +10,9 @@ cluster's interpreter from ``GAGE_RAY_PYTHON`` (default ``python3``).
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from gage_core.process.executors.base import (
     ExecutorError,

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterator, Mapping, Protocol
+from typing import Protocol
 
 from gage_core.errors import GageError
 
@@ -71,14 +72,14 @@ class ExecutorHandle:
         text = f"{self.executor} at {self.address}" if self.address else self.executor
         return f"{text} (node {self.node_id[:12]})" if self.node_id else text
 
-    def with_changes(self, **changes) -> "ExecutorHandle":
+    def with_changes(self, **changes) -> ExecutorHandle:
         return replace(self, **changes)
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: object, source: str = EXECUTOR_FILE) -> "ExecutorHandle":
+    def from_json(cls, data: object, source: str = EXECUTOR_FILE) -> ExecutorHandle:
         if not isinstance(data, dict):
             raise ExecutorError(f"{source} is not a JSON object")
         name, sid = data.get("executor"), data.get("submission_id")

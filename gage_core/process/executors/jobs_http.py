@@ -14,7 +14,7 @@ import http.client
 import json
 import queue
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
 from gage_core.process.executors.base import ExecutorError
@@ -82,7 +82,7 @@ class JobsHTTP:
     def stop_job(self, submission_id: str) -> bool:
         return bool(self._job_json("POST", submission_id, "/stop").get("stopped"))
 
-    def log_stream(self, submission_id: str, node_id: str, interval: float = 0.1) -> "HTTPLogStream":
+    def log_stream(self, submission_id: str, node_id: str, interval: float = 0.1) -> HTTPLogStream:
         query = urlencode(
             {"node_id": node_id, "submission_id": submission_id, "lines": -1, "interval": interval}
         )

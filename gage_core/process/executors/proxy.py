@@ -187,7 +187,7 @@ class ProxyRunner(Runner):
             print(f"gage: {e.message}", file=sys.stderr)
         except OSError as e:
             mf.log_line(meta, f"Proxy error: {e}")
-        except BaseException as e:  # noqa: BLE001 - the run must still end cleanly
+        except BaseException as e:
             mf.log_line(meta, "Proxy error: " + "".join(traceback.format_exception(e)).rstrip())
         finally:
             if fetched and code is not None:

@@ -19,8 +19,8 @@ import shlex
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from gage_core.process.executors.base import ExecutorError, ExecutorHandle, JobState
 from gage_core.process.executors.jobs_http import HTTPLogStream, JobNotFound, JobsHTTP

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     push_error = None
     try:
         push_run(scratch, args.run_id, args.store)
-    except Exception as e:  # noqa: BLE001 - reported below; the proxy keeps its streamed copy
+    except Exception as e:
         push_error = e
     _write_all(1, END + f"{args.run_id} {code}".encode() + b"\n")
     if push_error is not None:

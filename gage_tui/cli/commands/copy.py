@@ -116,9 +116,9 @@ def _copy_from(args, env) -> int:
     from pathlib import Path
 
     from gage_core.errors import RunNotFound
+    from gage_core.store.store import RunStore
     from gage_core.sync.runs import list_copied_runs, pull_run
     from gage_core.sync.transfer import open_url
-    from gage_core.store.store import RunStore
     from gage_tui.cli.runs_support import count_runs, go_ahead, open_store, select_runs
 
     project, _store = open_store(env)

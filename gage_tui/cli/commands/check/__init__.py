@@ -53,8 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args, env) -> int:
-    from gage_core.gagefile.check import check_path
     from gage_core.errors import GageError
+    from gage_core.gagefile.check import check_path
     from gage_tui.cli.commands.check.runs import runs_for_check
     from gage_tui.cli.diagnostics_view import render_diagnostics
 
@@ -176,8 +176,8 @@ def _print_settings(env, verbose: bool, as_json: bool) -> None:
 
 
 def _check_runs(args, env, runs) -> int:
-    from gage_core.store.integrity import check_run
     from gage_core.errors import GageError
+    from gage_core.store.integrity import check_run
     from gage_tui.cli.commands.check.runs import render_run_checks
 
     if args.format == "github":

@@ -12,8 +12,9 @@ a path and otherwise says it is neither a file, a project dir nor a run.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from gage_core.store.integrity import RunCheck
@@ -24,7 +25,7 @@ __all__ = ["runs_for_check", "render_run_checks"]
 _GAGEFILE_SUFFIXES = (".toml", ".json", ".yaml", ".yml")
 
 
-def runs_for_check(target: str | None, env) -> list["Run"] | None:
+def runs_for_check(target: str | None, env) -> list[Run] | None:
     """The runs ``gage check target`` checks, or None when ``target`` is a
     Gagefile or project dir (handled by ``gage_core.gagefile.check``)."""
     from gage_core.errors import GageError, RunNotFound
@@ -49,7 +50,7 @@ def runs_for_check(target: str | None, env) -> list["Run"] | None:
         ) from None
 
 
-def _run_at(run_dir: Path) -> "Run | None":
+def _run_at(run_dir: Path) -> Run | None:
     from gage_core.store import layout
     from gage_core.store.runload import load_run
 
@@ -60,7 +61,7 @@ def _run_at(run_dir: Path) -> "Run | None":
     return load_run(runs_dir, run_id)
 
 
-def _select(env, spec: str) -> list["Run"]:
+def _select(env, spec: str) -> list[Run]:
     from gage_core.errors import RunNotFound
     from gage_core.query.select import select_runs
     from gage_tui.cli.runs_support import project_runs
@@ -78,7 +79,7 @@ def _select(env, spec: str) -> list["Run"]:
 _LEVEL_STYLE = {"ok": "green", "note": "yellow", "problem": "bold red"}
 
 
-def render_run_checks(env, checks: Sequence["RunCheck"], fmt: str) -> int:
+def render_run_checks(env, checks: Sequence[RunCheck], fmt: str) -> int:
     """Print ``checks`` as ``full``, ``concise`` or ``json``; exit status
     0 when no run has a problem, 1 otherwise."""
     ok = all(c.ok for c in checks)
@@ -98,7 +99,7 @@ def render_run_checks(env, checks: Sequence["RunCheck"], fmt: str) -> int:
     return 0 if ok else 1
 
 
-def _concise(env, check: "RunCheck") -> None:
+def _concise(env, check: RunCheck) -> None:
     shown = [f for f in check.findings if f.level != "ok"]
     for f in shown:
         env.out.line(f"{check.run_name}: {f.level}[{f.topic}]: {f.message}",
@@ -107,7 +108,7 @@ def _concise(env, check: "RunCheck") -> None:
         env.out.line(f"{check.run_name}: ok ({check.kind} run)", style="green")
 
 
-def _full(env, check: "RunCheck") -> None:
+def _full(env, check: RunCheck) -> None:
     op = f"{check.operation}, " if check.operation else ""
     env.out.line(f"Run {check.run_name} ({op}{check.status}) {check.run_id}", style="bold")
     for f in check.findings:

@@ -64,8 +64,8 @@ def _confirm(env, op_name: str, configs: list[dict], action: str, max_parallel: 
 
 
 def run_batch_cli(args, env, project, store, opdef, flag_args) -> int:
-    from gage_core.staging.batch import stage_batch, start_supervisor, write_batch_spec
     from gage_core.errors import GageError
+    from gage_core.staging.batch import stage_batch, start_supervisor, write_batch_spec
     from gage_core.store.ids import run_name
 
     if args.max_parallel < 1:
