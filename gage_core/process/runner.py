@@ -35,6 +35,8 @@ from gage_core.process.summary import SummaryParser, build_summary
 
 __all__ = ["Runner", "PHASE_OUTPUT", "load_opdef", "run_phase", "main"]
 
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
 PHASE_OUTPUT = {
     "stage-sourcecode": "10_sourcecode",
     "stage-runtime": "20_runtime",
@@ -197,8 +199,19 @@ class Runner:
             self.current.request_stop(signum, self.grace)
 
     def _install_signals(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # Kept to be put back: a runner run inside another process (tests,
+        # tools) must not leave that process, or what it starts later,
+        # deaf to SIGTERM and Ctrl-C.
+        self._saved_handlers = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
+        for sig in _STOP_SIGNALS:
             signal.signal(sig, self._on_signal)
+
+    def _restore_signals(self) -> None:
+        for sig, handler in getattr(self, "_saved_handlers", {}).items():
+            try:
+                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
 
     def _set_current(self, proc: PhaseProcess) -> None:
         self.current = proc
@@ -257,7 +270,10 @@ class Runner:
                 code = 1
             if self.stop_signal is not None and code >= 0:
                 code = -int(self.stop_signal)
-            self._finish(code, summary, opdef)
+            try:
+                self._finish(code, summary, opdef)
+            finally:
+                self._restore_signals()
         return 0
 
     def _phase(self, phase, cmd, opdef, summary) -> int:
@@ -295,11 +311,13 @@ class Runner:
                 mf.log_line(meta, f"Error finishing run ({name}): {e!r}")
         self._record_exit(code)
 
-    @staticmethod
-    def _ignore_stop_signals() -> None:
-        """Late signals must not interrupt the bookkeeping."""
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    def _ignore_stop_signals(self) -> None:
+        """Late signals must not interrupt the bookkeeping (the handlers in
+        place before are put back by ``_restore_signals``)."""
+        saved = self.__dict__.setdefault("_saved_handlers", {})
+        for sig in _STOP_SIGNALS:
             try:
+                saved.setdefault(sig, signal.getsignal(sig))
                 signal.signal(sig, signal.SIG_IGN)
             except (OSError, ValueError):
                 pass

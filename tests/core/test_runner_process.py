@@ -350,3 +350,21 @@ def test_ctrl_c_during_staging_hook_stops_it(project):
     run = RunStore(project.runs_dir).get(run_id)
     assert run.status == "terminated" and run.exit_code == -2
     assert not (Path(f"{run_dir}.meta") / "proc" / "lock").exists()
+
+
+def test_runner_in_process_puts_back_the_signal_handlers(project):
+    """A runner run inside another process must not leave it, nor what it
+    starts later, deaf to SIGTERM and Ctrl-C."""
+    import subprocess
+
+    from gage_core.process.runner import Runner
+
+    stops = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    before = {sig: signal.getsignal(sig) for sig in stops}
+    run_dir = make_run(project, "echo hi")
+    Runner(run_dir).run()
+    assert status(run_dir) == "completed"
+    assert {sig: signal.getsignal(sig) for sig in stops} == before
+    child = subprocess.Popen([PY, "-c", "import time; time.sleep(60)"])
+    child.terminate()
+    assert child.wait(timeout=30) == -signal.SIGTERM

@@ -190,14 +190,17 @@ class ProxyRunner(Runner):
         except BaseException as e:
             mf.log_line(meta, "Proxy error: " + "".join(traceback.format_exception(e)).rstrip())
         finally:
-            if fetched and code is not None:
-                self._finish_fetched(code)
-            else:
-                if code is None:
-                    code = -int(self.stop_signal) if self.stop_signal else 1
-                if self.stop_signal is not None and code >= 0:
-                    code = -int(self.stop_signal)
-                self._finish(code, summary, opdef)
+            try:
+                if fetched and code is not None:
+                    self._finish_fetched(code)
+                else:
+                    if code is None:
+                        code = -int(self.stop_signal) if self.stop_signal else 1
+                    if self.stop_signal is not None and code >= 0:
+                        code = -int(self.stop_signal)
+                    self._finish(code, summary, opdef)
+            finally:
+                self._restore_signals()
         return 0
 
     # -- following the job ---------------------------------------------------
