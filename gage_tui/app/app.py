@@ -17,6 +17,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from gage_core.settings import Settings
+from gage_tui.app.commands import ProjectCommands
 from gage_tui.app.messages import LoadProgress, ProjectChanged, RunsLoaded, StoreChanged
 
 __all__ = ["GageApp"]
@@ -30,6 +31,7 @@ class GageApp(App):
     TITLE = "Gage"
     CSS_PATH = "gage.tcss"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {ProjectCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, id="help-f1"),
@@ -222,6 +224,23 @@ class GageApp(App):
             if handler is not None and screen.is_mounted:
                 handler(value)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Notifications carry run labels, file names and error texts: they
+        are shown literally whatever a caller asks (``markup`` is ignored)."""
+        from gage_tui.app.literal import visible
+
+        super().notify(
+            visible(message, lines=True), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
+
     # -- helpers for screens ------------------------------------------
 
     def run_by_id(self, run_id: str):
@@ -243,8 +262,8 @@ class GageApp(App):
     # -- command palette -----------------------------------------------
 
     def get_system_commands(self, screen):
-        """Every key binding of the screen and the app, by name, plus
-        "Open run NAME" for each visible run."""
+        """Every key binding of the screen and the app, by name (the
+        project's ops and runs come from ``ProjectCommands``)."""
         from functools import partial
 
         from textual.app import SystemCommand
@@ -261,14 +280,6 @@ class GageApp(App):
                 seen.add(desc)
                 key = binding_rows([binding])[0][0]
                 yield SystemCommand(desc, f"key: {key}", partial(owner.run_action, binding.action))
-        for run in getattr(screen, "shown_runs", [])[:200]:
-            if hasattr(screen, "open_run_by_id"):
-                yield SystemCommand(
-                    f"Open run {run.name} ({run.op_name})",
-                    f"{run.status} · {run.label or ''}",
-                    partial(screen.open_run_by_id, run.id),
-                    discover=False,
-                )
 
     # -- actions -------------------------------------------------------
 
@@ -277,6 +288,23 @@ class GageApp(App):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_launch_op(self, name: str) -> None:
+        """The launch form of operation ``name``, unless it cannot run."""
+        from gage_tui.app.screens.launch import LaunchScreen
+
+        gagefile = self.project.gagefile
+        opdef = gagefile.ops.get(name) if gagefile is not None else None
+        if opdef is None:
+            self.notify(f"No operation '{name}' in the Gagefile.", severity="error")
+            return
+        if opdef.broken:
+            self.notify(f"'{name}' has problems in the Gagefile: fix them first (3 shows them).", severity="error")
+            return
+        if not opdef.exec.get("run"):
+            self.notify(f"'{name}' has no exec command (gage help exec).", severity="error")
+            return
+        self.push_screen(LaunchScreen(name))
 
     def action_show_runs(self) -> None:
         from gage_tui.app.screens.runs import RunsScreen

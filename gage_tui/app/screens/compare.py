@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual_plotext import PlotextPlot
 
+from gage_tui.app.literal import literal, visible
 from gage_tui.app.widgets.run_cells import status_text
 
 __all__ = ["CompareScreen", "MAX_PLOT_RUNS"]
@@ -163,16 +164,16 @@ class CompareScreen(Screen):
         if column.key == "started":
             from gage_core.timefmt import format_ago
 
-            return format_ago(value, self.app.clock()) if value else ""
+            return Text(format_ago(value, self.app.clock()) if value else "")
         if column.key == "duration":
             from gage_core.timefmt import format_duration
 
-            return format_duration(value)
+            return Text(format_duration(value))
         text = model.text(run.id, column)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             style = "italic cyan" if column.kind == "metric" and run.id in model.live else ""
-            return Text(text, style=style, justify="right")
-        return text
+            return Text(visible(text), style=style, justify="right")
+        return literal(text)
 
     def _fill_table(self) -> None:
         table = self.query_one(DataTable)
@@ -181,7 +182,7 @@ class CompareScreen(Screen):
         shape = (tuple(c.key for c in model.columns), tuple(headers))
         row_ids = [r.id for r in model.runs]
         colors = self.plot_colors()
-        rows = [[Text("●", style="bold rgb({},{},{})".format(*colors[r.id])) if r.id in colors else ""]
+        rows = [[Text("●", style="bold rgb({},{},{})".format(*colors[r.id])) if r.id in colors else Text("")]
                 + [self._cell(r, c) for c in model.columns] for r in model.runs]
         if shape == self._shape and row_ids == self._row_ids:
             for r, (rid, cells) in enumerate(zip(row_ids, rows)):
@@ -195,7 +196,7 @@ class CompareScreen(Screen):
         if shape != self._shape:
             table.add_column("", key="_plot", width=1)
             for c, h in zip(model.columns, headers):
-                table.add_column(h, key=c.key)
+                table.add_column(literal(h), key=c.key)
         for rid, cells in zip(row_ids, rows):
             table.add_row(*cells, key=rid)
         self._shape, self._row_ids = shape, row_ids
@@ -276,7 +277,7 @@ class CompareScreen(Screen):
             parts.append(f"plot: {self.metric} ({self.plot_runs_drawn} runs)")
         if model.unmatched:
             parts.append("no column matches: " + ", ".join(model.unmatched))
-        self.query_one("#compare-status", Static).update("  ·  ".join(parts))
+        self.query_one("#compare-status", Static).update(literal("  ·  ".join(parts)))
 
     # -- events and actions ------------------------------------------------
 

@@ -10,7 +10,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from rich.text import Text
 from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from gage_tui.app.literal import literal, visible
 
 __all__ = ["LaunchScreen", "validate_flag_inputs"]
 
@@ -84,7 +87,7 @@ class LaunchScreen(Screen):
             yield Label("tags", classes="field-label")
             yield Input(value=self.initial_tags, placeholder="space-separated tags", id="launch-tags")
             # COMPARE engineer: batches run through the batch supervisor.
-            yield Label("max parallel  [dim]runs of a batch started at once[/]", classes="field-label")
+            yield Label(Text.assemble("max parallel  ", ("runs of a batch started at once", "dim")), classes="field-label")
             yield Input(value="1", type="integer", id="launch-max-parallel")
             yield Static(id="launch-summary")
             with Horizontal(classes="dialog-buttons"):
@@ -93,15 +96,22 @@ class LaunchScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"launch {self.op_name}"
+        self.sub_title = visible(f"launch {self.op_name}")
         # The fields take the focus, not the scrolling form around them.
         self.query_one("#launch-form").can_focus = False
         opdef = self.opdef
         title = self.query_one("#launch-title", Static)
         if opdef is None:
-            title.update(f"[b red]No operation '{self.op_name}' in the Gagefile.[/]")
+            title.update(literal(f"No operation '{self.op_name}' in the Gagefile.", "b red"))
             return
-        title.update(f"[b]{opdef.name}[/]  {opdef.first_line}\n[dim]Edit flags (tab moves between fields); a value like [0.01,0.1] starts one run per value.[/]")
+        title.update(
+            Text.assemble(
+                literal(opdef.name, "b"),
+                "  ",
+                literal(opdef.first_line),
+                ("\nEdit flags (tab moves between fields); a value like [0.01,0.1] starts one run per value.", "dim"),
+            )
+        )
         self._load_defaults()
 
     @work(thread=True, exclusive=True, group="launch-defaults", exit_on_error=False)
@@ -118,16 +128,16 @@ class LaunchScreen(Screen):
         self.sources = sources
         rows: list = []
         if not defaults:
-            rows.append(Static("[dim]This operation has no flags.[/]"))
+            rows.append(Static(Text("This operation has no flags.", style="dim")))
         for name in sorted(defaults):
             value = self.initial_flags.get(name, defaults[name])
             source = sources.get(name) or ""
             hint = f"{_type_label(defaults[name])} · default {format_flag_value(defaults[name]) or '(none)'}"
             rows.append(
                 Horizontal(
-                    Label(name, classes="flag-name"),
+                    Label(literal(name), classes="flag-name"),
                     Input(value=format_flag_value(value), id=f"flag-{_safe_id(name)}", classes="flag-input"),
-                    Label(f"{hint}  {source}", classes="flag-hint"),
+                    Label(literal(f"{hint}  {source}"), classes="flag-hint"),
                     classes="flag-row",
                 )
             )
@@ -153,16 +163,18 @@ class LaunchScreen(Screen):
         flags, self.errors = validate_flag_inputs(self._flag_texts(), self.defaults)
         for name in self.defaults:
             field = self.query_one(f"#flag-error-{_safe_id(name)}", Static)
-            field.update(f"[red]{self.errors[name]}[/]" if name in self.errors else "")
+            field.update(literal(self.errors[name], "red", lines=True) if name in self.errors else "")
             field.display = name in self.errors
         summary = self.query_one("#launch-summary", Static)
         if self.errors:
-            summary.update(f"[b red]{len(self.errors)} flag value(s) to fix before starting.[/]")
+            summary.update(Text(f"{len(self.errors)} flag value(s) to fix before starting.", style="b red"))
         else:
             n = run_count(flags)
             changed = ", ".join(f"{k}={v}" for k, v in flags.items()) or "defaults"
             runs = f"{n} runs (one per combination)" if n > 1 else "1 run"
-            summary.update(f"Will start [b]{runs}[/] of [b]{self.op_name}[/] with {changed}.")
+            summary.update(
+                Text.assemble("Will start ", (runs, "b"), " of ", literal(self.op_name, "b"), " with ", literal(changed), ".")
+            )
         return flags
 
     @on(Button.Pressed, "#launch-start")
@@ -187,7 +199,7 @@ class LaunchScreen(Screen):
         except ValueError:
             max_parallel = 1
         self.launching = True
-        self.query_one("#launch-summary", Static).update("[b]Staging…[/]")
+        self.query_one("#launch-summary", Static).update(Text("Staging…", style="b"))
         self._launch(flags, label, tags, max_parallel)
 
     @work(thread=True, exclusive=True, group="launch", exit_on_error=False)
@@ -209,7 +221,7 @@ class LaunchScreen(Screen):
 
         self.launching = False
         if message.error:
-            self.query_one("#launch-summary", Static).update(f"[b red]{message.error}[/]")
+            self.query_one("#launch-summary", Static).update(literal(message.error, "b red", lines=True))
             self.notify(message.error, severity="error", timeout=8)
             return
         self.app.refresh_runs()

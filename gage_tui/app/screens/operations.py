@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gage_tui.app.literal import literal
 from gage_tui.app.widgets.banner import ProblemsBanner
 
 __all__ = ["OperationsScreen", "preview_renderable"]
@@ -57,14 +58,14 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
     from gage_core.staging.flags import format_flag_value
 
     parts: list = []
-    head = Text.assemble((opdef.name, "bold"), "  ")
+    head = Text.assemble(literal(opdef.name, "bold"), "  ")
     if opdef.default:
         head.append("(default) ", style="cyan")
     if opdef.broken:
         head.append("broken: see Problems (3)", style="bold red")
     parts.append(head)
     if opdef.description.strip():
-        parts.append(Text(opdef.description.strip(), style="italic"))
+        parts.append(literal(opdef.description.strip(), "italic", lines=True))
 
     parts.append(_section("Exec"))
     phases = Table.grid(padding=(0, 2))
@@ -74,7 +75,7 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
     for entry in preview.exec:
         if entry.get("command") is not None:
             any_cmd = True
-            phases.add_row(entry["phase"], _command(entry["command"]))
+            phases.add_row(literal(entry["phase"]), literal(_command(entry["command"]), lines=True))
     parts.append(phases if any_cmd else Text("no exec command: this operation cannot run", style="red"))
 
     parts.append(_section("Flags"))
@@ -85,10 +86,10 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
         for f in preview.flags:
             value = format_flag_value(f["value"])
             flags.add_row(
-                f["name"],
-                Text(value, style="bold yellow") if f.get("given") else value,
-                format_flag_value(f["default"]),
-                f.get("source") or "",
+                literal(f["name"]),
+                literal(value, "bold yellow" if f.get("given") else ""),
+                literal(format_flag_value(f["default"])),
+                literal(f.get("source") or ""),
             )
         parts.append(flags)
     else:
@@ -97,17 +98,17 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
     parts.append(_section("Source code"))
     src = preview.sourcecode or {}
     if "error" in src:
-        parts.append(Text(src["error"], style="red"))
+        parts.append(literal(src["error"], "red", lines=True))
     else:
         patterns = src.get("patterns") or []
-        parts.append(Text("patterns: " + ("  ".join(patterns) if patterns else "none"), style="dim"))
+        parts.append(literal("patterns: " + ("  ".join(patterns) if patterns else "none"), "dim"))
         paths = src.get("paths") or []
         summary = f"{src.get('count', len(paths))} files, {_size(int(src.get('total_size', 0)))}"
         if src.get("gitignore"):
             summary += f" ({src.get('gitignored', 0)} ignored by .gitignore)"
         parts.append(Text(summary))
         for path in paths[:max_files]:
-            parts.append(Text(f"  {path}"))
+            parts.append(literal(f"  {path}"))
         if len(paths) > max_files:
             parts.append(Text(f"  … {len(paths) - max_files} more", style="dim"))
 
@@ -116,13 +117,13 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
         for dep in preview.dependencies:
             spec = dep.get("spec") or dep.get("type", "")
             if "error" in dep:
-                parts.append(Text.assemble(f"  {spec}: ", (dep["error"], "red")))
+                parts.append(Text.assemble(literal(f"  {spec}: "), literal(dep["error"], "red")))
                 continue
             source = dependency_source_text(dep)
             files = dependency_file_paths(dep)
-            parts.append(Text.assemble(f"  {spec}", (f"  from {source}" if source else "", "dim")))
+            parts.append(Text.assemble(literal(f"  {spec}"), literal(f"  from {source}" if source else "", "dim")))
             for f in files[:10]:
-                parts.append(Text(f"    {f}"))
+                parts.append(literal(f"    {f}"))
             if len(files) > 10:
                 parts.append(Text(f"    … {len(files) - 10} more", style="dim"))
 
@@ -131,7 +132,7 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
     if problems:
         parts.append(_section("Problems"))
         for problem in problems:
-            parts.append(Text(f"  {problem}", style="yellow"))
+            parts.append(literal(f"  {problem}", "yellow", lines=True))
     return Group(*parts)
 
 
@@ -179,19 +180,19 @@ class OperationsScreen(Screen):
         if gagefile is None or not gagefile.ops:
             where = self.app.project.dir or "this directory"
             self.query_one("#ops-preview", Static).update(
-                Text(f"No operations defined in {where}. Run 'gage help gagefile' to define some.", style="yellow")
+                literal(f"No operations defined in {where}. Run 'gage help gagefile' to define some.", "yellow")
             )
             return
         for name in sorted(gagefile.ops):
             op = gagefile.ops[name]
-            label = Text(name, style="bold red" if op.broken else "bold")
+            label = literal(name, "bold red" if op.broken else "bold")
             if op.default:
                 label.append(" ★", style="cyan")
             if op.broken:
                 label.append(" broken", style="red")
             desc = op.first_line
             if desc:
-                label.append(f"\n  {desc}", style="dim")
+                label.append(literal(f"\n  {desc}", "dim", lines=True))
             options.add_option(Option(label, id=name))
         index = sorted(gagefile.ops).index(self.selected) if self.selected in gagefile.ops else 0
         options.highlighted = index
@@ -210,7 +211,7 @@ class OperationsScreen(Screen):
         if name in self.previews:
             self._show(name, self.previews[name], None)
             return
-        self.query_one("#ops-preview", Static).update(Text(f"Previewing {name}…", style="dim"))
+        self.query_one("#ops-preview", Static).update(literal(f"Previewing {name}…", "dim"))
         self._build_preview(name)
 
     @work(thread=True, exclusive=True, group="ops-preview", exit_on_error=False)
@@ -240,21 +241,10 @@ class OperationsScreen(Screen):
         if opdef is None:
             target.update("")
         elif preview is None:
-            target.update(Text(error or "no preview", style="red"))
+            target.update(literal(error or "no preview", "red", lines=True))
         else:
             target.update(preview_renderable(opdef, preview))
 
     def action_launch(self) -> None:
-        from gage_tui.app.screens.launch import LaunchScreen
-
-        gagefile = self.app.project.gagefile
-        if not self.selected or gagefile is None or self.selected not in gagefile.ops:
-            return
-        opdef = gagefile.ops[self.selected]
-        if opdef.broken:
-            self.notify(f"'{opdef.name}' has problems in the Gagefile: fix them first (3 shows them).", severity="error")
-            return
-        if not opdef.exec.get("run"):
-            self.notify(f"'{opdef.name}' has no exec command (gage help exec).", severity="error")
-            return
-        self.app.push_screen(LaunchScreen(opdef.name))
+        if self.selected:
+            self.app.action_launch_op(self.selected)

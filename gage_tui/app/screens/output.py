@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
+from gage_tui.app.literal import literal, visible
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_tui.app.widgets.output_view import OutputView, display_text, open_output_reader
 
@@ -82,7 +83,7 @@ class OutputScreen(Screen):
 
     def on_mount(self) -> None:
         run = self.run
-        self.sub_title = f"{run.name} · {run.op_name}" if run else self.run_id
+        self.sub_title = visible(f"{run.name} · {run.op_name}" if run else self.run_id)
         self.query_one(OutputView).focus()
         self._scan(self.phase)
         self._start_watcher()
@@ -111,7 +112,7 @@ class OutputScreen(Screen):
         if size > 4 << 20:
             # Indexing lines of a large output takes a moment: say so.
             self.app.call_from_thread(
-                self.query_one("#output-status", Static).update, f"reading {size / 2**20:,.0f} MB of output…"
+                self.query_one("#output-status", Static).update, literal(f"reading {size / 2**20:,.0f} MB of output…")
             )
         reader = open_output_reader(run, name)
         self.post_message(_Scanned(reader, name, names))
@@ -207,7 +208,7 @@ class OutputScreen(Screen):
         parts.append("following" if view.follow else f"at line {view.top_line() + 1:,} (f follows)")
         if view.search_term:
             parts.append(f"search: {view.search_term}")
-        self.query_one("#output-status", Static).update("  ·  ".join(parts))
+        self.query_one("#output-status", Static).update(literal("  ·  ".join(parts)))
 
     # -- search --------------------------------------------------------
 

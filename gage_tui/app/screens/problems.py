@@ -17,6 +17,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 
+from gage_tui.app.literal import literal, visible
+
 __all__ = ["ProblemsScreen", "diagnostic_groups"]
 
 _LEXERS = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
@@ -76,7 +78,7 @@ class ProblemsScreen(Screen):
         gagefile = self.app.project.gagefile
         count = self.query_one("#problems-count", Static)
         if gagefile is None:
-            count.update("No Gagefile found: nothing to check (gage help gagefile).")
+            count.update(literal("No Gagefile found: nothing to check (gage help gagefile)."))
             self._show(None)
             return
         try:
@@ -88,17 +90,19 @@ class ProblemsScreen(Screen):
         warnings = len(diags) - errors
         name = gagefile.path.name
         if not diags:
-            count.update(f"{name}: no problems")
+            count.update(literal(f"{name}: no problems"))
         else:
-            count.update(f"{name}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+            count.update(
+                literal(f"{name}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+            )
         first = None
         for group, items in diagnostic_groups(diags):
             label = f"operation {group}" if group else "file"
-            node = tree.root.add(Text.assemble((label, "bold"), f" ({len(items)})"), expand=True)
+            node = tree.root.add(Text.assemble(literal(label, "bold"), f" ({len(items)})"), expand=True)
             for d in items:
                 where = f"{d.line}:{d.col}" if d.line else "-"
                 style = "red" if d.is_error else "yellow"
-                leaf = node.add_leaf(Text.assemble((f"{where:>7} ", "dim"), (d.message, style)), data=d)
+                leaf = node.add_leaf(Text.assemble((f"{where:>7} ", "dim"), literal(d.message, style)), data=d)
                 first = first or leaf
         if first is not None:
             tree.move_cursor(first)
@@ -117,10 +121,10 @@ class ProblemsScreen(Screen):
         message = self.query_one("#problems-message", Static)
         gagefile = self.app.project.gagefile
         if diagnostic is None or gagefile is None:
-            source.update(Text("\n".join(self._source_lines)) if self._source_lines else "")
+            source.update(literal("\n".join(self._source_lines), lines=True))
             message.update(Text("No problems. The Gagefile is valid." if gagefile else "", style="green"))
             return
-        code = "\n".join(self._source_lines)
+        code = visible("\n".join(self._source_lines), lines=True)
         lexer = _LEXERS.get(gagefile.path.suffix, "text")
         syntax = Syntax(code, lexer, line_numbers=True, word_wrap=False, highlight_lines={diagnostic.line} if diagnostic.line else None, theme="ansi_dark")
         if diagnostic.line and diagnostic.col:
@@ -136,15 +140,15 @@ class ProblemsScreen(Screen):
         where = gagefile.path.name + (f":{diagnostic.line}:{diagnostic.col or 1}" if diagnostic.line else "")
         parts = [
             Text.assemble(
-                (f"{where}: ", "bold"),
+                literal(f"{where}: ", "bold"),
                 (f"{diagnostic.severity.name.lower()}[{diagnostic.code}]: ", "red" if diagnostic.is_error else "yellow"),
-                diagnostic.message,
+                literal(diagnostic.message, lines=True),
             )
         ]
         if diagnostic.hint:
-            parts.append(Text(f"= hint: {diagnostic.hint}", style="cyan"))
+            parts.append(literal(f"= hint: {diagnostic.hint}", "cyan", lines=True))
         for note in diagnostic.notes:
-            parts.append(Text(f"= note: {note}", style="dim"))
+            parts.append(literal(f"= note: {note}", "dim", lines=True))
         message.update(Group(*parts))
 
     # -- actions -------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from gage_tui.app.literal import literal
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_tui.app.widgets.run_cells import RUN_COLUMNS, SORT_KEYS, run_row
 
@@ -193,7 +195,7 @@ class RunsScreen(Screen):
     def _update_status(self, total: int, matching: list, shown: list) -> None:
         if total == 0 and self.app.runs_loaded:
             hint = "press 2 for the operations, enter on one to launch it" if self.app.project.gagefile else "gage help gagefile"
-            self.query_one("#runs-status", Static).update(f"No runs yet: {hint}.")
+            self.query_one("#runs-status", Static).update(literal(f"No runs yet: {hint}."))
             return
         running = sum(1 for r in matching if r.status == "running")
         parts = [f"{len(matching)} run{'' if len(matching) == 1 else 's'}" + (" in trash" if self.show_trash else "")]
@@ -211,7 +213,7 @@ class RunsScreen(Screen):
         parts.append(f"sort: {'started' if self.sort_key == 'timestamp' else self.sort_key} {direction}")
         if self.filter_text:
             parts.append(f"filter: {self.filter_text}")
-        self.query_one("#runs-status", Static).update("  ·  ".join(parts))
+        self.query_one("#runs-status", Static).update(literal("  ·  ".join(parts)))
 
     def current_run_id(self) -> str | None:
         table = self.query_one(DataTable)
@@ -269,8 +271,7 @@ class RunsScreen(Screen):
         try:
             self._filter = parse_filter(text)
         except FilterSyntaxError as e:
-            pad = " " * (len("filter: ") + e.column - 1)
-            error.update(f"[b red]filter: {e.text}[/]\n{pad}[b red]^[/] {e.message}")
+            error.update(_filter_error_text(e))
             error.display = True
             if (self._filter, self.filter_text) != self._submitted_filter:
                 self._filter, self.filter_text = self._submitted_filter
@@ -429,3 +430,16 @@ class RunsScreen(Screen):
             return
         a, b = sorted(runs, key=lambda r: r.timestamp or 0)
         self.app.push_screen(DiffScreen(a.id, b.id))
+
+
+def _filter_error_text(error) -> Text:
+    """The filter as typed, a caret under the error's column, the message."""
+    from gage_tui.app.literal import visible
+
+    text = Text.assemble(("filter: ", "b red"), (visible(error.text), "b red"), "\n")
+    # Wide characters before the error move the caret by their cell width.
+    before = visible(error.text)[: max(0, error.column - 1)]
+    text.append(" " * (len("filter: ") + Text(before).cell_len))
+    text.append("^", style="b red")
+    text.append(" " + visible(error.message))
+    return text

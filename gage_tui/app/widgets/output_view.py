@@ -18,6 +18,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from gage_tui.app.literal import make_visible, visible
+
 __all__ = ["OutputView", "MAX_DISPLAY_BYTES", "display_text", "open_output_reader", "output_tail"]
 
 # A line longer than this is cut for display (the file keeps it whole):
@@ -176,7 +178,8 @@ class OutputView(ScrollView, can_focus=True):
 
 def display_text(data: bytes) -> Text:
     """One output line for display: a ``\\r``-rewritten line shows its last
-    state (as a terminal would); ANSI colour codes are honoured."""
+    state (as a terminal would); ANSI colour codes are honoured, other
+    control characters are shown as pictures."""
     if data.endswith(b"\n"):
         data = data[:-1]
     if data.endswith(b"\r"):
@@ -185,10 +188,12 @@ def display_text(data: bytes) -> Text:
         data = data.rsplit(b"\r", 1)[-1]
     raw = data.decode("utf-8", errors="replace").replace("\t", "    ")
     if "\x1b" in raw:
-        text = Text.from_ansi(raw)
+        # Colour codes are honoured; any other control left (a bare escape,
+        # a cursor move) is shown, never sent to the terminal.
+        text = make_visible(Text.from_ansi(raw))
         text.end = ""
         return text
-    return Text(raw, end="")
+    return Text(visible(raw), end="")
 
 
 def open_output_reader(run, name: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from gage_core.timefmt import format_ago, format_duration, run_duration_us
+from gage_tui.app.literal import literal
 
 __all__ = ["RUN_COLUMNS", "SORT_KEYS", "STATUS_STYLES", "run_row", "status_text", "metrics_text"]
 
@@ -45,30 +46,32 @@ STATUS_STYLES = {
 
 
 def status_text(status: str) -> Text:
-    return Text(status, style=STATUS_STYLES.get(status, ""))
+    return literal(status, STATUS_STYLES.get(status, ""))
 
 
-def metrics_text(metrics: dict, limit: int = 4) -> str:
+def metrics_text(metrics: dict, limit: int = 4) -> Text:
     parts = []
     for key, value in list(metrics.items())[:limit]:
         if isinstance(value, float):
             value = f"{value:.3g}"
         parts.append(f"{key}={value}")
-    return " ".join(parts)
+    return literal(" ".join(parts))
 
 
-def run_row(run, index: int, marked: bool, now: float) -> list:
+def run_row(run, index: int, marked: bool, now: float) -> list[Text]:
+    """The cells of ``run``'s row, every one a ``Text``: a ``str`` cell is
+    read as markup by the table."""
     duration = run_duration_us(run.started, run.stopped, run.status == "running", now)
     op = run.op_name + (f" v{run.opref.version}" if run.opref.version else "")
     return [
-        Text("●", style="bold yellow") if marked else "",
+        Text("●", style="bold yellow") if marked else Text(""),
         Text(str(index), style="dim"),
-        run.name,
-        op,
-        format_ago(run.started or run.timestamp, now),
-        format_duration(duration),
+        literal(run.name),
+        literal(op),
+        Text(format_ago(run.started or run.timestamp, now)),
+        Text(format_duration(duration)),
         status_text(run.status),
-        run.label or "",
-        " ".join(run.tags),
+        literal(run.label or ""),
+        literal(" ".join(run.tags)),
         metrics_text(run.metrics),
     ]
