@@ -38,6 +38,7 @@ class GageApp(App):
         Binding("1", "show_runs", "Runs", show=False, id="screen-runs"),
         Binding("2", "show_operations", "Ops", id="screen-ops"),
         Binding("3", "show_problems", "Problems", id="screen-problems"),
+        Binding("y", "copy_run", "Copy run id", show=False, id="copy-run"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
@@ -87,6 +88,34 @@ class GageApp(App):
         # for big stores (a checked listing of 10,000 runs costs ~0.5 s).
         self.set_interval(5.0, self._slow_refresh)
         self._slow_ticks = 0
+        self._apply_user_config()
+
+    def _apply_user_config(self) -> None:
+        """The user's keymap, and the theme chosen last time (remembered
+        from now on whenever it changes)."""
+        from gage_tui.app.user_config import KeymapError, load_keymap, load_theme
+
+        try:
+            keymap, warnings = load_keymap(_binding_ids())
+        except KeymapError as e:
+            self.notify(f"Keymap not applied: {e}", severity="error", timeout=10)
+        else:
+            if keymap:
+                self.set_keymap(keymap)
+            for warning in warnings:
+                self.notify(warning, severity="warning", timeout=10)
+        theme = load_theme()
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme) -> None:
+        from gage_tui.app.user_config import save_theme
+
+        try:
+            save_theme(theme.name)
+        except OSError as e:
+            self.notify(f"Cannot remember the theme: {e}", severity="warning")
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -306,6 +335,17 @@ class GageApp(App):
             return
         self.push_screen(LaunchScreen(name))
 
+    def action_copy_run(self) -> None:
+        """Copy the name and id of the run the screen is about (the one
+        under the cursor on the runs screen)."""
+        screen = self.screen
+        run = screen.current_run() if hasattr(screen, "current_run") else getattr(screen, "run", None)
+        if run is None:
+            self.notify("No run to copy.", severity="warning")
+            return
+        self.copy_to_clipboard(f"{run.name} {run.id}")
+        self.notify(f"Copied {run.name} {run.id}")
+
     def action_show_runs(self) -> None:
         from gage_tui.app.screens.runs import RunsScreen
 
@@ -326,3 +366,22 @@ class GageApp(App):
             return
         self.action_show_runs()
         self.push_screen(cls())
+
+
+_SCREEN_MODULES = ("runs", "run", "output", "operations", "problems", "launch", "compare", "diff", "help", "dialogs")
+
+
+def _binding_ids() -> set[str]:
+    """The id of every binding of the app and its screens (what a user
+    keymap may name)."""
+    import importlib
+
+    from textual.screen import Screen
+
+    ids = {b.id for b in GageApp.BINDINGS if b.id}
+    for name in _SCREEN_MODULES:
+        module = importlib.import_module(f"gage_tui.app.screens.{name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Screen):
+                ids.update(b.id for b in value.BINDINGS if isinstance(b, Binding) and b.id)
+    return ids

@@ -46,14 +46,8 @@ class _Summaries:
 
 
 class CompareScreen(Screen):
+    CSS_PATH = "compare.tcss"
     HELP_TITLE = "Compare"
-    DEFAULT_CSS = """
-    CompareScreen #compare-columns { border: tall $panel; height: 3; }
-    CompareScreen #compare-columns:focus { border: tall $accent; }
-    CompareScreen #compare-table { height: auto; max-height: 50%; }
-    CompareScreen #compare-plot { height: 1fr; min-height: 10; border-top: hkey $panel; }
-    CompareScreen #compare-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", id="compare-back"),
         Binding("slash", "focus_columns", "Columns", id="compare-columns"),

@@ -47,11 +47,8 @@ def _diff_text(d) -> Text:
 
 
 class DiffScreen(Screen):
+    CSS_PATH = "diff.tcss"
     HELP_TITLE = "Diff"
-    DEFAULT_CSS = """
-    DiffScreen #diff-body { height: 1fr; padding: 0 1; }
-    DiffScreen .diff-section { margin-top: 1; height: auto; }
-    """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="diff-back"),
         Binding("f", "toggle_all_files", "All files / source only", id="diff-all-files"),

@@ -54,6 +54,7 @@ class _Launched(Message):
 
 
 class LaunchScreen(Screen):
+    CSS_PATH = "launch.tcss"
     HELP_TITLE = "Launch"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Cancel", id="launch-cancel"),

@@ -137,10 +137,14 @@ def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
 
 
 class OperationsScreen(Screen):
+    CSS_PATH = "operations.tcss"
     HELP_TITLE = "Operations"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="ops-back"),
-        Binding("enter,l", "launch", "Launch", id="ops-launch"),
+        # "l" labels runs on every screen: launch is enter (or F5, the
+        # launch form's start key).
+        Binding("enter", "launch", "Launch", id="ops-launch"),
+        Binding("f5", "launch", "Launch", show=False, id="ops-launch-f5"),
         Binding("r", "reload", "Reload", show=False, id="ops-reload"),
     ]
 

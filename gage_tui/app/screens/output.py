@@ -45,6 +45,7 @@ class _SearchResult(Message):
 
 
 class OutputScreen(Screen):
+    CSS_PATH = "output.tcss"
     HELP_TITLE = "Output"
     BINDINGS = [
         Binding("escape", "back", "Back", id="output-back"),
@@ -57,6 +58,7 @@ class OutputScreen(Screen):
         Binding("g,home", "top", "Top", show=False, id="output-top"),
         Binding("G,end", "bottom", "Bottom", show=False, id="output-bottom"),
         Binding("x", "stop", "Stop", show=False, id="output-stop"),
+        Binding("Y", "copy_lines", "Copy lines", show=False, id="output-copy-lines"),
     ]
 
     def __init__(self, run_id: str, phase: str | None = None):
@@ -314,6 +316,19 @@ class OutputScreen(Screen):
         i = self.phases.index(self.phase) if self.phase in self.phases else -1
         self._finished_read = False
         self._scan(self.phases[(i + 1) % len(self.phases)])
+
+    def action_copy_lines(self) -> None:
+        """Copy the current search match, else the lines on screen."""
+        view = self.query_one(OutputView)
+        if view.current_match is not None:
+            lines = view.plain_lines(view.current_match, view.current_match + 1)
+        else:
+            lines = view.plain_lines(view.top_line(), view.top_line() + view.size.height)
+        if not lines:
+            self.notify("No output to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard("\n".join(lines) + "\n")
+        self.notify(f"Copied {len(lines)} line{'s' if len(lines) != 1 else ''}")
 
     def action_stop(self) -> None:
         from gage_tui.app.run_actions import confirm_stop

@@ -35,6 +35,7 @@ def diagnostic_groups(diagnostics) -> list[tuple[str, list]]:
 
 
 class ProblemsScreen(Screen):
+    CSS_PATH = "problems.tcss"
     HELP_TITLE = "Problems"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="problems-back"),

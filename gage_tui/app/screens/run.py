@@ -48,6 +48,7 @@ def _size(n: int | None) -> str:
 
 
 class RunScreen(Screen):
+    CSS_PATH = "run.tcss"
     HELP_TITLE = "Run"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="run-back"),

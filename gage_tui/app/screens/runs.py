@@ -28,6 +28,7 @@ _FILTER_DELAY = 0.25  # seconds of no typing before the filter applies
 class RunsScreen(Screen):
     """The table of runs, newest first."""
 
+    CSS_PATH = "runs.tcss"
     BINDINGS = [
         Binding("enter", "open_run", "Open", id="runs-open"),
         Binding("o", "output", "Output", id="runs-output"),

@@ -170,6 +170,13 @@ class OutputView(ScrollView, can_focus=True):
     def top_line(self) -> int:
         return int(self.scroll_offset.y)
 
+    def plain_lines(self, start: int, stop: int) -> list[str]:
+        """Lines ``start`` to ``stop`` as shown, without colour codes."""
+        if self.reader is None:
+            return []
+        stop = min(stop, self.line_count)
+        return [display_text(line.data).plain for line in self.reader.read(max(0, start), stop)] if stop > start else []
+
     def clear_caches(self) -> None:
         self._cache.clear()
         self._records_cache.clear()
