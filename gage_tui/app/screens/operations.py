@@ -143,8 +143,7 @@ class OperationsScreen(Screen):
         Binding("escape", "app.pop_screen", "Back", id="ops-back"),
         # "l" labels runs on every screen: launch is enter (or F5, the
         # launch form's start key).
-        Binding("enter", "launch", "Launch", id="ops-launch"),
-        Binding("f5", "launch", "Launch", show=False, id="ops-launch-f5"),
+        Binding("enter,f5", "launch", "Launch", id="ops-launch"),
         Binding("r", "reload", "Reload", show=False, id="ops-reload"),
     ]
 
