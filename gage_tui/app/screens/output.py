@@ -11,6 +11,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
@@ -38,10 +39,12 @@ class _OutputChanged(Message):
 
 
 class _SearchResult(Message):
-    def __init__(self, index: int | None, term: str):
+    def __init__(self, index: int | None, term: str, rank: int = 0, count: int = 0):
         super().__init__()
         self.index = index
         self.term = term
+        self.rank = rank  # 1-based place of the match among all matches
+        self.count = count
 
 
 class OutputScreen(Screen):
@@ -69,6 +72,8 @@ class OutputScreen(Screen):
         self.reader = None
         self._watcher = None
         self._finished_read = False
+        self._matches: tuple = ("", [], 0)  # (term, matching line indexes, lines scanned)
+        self.match_place = (0, 0)  # (rank, count) of the current match
 
     @property
     def run(self):
@@ -77,7 +82,9 @@ class OutputScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ProblemsBanner()
-        yield ProgressBar(id="output-progress", show_eta=True)
+        with Horizontal(id="output-progress-row"):
+            yield ProgressBar(id="output-progress", show_eta=True)
+            yield Static("", id="output-progress-count")
         yield OutputView(id="output-view")
         yield Input(placeholder="search (enter: find, n/N: next/previous, esc: close)", id="output-search")
         yield Static("", id="output-status", classes="status-line")
@@ -109,7 +116,14 @@ class OutputScreen(Screen):
         if not names:
             self.post_message(_Scanned(None, phase or "40_run", []))
             return
-        name = phase if phase in names else ("40_run" if "40_run" in names else names[-1])
+        if phase in names:
+            name = phase
+        elif run.status in ("error", "terminated"):
+            # Phases run in order and stop at a failure: the last one with
+            # output is where the run failed.
+            name = names[-1]
+        else:
+            name = "40_run" if "40_run" in names else names[-1]
         size = _output_size(run, name)
         if size > 4 << 20:
             # Indexing lines of a large output takes a moment: say so.
@@ -124,6 +138,7 @@ class OutputScreen(Screen):
         self.phase = message.name
         self.phases = message.names
         self.reader = message.reader
+        self._matches = ("", [], 0)
         view = self.query_one(OutputView)
         view.set_reader(self.reader)
         self._refresh_output()
@@ -183,8 +198,9 @@ class OutputScreen(Screen):
         from gage_core.store.meta import MetaError, MetaReader
 
         bar = self.query_one(ProgressBar)
+        row = self.query_one("#output-progress-row")
         if run.status not in _LIVE:
-            bar.display = False
+            bar.display = row.display = False
             return
         try:
             with MetaReader(run.meta_dir) as meta:
@@ -192,10 +208,13 @@ class OutputScreen(Screen):
         except MetaError:
             progress = None
         if not isinstance(progress, dict) or progress.get("percent") is None:
-            bar.display = False
+            bar.display = row.display = False
             return
-        bar.display = True
+        bar.display = row.display = True
         bar.update(total=100, progress=float(progress["percent"]))
+        n, total = progress.get("n"), progress.get("total")
+        count = f"{n}/{total}" if n is not None and total else ""
+        self.query_one("#output-progress-count", Static).update(literal(count))
 
     def _update_status(self, run) -> None:
         from gage_core.process.output import phase_label
@@ -209,7 +228,9 @@ class OutputScreen(Screen):
         parts.append(f"{view.line_count:,} lines")
         parts.append("following" if view.follow else f"at line {view.top_line() + 1:,} (f follows)")
         if view.search_term:
-            parts.append(f"search: {view.search_term}")
+            rank, count = self.match_place
+            where = f"match {rank} of {count}" if count else "no match"
+            parts.append(f"search: {view.search_term} ({where})")
         self.query_one("#output-status", Static).update(literal("  ·  ".join(parts)))
 
     # -- search --------------------------------------------------------
@@ -244,36 +265,51 @@ class OutputScreen(Screen):
 
     @work(thread=True, exclusive=True, group="output-search", exit_on_error=False)
     def _find(self, term: str, start: int, forward: bool) -> None:
+        import bisect
+
         reader = self.reader
         if reader is None:
             return
-        needle = term.lower()
-        count = len(reader)
-        chunk = 5000
-        pos = max(0, min(start, count - 1))
+        matches = self._matching_lines(reader, term)
+        if not matches:
+            self.post_message(_SearchResult(None, term))
+            return
+        # The next match at or after ``start`` (before, going back),
+        # wrapping around the ends.
         if forward:
-            while pos < count:
-                for line in reader.read(pos, min(count, pos + chunk)):
-                    if needle in display_text(line.data).plain.lower():
-                        self.post_message(_SearchResult(line.n, term))
-                        return
-                pos += chunk
+            i = bisect.bisect_left(matches, start)
+            i = i if i < len(matches) else 0
         else:
-            while pos >= 0:
-                lo = max(0, pos - chunk + 1)
-                for line in reversed(reader.read(lo, pos + 1)):
-                    if needle in display_text(line.data).plain.lower():
-                        self.post_message(_SearchResult(line.n, term))
-                        return
-                pos = lo - 1
-        self.post_message(_SearchResult(None, term))
+            i = bisect.bisect_right(matches, start) - 1
+            i = i if i >= 0 else len(matches) - 1
+        self.post_message(_SearchResult(matches[i], term, i + 1, len(matches)))
+
+    def _matching_lines(self, reader, term: str) -> list[int]:
+        """Indexes of the lines containing ``term`` (any case); computed
+        once per term and extended as the output grows."""
+        needle = term.lower()
+        known_term, matches, scanned = self._matches
+        if known_term != term:
+            matches, scanned = [], 0
+        total = len(reader)
+        chunk = 5000
+        for pos in range(scanned, total, chunk):
+            for line in reader.read(pos, min(total, pos + chunk)):
+                if needle in display_text(line.data).plain.lower():
+                    matches.append(line.n)
+        self._matches = (term, matches, total)
+        return list(matches)
 
     @on(_SearchResult)
     def _search_result(self, message: _SearchResult) -> None:
         view = self.query_one(OutputView)
         if message.index is None:
+            self.match_place = (0, 0)
             self.notify(f"'{message.term}' not found", severity="warning")
+            if self.run:
+                self._update_status(self.run)
             return
+        self.match_place = (message.rank, message.count)
         view.current_match = message.index
         view.clear_caches()
         view.scroll_to_line(message.index)
