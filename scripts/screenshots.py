@@ -50,16 +50,11 @@ async def _shoot(project: Path, name: str, keys: list[str]) -> Path:
 # Textual's SVG places every run of text at its cell and relies on
 # textLength to fit the run to its cells; rsvg-convert ignores textLength,
 # so the text is laid out with the font's own advance instead. Fira Code's
-# advance is 0.6 em where the SVG's cell is 0.61 em: letter spacing makes up
-# the difference (or words drift and glue), ligatures are turned off (one
-# glyph per cell), and a font with the box and symbol glyphs Fira Code lacks
-# comes next.
-_RENDER_FONT = (
-    'font-family: "Fira Code", "DejaVu Sans Mono", monospace;\n'
-    "        letter-spacing: {spacing}px;\n"
-    "        font-variant-ligatures: none;\n"
-    "        font-feature-settings: \"liga\" 0, \"calt\" 0;"
-)
+# advance is 0.6 em where the SVG's cell is 0.61 em: the font is scaled to
+# the cell (letter spacing would leave gaps between box glyphs), ligatures
+# are turned off (one glyph per cell), and a font with the symbol glyphs
+# Fira Code lacks comes next.
+_FIRA_ADVANCE = 0.6
 _NBSP = "&#160;"
 
 
@@ -67,9 +62,17 @@ def _svg_for_rsvg(svg_text: str) -> str:
     """The SVG with the font settings above, and leading no-break spaces of
     a text run turned into an offset (rsvg-convert drops them, which glues
     a word to the one before)."""
-    size = float(re.search(r"font-size: ([\d.]+)px;", svg_text).group(1))
+    matrix = re.search(r"(\.terminal-[\w-]*matrix \{)(.*?)(\})", svg_text, re.S)
+    size = float(re.search(r"font-size: ([\d.]+)px;", matrix.group(2)).group(1))
     cell = size * 0.61
-    svg_text = svg_text.replace("font-family: Fira Code, monospace;", _RENDER_FONT.format(spacing=round(cell - size * 0.6, 3)), 1)
+    rule = (
+        f'\n        font-family: "Fira Code", "DejaVu Sans Mono", monospace;'
+        f"\n        font-size: {cell / _FIRA_ADVANCE:.3f}px;"
+        f"\n        line-height: {size * 1.22:g}px;"
+        "\n        font-variant-ligatures: none;"
+        '\n        font-feature-settings: "liga" 0, "calt" 0;\n    '
+    )
+    svg_text = svg_text[: matrix.start(2)] + rule + svg_text[matrix.end(2) :]
 
     def shift(match: re.Match) -> str:
         head, x, rest, body = match.groups()
