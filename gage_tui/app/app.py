@@ -68,6 +68,7 @@ class GageApp(App):
         self._watcher = None
         self._watched_meta: set[str] = set()
         self._refresh_pending = False
+        self.selected_op: str | None = None  # the op last highlighted on Operations
 
     # -- lifecycle -----------------------------------------------------
 

@@ -101,3 +101,23 @@ async def test_palette_has_launch_for_every_op(demo_project):
         await pilot.press("enter")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "LaunchScreen")
         assert app.screen.op_name == "evaluate"
+
+
+async def test_operations_preselects_default_op_and_keeps_the_choice(demo_project):
+    from textual.widgets import OptionList
+
+    app = _app(demo_project)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen.selected == "train"  # default = true in the Gagefile
+        options = app.screen.query_one(OptionList)
+        await pilot.press("up")
+        await pilot.pause()
+        chosen = app.screen.selected
+        assert chosen != "train"
+        await pilot.press("escape", "2")
+        await pilot.pause()
+        assert app.screen.selected == chosen
+        assert options is not app.screen.query_one(OptionList)

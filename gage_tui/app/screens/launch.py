@@ -90,10 +90,11 @@ class LaunchScreen(Screen):
             # COMPARE engineer: batches run through the batch supervisor.
             yield Label(Text.assemble("max parallel  ", ("runs of a batch started at once", "dim")), classes="field-label")
             yield Input(value="1", type="integer", id="launch-max-parallel")
+        # Below the form, never scrolled away: what will start, and start.
+        with Horizontal(id="launch-bottom"):
             yield Static(id="launch-summary")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Start (F5)", id="launch-start", variant="success")
-                yield Button("Cancel (esc)", id="launch-cancel-button")
+            yield Button("Start (F5)", id="launch-start", variant="success")
+            yield Button("Cancel (esc)", id="launch-cancel-button")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -19,7 +19,9 @@ from textual.widgets.option_list import Option
 from gage_tui.app.literal import literal
 from gage_tui.app.widgets.banner import ProblemsBanner
 
-__all__ = ["OperationsScreen", "preview_renderable"]
+__all__ = ["OperationsScreen", "preview_renderable", "NARROW_WIDTH"]
+
+NARROW_WIDTH = 100
 
 
 class _PreviewReady(Message):
@@ -166,6 +168,10 @@ class OperationsScreen(Screen):
         self._populate()
         self.query_one(OptionList).focus()
 
+    def on_resize(self) -> None:
+        # Narrow terminals: the list above the preview, not beside it.
+        self.query_one("#ops-body").set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
     def project_changed(self, project) -> None:
         self.previews.clear()
         self.query_one(ProblemsBanner).refresh_count()
@@ -197,12 +203,16 @@ class OperationsScreen(Screen):
             if desc:
                 label.append(literal(f"\n  {desc}", "dim", lines=True))
             options.add_option(Option(label, id=name))
-        index = sorted(gagefile.ops).index(self.selected) if self.selected in gagefile.ops else 0
-        options.highlighted = index
+        names = sorted(gagefile.ops)
+        # The op chosen last time (kept across visits), else the default op.
+        chosen = self.selected or self.app.selected_op
+        if chosen not in gagefile.ops:
+            chosen = next((n for n in names if gagefile.ops[n].default), names[0])
+        options.highlighted = names.index(chosen)
 
     @on(OptionList.OptionHighlighted, "#ops-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.selected = event.option.id
+        self.selected = self.app.selected_op = event.option.id
         self._preview(self.selected)
 
     @on(OptionList.OptionSelected, "#ops-list")

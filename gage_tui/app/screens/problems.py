@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 
 from gage_tui.app.literal import literal, visible
+from gage_tui.app.screens.operations import NARROW_WIDTH
 
 __all__ = ["ProblemsScreen", "diagnostic_groups"]
 
@@ -63,6 +64,10 @@ class ProblemsScreen(Screen):
         self.sub_title = "Gagefile problems"
         self._populate()
         self.query_one(Tree).focus()
+
+    def on_resize(self) -> None:
+        # Narrow terminals: the problems above the source, not beside it.
+        self.query_one("#problems-body").set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
     def project_changed(self, project) -> None:
         self._populate()
