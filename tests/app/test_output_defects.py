@@ -52,7 +52,7 @@ async def test_page_up_and_up_pause_following(demo_project):
         assert view.follow
         await pilot.press("up")
         assert not view.follow
-        assert "f follows" in _status(app)
+        await wait_for(pilot, lambda: "f follows" in _status(app))
 
 
 async def test_next_on_the_only_match_says_1_of_1(demo_project):

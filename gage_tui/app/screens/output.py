@@ -93,10 +93,18 @@ class OutputScreen(Screen):
     def on_mount(self) -> None:
         run = self.run
         self.sub_title = visible(f"{run.name} · {run.op_name}" if run else self.run_id)
-        self.query_one(OutputView).focus()
+        view = self.query_one(OutputView)
+        view.focus()
+        # The status line says at once when following stops or resumes.
+        self.watch(view, "follow", self._follow_changed, init=False)
         self._scan(self.phase)
         self._start_watcher()
         self.set_interval(1.0, self._poll)
+
+    def _follow_changed(self, _follow: bool) -> None:
+        run = self.run
+        if run is not None:
+            self._update_status(run)
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
