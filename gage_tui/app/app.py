@@ -137,8 +137,11 @@ class GageApp(App):
             while not parent.is_dir() and parent != parent.parent:
                 parent = parent.parent
             self._watcher.watch(parent)
-        if self.project.gagefile is not None:
-            self._watcher.watch(self.project.gagefile.path.parent)
+        # The project dir (and its .gage): a Gagefile edited, deleted,
+        # re-created, or created where there was none.
+        if self.project.dir is not None:
+            self._watcher.watch(self.project.dir)
+            self._watcher.watch(Path(self.project.dir) / ".gage")
 
     def _poll(self) -> None:
         # A dying PID produces no file event: unfinished runs need a look.
@@ -224,13 +227,20 @@ class GageApp(App):
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
-        gagefile = self.project.gagefile
-        if gagefile is not None and str(gagefile.path) in message.paths:
+        if self._gagefile_paths() & message.paths:
             self.reload_project()
         runs_dir = str(self.project.runs_dir)
         # Under the runs dir, or a parent of it (the runs dir being created).
         if any(p.startswith(runs_dir) or runs_dir.startswith(p) for p in message.paths):
             self.refresh_runs()
+
+    def _gagefile_paths(self) -> set[str]:
+        """Every path a Gagefile of this project may have."""
+        from gage_core.gagefile import GAGEFILE_NAMES
+
+        if self.project.dir is None:
+            return set()
+        return {str(Path(self.project.dir) / name) for name in GAGEFILE_NAMES}
 
     @work(thread=True, exclusive=True, group="project-load", exit_on_error=False)
     def reload_project(self) -> None:

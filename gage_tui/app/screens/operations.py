@@ -186,6 +186,10 @@ class OperationsScreen(Screen):
         options = self.query_one(OptionList)
         options.clear_options()
         gagefile = self.app.project.gagefile
+        if gagefile is not None and not gagefile.ops and gagefile.errors:
+            # Nothing loaded because of the errors: say where they are.
+            self.query_one("#ops-preview", Static).update(_load_errors_text(gagefile))
+            return
         if gagefile is None or not gagefile.ops:
             where = self.app.project.dir or "this directory"
             self.query_one("#ops-preview", Static).update(
@@ -261,3 +265,13 @@ class OperationsScreen(Screen):
     def action_launch(self) -> None:
         if self.selected:
             self.app.action_launch_op(self.selected)
+
+
+def _load_errors_text(gagefile) -> Text:
+    """Why no operation loaded: each error at its file:line:col."""
+    text = literal(f"No operation could be loaded from {gagefile.path.name}:\n", "bold red")
+    for d in gagefile.errors[:10]:
+        where = f"{gagefile.path.name}:{d.line}:{d.col or 1}" if d.line else gagefile.path.name
+        text.append(literal(f"  {where}: {d.message}\n", lines=True))
+    text.append("Press 3 for the problems with the source.", style="dim")
+    return text
