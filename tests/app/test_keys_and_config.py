@@ -121,3 +121,16 @@ async def test_operations_preselects_default_op_and_keeps_the_choice(demo_projec
         await pilot.pause()
         assert app.screen.selected == chosen
         assert options is not app.screen.query_one(OptionList)
+
+
+async def test_batch_hint_only_for_ops_with_flags(demo_project):
+    gagefile = demo_project / "gage.toml"
+    gagefile.write_text(gagefile.read_text() + '\n[noflags]\nexec = "python -c pass"\nsourcecode = false\n')
+    app = _app(demo_project)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        for op, hinted in (("noflags", False), ("train", True)):
+            app.action_launch_op(op)
+            await wait_for(pilot, lambda: bool(app.screen.query("#launch-flags > *")))
+            assert bool(app.screen.query("#launch-batch-hint")) is hinted, op
+            await pilot.press("escape")

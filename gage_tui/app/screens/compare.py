@@ -243,13 +243,19 @@ class CompareScreen(Screen):
         plt.clear_data()
         plt.clear_figure()
         drawn = 0
+        steps: list = []
+        names = {r.id: r.name for r in self._runs}
         if self.metric:
             for rid, color in self.plot_colors().items():
                 points = self.series.get(rid, {}).get(self.metric)
                 if not points:
                     continue
-                plt.plot([p[0] for p in points], [p[1] for p in points], marker="braille", color=color)
+                xs = [p[0] for p in points]
+                steps.extend(xs)
+                plt.plot(xs, [p[1] for p in points], marker="braille", color=color, label=names.get(rid, rid[:8]))
                 drawn += 1
+        if steps and all(float(x).is_integer() for x in steps):
+            plt.xticks(_integer_ticks(int(min(steps)), int(max(steps))))
         if drawn:
             plt.title(f"{self.metric} by step   (● colours in the table; m: next metric, space: choose runs)")
             plt.xlabel("step")
@@ -268,7 +274,12 @@ class CompareScreen(Screen):
         if self.sort_key:
             parts.append(f"sort: {self.sort_key} {'▼' if self.sort_reverse else '▲'}")
         if self.metric:
-            parts.append(f"plot: {self.metric} ({self.plot_runs_drawn} runs)")
+            plotted = f"{self.plot_runs_drawn} runs"
+            chosen = [i for i in self.shown_run_ids() if i in self.plot_ids] or self.shown_run_ids()
+            if len(chosen) > MAX_PLOT_RUNS:
+                # Never a silent cut: say how many are left out and how to choose.
+                plotted = f"{self.plot_runs_drawn} of {len(chosen)} runs, at most {MAX_PLOT_RUNS}: space chooses"
+            parts.append(f"plot: {self.metric} ({plotted})")
         if model.unmatched:
             parts.append("no column matches: " + ", ".join(model.unmatched))
         self.query_one("#compare-status", Static).update(literal("  ·  ".join(parts)))
@@ -375,3 +386,10 @@ class CompareScreen(Screen):
             return
         self.exported_path = path
         self.notify(f"Exported {len(self.table_model.runs)} runs to {path}")
+
+
+def _integer_ticks(lo: int, hi: int, most: int = 8) -> list[int]:
+    """Whole-number ticks from ``lo`` to ``hi`` (steps are counted, so a
+    tick at 5.8 means nothing)."""
+    step = max(1, -(-(hi - lo) // (most - 1)))
+    return list(range(lo, hi + 1, step))

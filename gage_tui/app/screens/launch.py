@@ -106,14 +106,7 @@ class LaunchScreen(Screen):
         if opdef is None:
             title.update(literal(f"No operation '{self.op_name}' in the Gagefile.", "b red"))
             return
-        title.update(
-            Text.assemble(
-                literal(opdef.name, "b"),
-                "  ",
-                literal(opdef.first_line),
-                ("\nEdit flags (tab moves between fields); a value like [0.01,0.1] starts one run per value.", "dim"),
-            )
-        )
+        title.update(Text.assemble(literal(opdef.name, "b"), "  ", literal(opdef.first_line)))
         self._load_defaults()
 
     @work(thread=True, exclusive=True, group="launch-defaults", exit_on_error=False)
@@ -131,6 +124,14 @@ class LaunchScreen(Screen):
         rows: list = []
         if not defaults:
             rows.append(Static(Text("This operation has no flags.", style="dim")))
+        else:
+            # Only where there are flags: a list value is a batch.
+            rows.append(
+                Static(
+                    Text("Edit flags (tab moves between fields); a value like [0.01,0.1] starts one run per value.", style="dim"),
+                    id="launch-batch-hint",
+                )
+            )
         for name in sorted(defaults):
             value = self.initial_flags.get(name, defaults[name])
             source = sources.get(name) or ""
