@@ -14,10 +14,14 @@ def _app(project):
     return make_app(project, watch=False, clock=lambda: DEMO_NOW)
 
 
-async def test_user_keymap_rebinds_by_id(demo_project, tmp_path):
+def _write_keymap(tmp_path, text: str) -> None:
     keymap = tmp_path / "xdg-config" / "gage" / "keymap.toml"
     keymap.parent.mkdir(parents=True)
-    keymap.write_text('screen-ops = "f6"\nno-such-binding = "k"\n')
+    keymap.write_text(text)
+
+
+async def test_user_keymap_rebinds_by_id(demo_project, tmp_path):
+    _write_keymap(tmp_path, 'screen-ops = "f6"\nno-such-binding = "k"\n')
     app = _app(demo_project)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await loaded(pilot)
@@ -30,9 +34,7 @@ async def test_user_keymap_rebinds_by_id(demo_project, tmp_path):
 
 
 async def test_broken_keymap_is_reported_with_its_line(demo_project, tmp_path):
-    keymap = tmp_path / "xdg-config" / "gage" / "keymap.toml"
-    keymap.parent.mkdir(parents=True)
-    keymap.write_text('screen-ops = "f6"\nscreen-problems = \n')
+    _write_keymap(tmp_path, 'screen-ops = "f6"\nscreen-problems = \n')
     app = _app(demo_project)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await loaded(pilot)
