@@ -26,13 +26,17 @@ _LEXERS = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
 
 def diagnostic_groups(diagnostics) -> list[tuple[str, list]]:
-    """Diagnostics grouped by operation (file-level ones first), each group
-    sorted by position."""
+    """Diagnostics grouped by operation (file-level ones first, then in the
+    order of the file), each group sorted by position."""
     groups: dict[str, list] = {}
     for d in diagnostics:
         groups.setdefault(d.op or "", []).append(d)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
-    return [(name, sorted(items, key=lambda d: (d.line or 0, d.col or 0))) for name, items in ordered]
+    def position(d) -> tuple[int, int]:
+        return (d.line or 0, d.col or 0)
+
+    # File-level problems first, then operations in the order of the file.
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", min(position(d) for d in kv[1])))
+    return [(name, sorted(items, key=position)) for name, items in ordered]
 
 
 class ProblemsScreen(Screen):
@@ -101,7 +105,11 @@ class ProblemsScreen(Screen):
             count.update(
                 literal(f"{name}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
             )
+        # After a reload the cursor stays on the same problem (same code
+        # and message, else the one nearest its line).
+        previous = self.selected
         first = None
+        leaves = []
         for group, items in diagnostic_groups(diags):
             label = f"operation {group}" if group else "file"
             node = tree.root.add(Text.assemble(literal(label, "bold"), f" ({len(items)})"), expand=True)
@@ -110,9 +118,11 @@ class ProblemsScreen(Screen):
                 style = "red" if d.is_error else "yellow"
                 leaf = node.add_leaf(Text.assemble((f"{where:>7} ", "dim"), literal(d.message, style)), data=d)
                 first = first or leaf
+                leaves.append(leaf)
         if first is not None:
-            tree.move_cursor(first)
-            self._show(first.data)
+            target = _same_problem(leaves, previous) or first
+            tree.move_cursor(target)
+            self._show(target.data)
         else:
             self._show(None)
 
@@ -177,3 +187,18 @@ class ProblemsScreen(Screen):
         if error:
             self.notify(error, severity="error")
         self.app.reload_project()
+
+
+def _same_problem(leaves: list, previous):
+    """The leaf showing ``previous`` after a reload: the same code and
+    message, else the same code nearest its old line."""
+    if previous is None:
+        return None
+    for leaf in leaves:
+        d = leaf.data
+        if (d.code, d.message, d.op) == (previous.code, previous.message, previous.op):
+            return leaf
+    same_code = [leaf for leaf in leaves if leaf.data.code == previous.code]
+    if not same_code:
+        return None
+    return min(same_code, key=lambda leaf: abs((leaf.data.line or 0) - (previous.line or 0)))
