@@ -39,3 +39,29 @@ async def test_operations_in_file_order(demo_project):
         firsts = [min(d.line or 0 for d in items) for name, items in groups if name]
         assert firsts == sorted(firsts)
         assert [name for name, _ in groups if name] == ["train", "evaluate"]
+
+
+async def test_source_scrolls_sideways_to_a_far_span(demo_project):
+    long_key = "x" * 150
+    (demo_project / "gage.toml").write_text(
+        f'train = {{ exec = "python train.py", description = "{long_key}", exce = 1 }}\n'
+    )
+    app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("3")
+        far = [d for d in app.project.gagefile.diagnostics if (d.col or 0) > 100]
+        assert far, app.project.gagefile.diagnostics
+        screen = app.screen
+        from textual.widgets import Tree
+
+        tree = screen.query_one(Tree)
+        for line in range(tree.last_line + 1):
+            node = tree.get_node_at_line(line)
+            if node is not None and node.data is far[0]:
+                tree.move_cursor(node)
+        await wait_for(pilot, lambda: screen.selected is far[0])
+        scroll = screen.query_one("#problems-source-scroll")
+        await wait_for(pilot, lambda: scroll.scroll_x > 0)
+        # The span's first column is in view.
+        assert scroll.scroll_x < far[0].col + 6 < scroll.scroll_x + scroll.size.width

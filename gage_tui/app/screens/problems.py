@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 
@@ -59,7 +59,7 @@ class ProblemsScreen(Screen):
         with Horizontal(id="problems-body"):
             yield Tree("problems", id="problems-tree")
             with Vertical(id="problems-detail"):
-                with VerticalScroll(id="problems-source-scroll"):
+                with ScrollableContainer(id="problems-source-scroll"):
                     yield Static("", id="problems-source")
                 yield Static("", id="problems-message")
         yield Footer()
@@ -151,8 +151,11 @@ class ProblemsScreen(Screen):
             syntax.stylize_range("bold white on red", (diagnostic.line, diagnostic.col - 1), (end_line, end_col - 1))
         source.update(syntax)
         if diagnostic.line:
-            scroll = self.query_one("#problems-source-scroll", VerticalScroll)
-            self.call_after_refresh(scroll.scroll_to, y=max(0, diagnostic.line - 6), animate=False)
+            # The span in view, sideways too: line numbers take a few cells,
+            # and a little of the line before the span gives context.
+            scroll = self.query_one("#problems-source-scroll", ScrollableContainer)
+            x = max(0, (diagnostic.col or 1) + len(str(len(self._source_lines))) + 3 - scroll.size.width // 2)
+            self.call_after_refresh(scroll.scroll_to, x=x, y=max(0, diagnostic.line - 6), animate=False)
         where = gagefile.path.name + (f":{diagnostic.line}:{diagnostic.col or 1}" if diagnostic.line else "")
         parts = [
             Text.assemble(
