@@ -1,141 +1,24 @@
-"""Operations screen: every operation of the project and, for the selected
-one, what a run would do (the same core preview as ``gage run --preview``):
-exec phases, flags with defaults, source code, dependencies."""
+"""Operations screen: every operation of the project beside the preview of
+the selected one (``OperationPreview``)."""
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, OptionList
 from textual.widgets.option_list import Option
 
 from gage_tui.app.literal import literal
 from gage_tui.app.widgets.banner import ProblemsBanner
+from gage_tui.app.widgets.op_preview import OperationPreview
 
-__all__ = ["OperationsScreen", "preview_renderable", "NARROW_WIDTH"]
+__all__ = ["OperationsScreen", "NARROW_WIDTH"]
 
 NARROW_WIDTH = 100
-
-
-class _PreviewReady(Message):
-    def __init__(self, op_name: str, preview, error: str | None):
-        super().__init__()
-        self.op_name = op_name
-        self.preview = preview
-        self.error = error
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return ""
-
-
-def _command(cmd) -> str:
-    if cmd is None:
-        return ""
-    if isinstance(cmd, (list, tuple)):
-        import shlex
-
-        return shlex.join(cmd)
-    return str(cmd)
-
-
-def _section(title: str) -> Text:
-    return Text(f"\n{title}", style="bold")
-
-
-def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
-    """The preview of ``opdef`` as rich renderables (also used by tests)."""
-    from gage_core.staging.deps import dependency_file_paths, dependency_source_text
-    from gage_core.staging.flags import format_flag_value
-
-    parts: list = []
-    head = Text.assemble(literal(opdef.name, "bold"), "  ")
-    if opdef.default:
-        head.append("(default) ", style="cyan")
-    if opdef.broken:
-        head.append("broken: see Problems (3)", style="bold red")
-    parts.append(head)
-    if opdef.description.strip():
-        parts.append(literal(opdef.description.strip(), "italic", lines=True))
-
-    parts.append(_section("Exec"))
-    phases = Table.grid(padding=(0, 2))
-    phases.add_column(style="cyan", no_wrap=True)
-    phases.add_column()
-    any_cmd = False
-    for entry in preview.exec:
-        if entry.get("command") is not None:
-            any_cmd = True
-            phases.add_row(literal(entry["phase"]), literal(_command(entry["command"]), lines=True))
-    parts.append(phases if any_cmd else Text("no exec command: this operation cannot run", style="red"))
-
-    parts.append(_section("Flags"))
-    if preview.flags:
-        flags = Table(box=None, padding=(0, 2), show_edge=False)
-        for col in ("flag", "value", "default", "from"):
-            flags.add_column(col, style="dim" if col == "from" else None)
-        for f in preview.flags:
-            value = format_flag_value(f["value"])
-            flags.add_row(
-                literal(f["name"]),
-                literal(value, "bold yellow" if f.get("given") else ""),
-                literal(format_flag_value(f["default"])),
-                literal(f.get("source") or ""),
-            )
-        parts.append(flags)
-    else:
-        parts.append(Text("no flags", style="dim"))
-
-    parts.append(_section("Source code"))
-    src = preview.sourcecode or {}
-    if "error" in src:
-        parts.append(literal(src["error"], "red", lines=True))
-    else:
-        patterns = src.get("patterns") or []
-        parts.append(literal("patterns: " + ("  ".join(patterns) if patterns else "none"), "dim"))
-        paths = src.get("paths") or []
-        summary = f"{src.get('count', len(paths))} files, {_size(int(src.get('total_size', 0)))}"
-        if src.get("gitignore"):
-            summary += f" ({src.get('gitignored', 0)} ignored by .gitignore)"
-        parts.append(Text(summary))
-        for path in paths[:max_files]:
-            parts.append(literal(f"  {path}"))
-        if len(paths) > max_files:
-            parts.append(Text(f"  … {len(paths) - max_files} more", style="dim"))
-
-    if preview.dependencies:
-        parts.append(_section("Dependencies"))
-        for dep in preview.dependencies:
-            spec = dep.get("spec") or dep.get("type", "")
-            if "error" in dep:
-                parts.append(Text.assemble(literal(f"  {spec}: "), literal(dep["error"], "red")))
-                continue
-            source = dependency_source_text(dep)
-            files = dependency_file_paths(dep)
-            parts.append(Text.assemble(literal(f"  {spec}"), literal(f"  from {source}" if source else "", "dim")))
-            for f in files[:10]:
-                parts.append(literal(f"    {f}"))
-            if len(files) > 10:
-                parts.append(Text(f"    … {len(files) - 10} more", style="dim"))
-
-    shown = {f"dependency {d.get('spec')}: {d['error']}" for d in preview.dependencies if "error" in d}
-    problems = [p for p in preview.problems if p not in shown]
-    if problems:
-        parts.append(_section("Problems"))
-        for problem in problems:
-            parts.append(literal(f"  {problem}", "yellow", lines=True))
-    return Group(*parts)
 
 
 class OperationsScreen(Screen):
@@ -152,15 +35,13 @@ class OperationsScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.selected: str | None = None
-        self.previews: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield ProblemsBanner()
         with Horizontal(id="ops-body"):
             yield OptionList(id="ops-list")
-            with VerticalScroll(id="ops-preview-scroll"):
-                yield Static("", id="ops-preview")
+            yield OperationPreview(id="ops-preview-scroll")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -172,15 +53,21 @@ class OperationsScreen(Screen):
         # Narrow terminals: the list above the preview, not beside it.
         self.query_one("#ops-body").set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
+    @property
+    def previews(self) -> dict:
+        """Previews built so far, by op name."""
+        return self.query_one(OperationPreview).previews
+
     def project_changed(self, project) -> None:
-        self.previews.clear()
+        self.query_one(OperationPreview).clear()
         self.query_one(ProblemsBanner).refresh_count()
         self._populate()
 
     def action_reload(self) -> None:
-        self.previews.clear()
+        preview = self.query_one(OperationPreview)
+        preview.clear()
         if self.selected:
-            self._preview(self.selected)
+            preview.show(self.selected)
 
     def _populate(self) -> None:
         options = self.query_one(OptionList)
@@ -188,11 +75,11 @@ class OperationsScreen(Screen):
         gagefile = self.app.project.gagefile
         if gagefile is not None and not gagefile.ops and gagefile.errors:
             # Nothing loaded because of the errors: say where they are.
-            self.query_one("#ops-preview", Static).update(_load_errors_text(gagefile))
+            self.query_one(OperationPreview).message(_load_errors_text(gagefile))
             return
         if gagefile is None or not gagefile.ops:
             where = self.app.project.dir or "this directory"
-            self.query_one("#ops-preview", Static).update(
+            self.query_one(OperationPreview).message(
                 literal(f"No operations defined in {where}. Run 'gage help gagefile' to define some.", "yellow")
             )
             return
@@ -217,50 +104,12 @@ class OperationsScreen(Screen):
     @on(OptionList.OptionHighlighted, "#ops-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.selected = self.app.selected_op = event.option.id
-        self._preview(self.selected)
+        self.query_one(OperationPreview).show(self.selected)
 
     @on(OptionList.OptionSelected, "#ops-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.selected = event.option.id
         self.action_launch()
-
-    def _preview(self, name: str) -> None:
-        if name in self.previews:
-            self._show(name, self.previews[name], None)
-            return
-        self.query_one("#ops-preview", Static).update(literal(f"Previewing {name}…", "dim"))
-        self._build_preview(name)
-
-    @work(thread=True, exclusive=True, group="ops-preview", exit_on_error=False)
-    def _build_preview(self, name: str) -> None:
-        from gage_core.errors import GageError
-        from gage_core.staging.preview import build_preview
-
-        opdef = self.app.project.gagefile.ops[name]
-        try:
-            preview = build_preview(self.app.project, opdef, {}, store=self.app.store)
-        except GageError as e:
-            self.post_message(_PreviewReady(name, None, e.message))
-            return
-        self.post_message(_PreviewReady(name, preview, None))
-
-    @on(_PreviewReady)
-    def _ready(self, message: _PreviewReady) -> None:
-        if message.preview is not None:
-            self.previews[message.op_name] = message.preview
-        if message.op_name == self.selected:
-            self._show(message.op_name, message.preview, message.error)
-
-    def _show(self, name: str, preview, error: str | None) -> None:
-        gagefile = self.app.project.gagefile
-        opdef = gagefile.ops.get(name) if gagefile else None
-        target = self.query_one("#ops-preview", Static)
-        if opdef is None:
-            target.update("")
-        elif preview is None:
-            target.update(literal(error or "no preview", "red", lines=True))
-        else:
-            target.update(preview_renderable(opdef, preview))
 
     def action_launch(self) -> None:
         if self.selected:
