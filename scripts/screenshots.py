@@ -11,6 +11,8 @@ librsvg2-bin) and fonts-firacode.
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,15 +46,60 @@ async def _shoot(project: Path, name: str, keys: list[str]) -> Path:
         return Path(app.save_screenshot(filename=f"{name}.svg", path=str(OUT)))
 
 
+# Textual's SVG places every run of text at its cell and relies on
+# textLength to fit the run to its cells; rsvg-convert ignores textLength,
+# so the text is laid out with the font's own advance instead. Fira Code's
+# advance is 0.6 em where the SVG's cell is 0.61 em: the font is scaled to
+# the cell (letter spacing would leave gaps between box glyphs), ligatures
+# are turned off (one glyph per cell), and a font with the symbol glyphs
+# Fira Code lacks comes next.
+_FIRA_ADVANCE = 0.6
+_NBSP = "&#160;"
+
+
+def _svg_for_rsvg(svg_text: str) -> str:
+    """The SVG with the font settings above, and leading no-break spaces of
+    a text run turned into an offset (rsvg-convert drops them, which glues
+    a word to the one before)."""
+    matrix = re.search(r"(\.terminal-[\w-]*matrix \{)(.*?)(\})", svg_text, re.S)
+    size = float(re.search(r"font-size: ([\d.]+)px;", matrix.group(2)).group(1))
+    cell = size * 0.61
+    rule = (
+        f'\n        font-family: "Fira Code", "DejaVu Sans Mono", monospace;'
+        f"\n        font-size: {cell / _FIRA_ADVANCE:.3f}px;"
+        f"\n        line-height: {size * 1.22:g}px;"
+        "\n        font-variant-ligatures: none;"
+        '\n        font-feature-settings: "liga" 0, "calt" 0;\n    '
+    )
+    svg_text = svg_text[: matrix.start(2)] + rule + svg_text[matrix.end(2) :]
+
+    def shift(match: re.Match) -> str:
+        head, x, rest, body = match.groups()
+        spaces = 0
+        while body.startswith(_NBSP, spaces * len(_NBSP)):
+            spaces += 1
+        if not spaces:
+            return match.group(0)
+        return f"{head}{float(x) + spaces * cell:g}{rest}{body[spaces * len(_NBSP):]}</text>"
+
+    return re.sub(r'(<text [^>]*?x=")([\d.]+)("[^>]*>)(.*?)</text>', shift, svg_text)
+
+
 def _png(svg: Path) -> None:
     if shutil.which("rsvg-convert") is None:
         print("rsvg-convert not found (apt-get install librsvg2-bin fonts-firacode): SVG only")
         return
-    subprocess.run(["rsvg-convert", "-o", str(svg.with_suffix(".png")), str(svg)], check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        render = Path(tmp) / svg.name
+        render.write_text(_svg_for_rsvg(svg.read_text(encoding="utf-8")), encoding="utf-8")
+        subprocess.run(["rsvg-convert", "-o", str(svg.with_suffix(".png")), str(render)], check=True)
 
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
+    # The user's keymap and remembered theme stay out of the pictures.
+    state = tempfile.mkdtemp()
+    os.environ["XDG_CONFIG_HOME"] = os.environ["XDG_STATE_HOME"] = state
     for name, (keys, broken) in DEMO_SCREENS.items():
         with tempfile.TemporaryDirectory() as tmp:
             project = copy_demo_project(REPO / "examples", Path(tmp) / "project", broken=broken)

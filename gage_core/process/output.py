@@ -577,14 +577,16 @@ class OutputReader:
             pos = lo
         return None
 
-    def count_matches(self, needle: bytes, ignore_case: bool = True) -> int:
-        """How many times ``needle`` occurs in the counted lines."""
+    def count_matches(self, needle: bytes, ignore_case: bool = True, before_line: int | None = None) -> int:
+        """How many times ``needle`` occurs in the counted lines (in the
+        lines before ``before_line`` when given)."""
         if not needle:
             return 0
+        end = self._end if before_line is None else min(self._end, self._line_start(max(0, before_line)))
         pos, total, span = 0, 0, len(needle) - 1
         lowered = needle.lower()
-        while pos < self._end:
-            hi = min(self._end, pos + _SCAN_BLOCK)
+        while pos < end:
+            hi = min(end, pos + _SCAN_BLOCK)
             # With the next len(needle) - 1 bytes: a match found here starts
             # before ``hi`` (the next block counts the ones after).
             block = self._read_at(pos, min(self._end, hi + span) - pos)

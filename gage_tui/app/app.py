@@ -36,6 +36,7 @@ from gage_tui.app.messages import (
 )
 from gage_core.store.status import UNFINISHED
 from gage_tui.app.run_source import RunSource
+from gage_tui.app.commands import ProjectCommands
 
 __all__ = ["GageApp"]
 
@@ -55,12 +56,14 @@ class GageApp(App):
     TITLE = "Gage"
     CSS_PATH = "gage.tcss"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {ProjectCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, id="help-f1"),
         Binding("1", "show_runs", "Runs", show=False, id="screen-runs"),
         Binding("2", "show_operations", "Ops", id="screen-ops"),
         Binding("3", "show_problems", "Problems", id="screen-problems"),
+        Binding("y", "copy_run", "Copy run id", show=False, id="copy-run"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
@@ -114,6 +117,7 @@ class GageApp(App):
         if self._runs_list is None:
             self._runs_list = sort_newest_first(list(self.runs_by_id.values()))
         return self._runs_list
+        self.selected_op: str | None = None  # the op last highlighted on Operations
 
     # -- lifecycle -----------------------------------------------------
 
@@ -129,6 +133,34 @@ class GageApp(App):
         if self._watch_enabled:
             self._start_watcher()
         self.set_interval(self.poll_interval, self._poll)
+        self._apply_user_config()
+
+    def _apply_user_config(self) -> None:
+        """The user's keymap, and the theme chosen last time (remembered
+        from now on whenever it changes)."""
+        from gage_tui.app.user_config import KeymapError, load_keymap, load_theme
+
+        try:
+            keymap, warnings = load_keymap(_binding_ids())
+        except KeymapError as e:
+            self.notify(f"Keymap not applied: {e}", severity="error", timeout=10)
+        else:
+            if keymap:
+                self.set_keymap(keymap)
+            for warning in warnings:
+                self.notify(warning, severity="warning", timeout=10)
+        theme = load_theme()
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme) -> None:
+        from gage_tui.app.user_config import save_theme
+
+        try:
+            save_theme(theme.name)
+        except OSError as e:
+            self.notify(f"Cannot remember the theme: {e}", severity="warning")
 
     def on_unmount(self) -> None:
         self._first_paint.set()
@@ -150,8 +182,11 @@ class GageApp(App):
             while not parent.is_dir() and parent != parent.parent:
                 parent = parent.parent
             self._watcher.watch(parent)
-        if self.project.gagefile is not None:
-            self._watcher.watch(self.project.gagefile.path.parent)
+        # The project dir (and its .gage): a Gagefile edited, deleted,
+        # re-created, or created where there was none.
+        if self.project.dir is not None:
+            self._watcher.watch(self.project.dir)
+            self._watcher.watch(Path(self.project.dir) / ".gage")
 
     def _poll(self) -> None:
         """What file events cannot show: a PID dying (unfinished runs are
@@ -334,12 +369,19 @@ class GageApp(App):
 
     @on(StoreChanged)
     def _store_changed(self, message: StoreChanged) -> None:
-        gagefile = self.project.gagefile
-        if gagefile is not None and str(gagefile.path) in message.paths:
+        if self._gagefile_paths() & message.paths:
             self.reload_project()
         run_ids, scan = self.source.ids_of_paths(message.paths)
         if run_ids or scan:
             self.read_runs(run_ids, scan=scan)
+
+    def _gagefile_paths(self) -> set[str]:
+        """Every path a Gagefile of this project may have."""
+        from gage_core.gagefile import GAGEFILE_NAMES
+
+        if self.project.dir is None:
+            return set()
+        return {str(Path(self.project.dir) / name) for name in GAGEFILE_NAMES}
 
     @work(thread=True, exclusive=True, group="project-load", exit_on_error=False)
     def reload_project(self) -> None:
@@ -350,6 +392,23 @@ class GageApp(App):
     @on(ProjectChanged)
     def _project_changed(self, message: ProjectChanged) -> None:
         self.project = message.project
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Notifications carry run labels, file names and error texts: they
+        are shown literally whatever a caller asks (``markup`` is ignored)."""
+        from gage_tui.app.literal import visible
+
+        super().notify(
+            visible(message, lines=True), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     # -- helpers for screens ------------------------------------------
 
@@ -372,8 +431,8 @@ class GageApp(App):
     # -- command palette -----------------------------------------------
 
     def get_system_commands(self, screen):
-        """Every key binding of the screen and the app, by name, plus
-        "Open run NAME" for each visible run."""
+        """Every key binding of the screen and the app, by name (the
+        project's ops and runs come from ``ProjectCommands``)."""
         from functools import partial
 
         from textual.app import SystemCommand
@@ -390,14 +449,6 @@ class GageApp(App):
                 seen.add(desc)
                 key = binding_rows([binding])[0][0]
                 yield SystemCommand(desc, f"key: {key}", partial(owner.run_action, binding.action))
-        for run in getattr(screen, "shown_runs", [])[:200]:
-            if hasattr(screen, "open_run_by_id"):
-                yield SystemCommand(
-                    f"Open run {run.name} ({run.op_name})",
-                    f"{run.status} · {run.label or ''}",
-                    partial(screen.open_run_by_id, run.id),
-                    discover=False,
-                )
 
     # -- actions -------------------------------------------------------
 
@@ -406,6 +457,34 @@ class GageApp(App):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_launch_op(self, name: str) -> None:
+        """The launch form of operation ``name``, unless it cannot run."""
+        from gage_tui.app.screens.launch import LaunchScreen
+
+        gagefile = self.project.gagefile
+        opdef = gagefile.ops.get(name) if gagefile is not None else None
+        if opdef is None:
+            self.notify(f"No operation '{name}' in the Gagefile.", severity="error")
+            return
+        if opdef.broken:
+            self.notify(f"'{name}' has problems in the Gagefile: fix them first (3 shows them).", severity="error")
+            return
+        if not opdef.exec.get("run"):
+            self.notify(f"'{name}' has no exec command (gage help exec).", severity="error")
+            return
+        self.push_screen(LaunchScreen(name))
+
+    def action_copy_run(self) -> None:
+        """Copy the name and id of the run the screen is about (the one
+        under the cursor on the runs screen)."""
+        screen = self.screen
+        run = screen.current_run() if hasattr(screen, "current_run") else getattr(screen, "run", None)
+        if run is None:
+            self.notify("No run to copy.", severity="warning")
+            return
+        self.copy_to_clipboard(f"{run.name} {run.id}")
+        self.notify(f"Copied {run.name} {run.id}")
 
     def action_show_runs(self) -> None:
         from gage_tui.app.screens.runs import RunsScreen
@@ -427,3 +506,22 @@ class GageApp(App):
             return
         self.action_show_runs()
         self.push_screen(cls())
+
+
+_SCREEN_MODULES = ("runs", "run", "output", "operations", "problems", "launch", "compare", "diff", "help", "dialogs")
+
+
+def _binding_ids() -> set[str]:
+    """The id of every binding of the app and its screens (what a user
+    keymap may name)."""
+    import importlib
+
+    from textual.screen import Screen
+
+    ids = {b.id for b in GageApp.BINDINGS if b.id}
+    for name in _SCREEN_MODULES:
+        module = importlib.import_module(f"gage_tui.app.screens.{name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Screen):
+                ids.update(b.id for b in value.BINDINGS if isinstance(b, Binding) and b.id)
+    return ids

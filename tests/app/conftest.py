@@ -23,6 +23,14 @@ def _steady_cursor(monkeypatch):
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
+@pytest.fixture(autouse=True)
+def _user_dirs(tmp_path, monkeypatch):
+    """The user's keymap and remembered theme come from tmp_path, never
+    from the real home."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+
+
 @pytest.fixture
 def app_project(tmp_path) -> Path:
     """examples/ plus test ops (ticker, fail); no runs yet."""

@@ -66,6 +66,7 @@ async def test_operations_preview_with_and_without_stage_sourcecode(app_project)
         options = app.screen.query_one(OptionList)
         names = [options.get_option_at_index(i).id for i in range(options.option_count)]
         assert names == ["build", "fail", "prepare", "ticker", "train"]
+        options.highlighted = names.index("build")  # train, the default op, is preselected
         await pump_until(pilot, lambda: "build" in app.screen.previews)
         await pilot.pause()
         build = _static(app, "#ops-preview")
@@ -199,9 +200,9 @@ async def test_launch_form_by_keys_only(app_project):
     async with app.run_test(size=(120, 50)) as pilot:
         await loaded(pilot)
         await pilot.press("2")
-        options = app.screen.query_one(OptionList)
-        names = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        await pilot.press(*["down"] * names.index("train"), "enter")
+        # train is the default op: preselected, enter opens its form.
+        assert app.screen.selected == "train"
+        await pilot.press("enter")
         await pump_until(pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "flag-delay")
         await pilot.press(*"0.01", "tab", *"3", "tab", *"0.9")
         assert app.screen.query_one("#flag-lr", Input).value == "0.9"

@@ -31,3 +31,17 @@ def test_screen_snapshot(name, tmp_path, snap_compare):
     project = copy_demo_project(EXAMPLES, tmp_path / "demo", broken=broken)
     app = make_app(project, watch=False, clock=lambda: DEMO_NOW)
     assert snap_compare(app, terminal_size=SIZE, run_before=_before(keys))
+
+
+# One state per screen at a small terminal (every screen usable: footer
+# keys, launch's start visible, side-by-side panes stacked) and a large one.
+_SIZED_STATES = ["runs", "run", "output", "help", "operations", "launch", "compare", "diff", "problems"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+@pytest.mark.parametrize("name", _SIZED_STATES)
+def test_screen_snapshot_at_size(name, size, tmp_path, snap_compare):
+    keys, broken = DEMO_SCREENS[name]
+    project = copy_demo_project(EXAMPLES, tmp_path / "demo", broken=broken)
+    app = make_app(project, watch=False, clock=lambda: DEMO_NOW)
+    assert snap_compare(app, terminal_size=size, run_before=_before(keys))

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual_plotext import PlotextPlot
 
+from gage_tui.app.literal import literal, visible
 from gage_tui.app.widgets.run_cells import status_text
 
 __all__ = ["CompareScreen", "MAX_PLOT_RUNS"]
@@ -45,14 +46,8 @@ class _Summaries:
 
 
 class CompareScreen(Screen):
+    CSS_PATH = "compare.tcss"
     HELP_TITLE = "Compare"
-    DEFAULT_CSS = """
-    CompareScreen #compare-columns { border: tall $panel; height: 3; }
-    CompareScreen #compare-columns:focus { border: tall $accent; }
-    CompareScreen #compare-table { height: auto; max-height: 50%; }
-    CompareScreen #compare-plot { height: 1fr; min-height: 10; border-top: hkey $panel; }
-    CompareScreen #compare-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", id="compare-back"),
         Binding("slash", "focus_columns", "Columns", id="compare-columns"),
@@ -163,16 +158,16 @@ class CompareScreen(Screen):
         if column.key == "started":
             from gage_core.store.timefmt import format_ago
 
-            return format_ago(value, self.app.clock()) if value else ""
+            return Text(format_ago(value, self.app.clock()) if value else "")
         if column.key == "duration":
             from gage_core.store.timefmt import format_duration
 
-            return format_duration(value)
+            return Text(format_duration(value))
         text = model.text(run.id, column)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             style = "italic cyan" if column.kind == "metric" and run.id in model.live else ""
-            return Text(text, style=style, justify="right")
-        return text
+            return Text(visible(text), style=style, justify="right")
+        return literal(text)
 
     def _fill_table(self) -> None:
         table = self.query_one(DataTable)
@@ -181,7 +176,7 @@ class CompareScreen(Screen):
         shape = (tuple(c.key for c in model.columns), tuple(headers))
         row_ids = [r.id for r in model.runs]
         colors = self.plot_colors()
-        rows = [[Text("●", style="bold rgb({},{},{})".format(*colors[r.id])) if r.id in colors else ""]
+        rows = [[Text("●", style="bold rgb({},{},{})".format(*colors[r.id])) if r.id in colors else Text("")]
                 + [self._cell(r, c) for c in model.columns] for r in model.runs]
         if shape == self._shape and row_ids == self._row_ids:
             for r, (rid, cells) in enumerate(zip(row_ids, rows)):
@@ -195,7 +190,7 @@ class CompareScreen(Screen):
         if shape != self._shape:
             table.add_column("", key="_plot", width=1)
             for c, h in zip(model.columns, headers):
-                table.add_column(h, key=c.key)
+                table.add_column(literal(h), key=c.key)
         for rid, cells in zip(row_ids, rows):
             table.add_row(*cells, key=rid)
         self._shape, self._row_ids = shape, row_ids
@@ -248,13 +243,19 @@ class CompareScreen(Screen):
         plt.clear_data()
         plt.clear_figure()
         drawn = 0
+        steps: list = []
+        names = {r.id: r.name for r in self._runs}
         if self.metric:
             for rid, color in self.plot_colors().items():
                 points = self.series.get(rid, {}).get(self.metric)
                 if not points:
                     continue
-                plt.plot([p[0] for p in points], [p[1] for p in points], marker="braille", color=color)
+                xs = [p[0] for p in points]
+                steps.extend(xs)
+                plt.plot(xs, [p[1] for p in points], marker="braille", color=color, label=names.get(rid, rid[:8]))
                 drawn += 1
+        if steps and all(float(x).is_integer() for x in steps):
+            plt.xticks(_integer_ticks(int(min(steps)), int(max(steps))))
         if drawn:
             plt.title(f"{self.metric} by step   (● colours in the table; m: next metric, space: choose runs)")
             plt.xlabel("step")
@@ -273,10 +274,15 @@ class CompareScreen(Screen):
         if self.sort_key:
             parts.append(f"sort: {self.sort_key} {'▼' if self.sort_reverse else '▲'}")
         if self.metric:
-            parts.append(f"plot: {self.metric} ({self.plot_runs_drawn} runs)")
+            plotted = f"{self.plot_runs_drawn} runs"
+            chosen = [i for i in self.shown_run_ids() if i in self.plot_ids] or self.shown_run_ids()
+            if len(chosen) > MAX_PLOT_RUNS:
+                # Never a silent cut: say how many are left out and how to choose.
+                plotted = f"{self.plot_runs_drawn} of {len(chosen)} runs, at most {MAX_PLOT_RUNS}: space chooses"
+            parts.append(f"plot: {self.metric} ({plotted})")
         if model.unmatched:
             parts.append("no column matches: " + ", ".join(model.unmatched))
-        self.query_one("#compare-status", Static).update("  ·  ".join(parts))
+        self.query_one("#compare-status", Static).update(literal("  ·  ".join(parts)))
 
     # -- events and actions ------------------------------------------------
 
@@ -380,3 +386,10 @@ class CompareScreen(Screen):
             return
         self.exported_path = path
         self.notify(f"Exported {len(self.table_model.runs)} runs to {path}")
+
+
+def _integer_ticks(lo: int, hi: int, most: int = 8) -> list[int]:
+    """Whole-number ticks from ``lo`` to ``hi`` (steps are counted, so a
+    tick at 5.8 means nothing)."""
+    step = max(1, -(-(hi - lo) // (most - 1)))
+    return list(range(lo, hi + 1, step))

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from gage_tui.app.literal import literal
+
 __all__ = ["TextPrompt", "Confirm", "Choice"]
 
 
@@ -27,10 +29,10 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
+            yield Label(literal(self._title), classes="dialog-title")
             yield Input(value=self._value, placeholder=self._placeholder, id="prompt-input")
             if self._help:
-                yield Static(self._help, classes="dialog-help")
+                yield Static(literal(self._help, lines=True), classes="dialog-help")
             yield Static("enter: save   escape: cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -54,9 +56,9 @@ class _Question(ModalScreen):
         self._detail = detail
 
     def _heading(self) -> ComposeResult:
-        yield Label(self._question, classes="dialog-title")
+        yield Label(literal(self._question), classes="dialog-title")
         if self._detail:
-            yield Static(self._detail, classes="dialog-help")
+            yield Static(literal(self._detail, lines=True), classes="dialog-help")
 
 
 class Confirm(_Question):
@@ -78,9 +80,9 @@ class Confirm(_Question):
             yield from self._heading()
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
-                    f"{self._yes} (y)", id="yes", variant="error" if self._danger else "primary"
+                    literal(f"{self._yes} (y)"), id="yes", variant="error" if self._danger else "primary"
                 )
-                yield Button("Cancel (n)", id="no")
+                yield Button(literal("Cancel (n)"), id="no")
 
     def on_mount(self) -> None:
         self.query_one("#yes", Button).focus()

@@ -14,6 +14,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from gage_tui.app.literal import literal, visible
+
 __all__ = ["DiffScreen"]
 
 _STYLES = {"+": "green", "-": "red", "@": "cyan"}
@@ -36,7 +38,7 @@ def _diff_text(d) -> Text:
     text = Text()
     for line in d.lines:
         style = "bold" if line.startswith(("+++", "---")) else _STYLES.get(line[:1], "")
-        text.append(line + "\n", style=style)
+        text.append(visible(line) + "\n", style=style)
     if d.truncated:
         text.append(f"... {d.truncated} more diff lines (gage diff -n N shows more)\n", style="dim")
     if d.note:
@@ -45,11 +47,8 @@ def _diff_text(d) -> Text:
 
 
 class DiffScreen(Screen):
+    CSS_PATH = "diff.tcss"
     HELP_TITLE = "Diff"
-    DEFAULT_CSS = """
-    DiffScreen #diff-body { height: 1fr; padding: 0 1; }
-    DiffScreen .diff-section { margin-top: 1; height: auto; }
-    """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="diff-back"),
         Binding("f", "toggle_all_files", "All files / source only", id="diff-all-files"),
@@ -94,13 +93,14 @@ class DiffScreen(Screen):
     @on(_DiffReady)
     def _ready(self, message: _DiffReady) -> None:
         if message.error:
-            self.query_one("#diff-title", Static).update(Text(message.error, style="bold red"))
+            self.query_one("#diff-title", Static).update(literal(message.error, "bold red", lines=True))
             return
         self.result = r = message.result
         a, b = r.a, r.b
-        self.sub_title = f"diff {a.name} → {b.name}"
+        self.sub_title = visible(f"diff {a.name} → {b.name}")
         self.query_one("#diff-title", Static).update(Text.assemble(
-            (a.name, "bold"), f" ({a.op_name}, {a.status})  →  ", (b.name, "bold"), f" ({b.op_name}, {b.status})"
+            literal(a.name, "bold"), literal(f" ({a.op_name}, {a.status})  →  "),
+            literal(b.name, "bold"), literal(f" ({b.op_name}, {b.status})"),
         ))
         self.query_one("#diff-flags", Static).update(self._flags(r))
         self.query_one("#diff-metrics", Static).update(self._metrics(r))
@@ -113,10 +113,10 @@ class DiffScreen(Screen):
         t = Table(title=f"Flags: {len(r.flags)} differ, {r.same_flags} the same", title_justify="left",
                   title_style="bold", box=None, padding=(0, 2))
         t.add_column("flag")
-        t.add_column(r.a.name)
-        t.add_column(r.b.name)
+        t.add_column(literal(r.a.name))
+        t.add_column(literal(r.b.name))
         for k, x, y in r.flags:
-            t.add_row(k, _value(x), _value(y))
+            t.add_row(literal(k), literal(_value(x)), literal(_value(y)))
         return t
 
     def _metrics(self, r):
@@ -126,11 +126,11 @@ class DiffScreen(Screen):
 
         t = Table(title="Metrics", title_justify="left", title_style="bold", box=None, padding=(0, 2))
         t.add_column("metric")
-        t.add_column(r.a.name, justify="right")
-        t.add_column(r.b.name, justify="right")
+        t.add_column(literal(r.a.name), justify="right")
+        t.add_column(literal(r.b.name), justify="right")
         t.add_column("change", justify="right")
         for k, x, y in r.metrics:
-            t.add_row(k, _value(x), _value(y), numeric_delta_text(x, y))
+            t.add_row(literal(k), literal(_value(x)), literal(_value(y)), literal(numeric_delta_text(x, y)))
         return t
 
     def _files(self, r):
@@ -141,7 +141,7 @@ class DiffScreen(Screen):
         parts = [Text(f"{what}: {len(r.files)} differ, {r.same_files} the same   "
                       f"(f: {'source only' if self.all_files else 'all files'})", style="bold")]
         for f in r.files:
-            parts.append(Text.assemble("  ", (f"{f.status:8}", "bold"), f" {f.path}  ", (f"({f.kind})", "dim")))
+            parts.append(Text.assemble("  ", (f"{f.status:8}", "bold"), literal(f" {f.path}  "), literal(f"({f.kind})", "dim")))
         for f in r.files:
             if f.diff is not None:
                 parts.append(_diff_text(f.diff))
@@ -150,7 +150,7 @@ class DiffScreen(Screen):
     def _output(self, r):
         d = r.output
         if not d.lines:
-            return Text("Output: " + (d.note or "the same"), style="bold")
+            return literal("Output: " + (d.note or "the same"), "bold")
         return Group(Text("Output", style="bold"), _diff_text(d))
 
     def action_toggle_all_files(self) -> None:

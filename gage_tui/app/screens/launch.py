@@ -10,7 +10,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
+from rich.text import Text
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+
+from gage_tui.app.literal import literal, visible
 
 __all__ = ["LaunchScreen", "validate_flag_inputs"]
 
@@ -51,6 +54,7 @@ class _Launched(Message):
 
 
 class LaunchScreen(Screen):
+    CSS_PATH = "launch.tcss"
     HELP_TITLE = "Launch"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Cancel", id="launch-cancel"),
@@ -84,29 +88,30 @@ class LaunchScreen(Screen):
             yield Label("tags", classes="field-label")
             yield Input(value=self.initial_tags, placeholder="space-separated tags", id="launch-tags")
             # Batches run through the batch supervisor.
-            yield Label("max parallel  [dim]runs of a batch started at once[/]", classes="field-label")
+            yield Label(Text.assemble("max parallel  ", ("runs of a batch started at once", "dim")), classes="field-label")
             yield Input(value="1", type="integer", id="launch-max-parallel")
             default_executor = _configured_executor(self.app.project)
             if default_executor is not None:
-                yield Label("executor  [dim]where the runs execute (ray: RAY_ADDRESS)[/]", classes="field-label")
+                yield Label(Text.assemble("executor  ", ("where the runs execute (ray: RAY_ADDRESS)", "dim")), classes="field-label")
                 yield Select([("local", "local"), ("ray", "ray")], value=default_executor,
                              allow_blank=False, id="launch-executor")
+        # Below the form, never scrolled away: what will start, and start.
+        with Horizontal(id="launch-bottom"):
             yield Static(id="launch-summary")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Start (F5)", id="launch-start", variant="success")
-                yield Button("Cancel (esc)", id="launch-cancel-button")
+            yield Button("Start (F5)", id="launch-start", variant="success")
+            yield Button("Cancel (esc)", id="launch-cancel-button")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"launch {self.op_name}"
+        self.sub_title = visible(f"launch {self.op_name}")
         # The fields take the focus, not the scrolling form around them.
         self.query_one("#launch-form").can_focus = False
         opdef = self.opdef
         title = self.query_one("#launch-title", Static)
         if opdef is None:
-            title.update(f"[b red]No operation '{self.op_name}' in the Gagefile.[/]")
+            title.update(literal(f"No operation '{self.op_name}' in the Gagefile.", "b red"))
             return
-        title.update(f"[b]{opdef.name}[/]  {opdef.first_line}\n[dim]Edit flags (tab moves between fields); a value like [0.01,0.1] starts one run per value.[/]")
+        title.update(Text.assemble(literal(opdef.name, "b"), "  ", literal(opdef.first_line)))
         self._load_defaults()
 
     @work(thread=True, exclusive=True, group="launch-defaults", exit_on_error=False)
@@ -123,16 +128,24 @@ class LaunchScreen(Screen):
         self.sources = sources
         rows: list = []
         if not defaults:
-            rows.append(Static("[dim]This operation has no flags.[/]"))
+            rows.append(Static(Text("This operation has no flags.", style="dim")))
+        else:
+            # Only where there are flags: a list value is a batch.
+            rows.append(
+                Static(
+                    Text("Edit flags (tab moves between fields); a value like [0.01,0.1] starts one run per value.", style="dim"),
+                    id="launch-batch-hint",
+                )
+            )
         for name in sorted(defaults):
             value = self.initial_flags.get(name, defaults[name])
             source = sources.get(name) or ""
             hint = f"{_type_label(defaults[name])} · default {format_flag_value(defaults[name]) or '(none)'}"
             rows.append(
                 Horizontal(
-                    Label(name, classes="flag-name"),
+                    Label(literal(name), classes="flag-name"),
                     Input(value=format_flag_value(value), id=f"flag-{_safe_id(name)}", classes="flag-input"),
-                    Label(f"{hint}  {source}", classes="flag-hint"),
+                    Label(literal(f"{hint}  {source}"), classes="flag-hint"),
                     classes="flag-row",
                 )
             )
@@ -158,16 +171,18 @@ class LaunchScreen(Screen):
         flags, self.errors = validate_flag_inputs(self._flag_texts(), self.defaults)
         for name in self.defaults:
             field = self.query_one(f"#flag-error-{_safe_id(name)}", Static)
-            field.update(f"[red]{self.errors[name]}[/]" if name in self.errors else "")
+            field.update(literal(self.errors[name], "red", lines=True) if name in self.errors else "")
             field.display = name in self.errors
         summary = self.query_one("#launch-summary", Static)
         if self.errors:
-            summary.update(f"[b red]{len(self.errors)} flag value(s) to fix before starting.[/]")
+            summary.update(Text(f"{len(self.errors)} flag value(s) to fix before starting.", style="b red"))
         else:
             n = run_count(flags)
             changed = ", ".join(f"{k}={v}" for k, v in flags.items()) or "defaults"
             runs = f"{n} runs (one per combination)" if n > 1 else "1 run"
-            summary.update(f"Will start [b]{runs}[/] of [b]{self.op_name}[/] with {changed}.")
+            summary.update(
+                Text.assemble("Will start ", (runs, "b"), " of ", literal(self.op_name, "b"), " with ", literal(changed), ".")
+            )
         return flags
 
     @on(Button.Pressed, "#launch-start")
@@ -194,7 +209,7 @@ class LaunchScreen(Screen):
         executors = self.query("#launch-executor")
         executor = str(executors.first(Select).value) if executors else None
         self.launching = True
-        self.query_one("#launch-summary", Static).update("[b]Staging…[/]")
+        self.query_one("#launch-summary", Static).update(Text("Staging…", style="b"))
         self._launch(flags, label, tags, max_parallel, executor)
 
     @work(thread=True, exclusive=True, group="launch", exit_on_error=False)
@@ -221,7 +236,7 @@ class LaunchScreen(Screen):
 
         self.launching = False
         if message.error:
-            self.query_one("#launch-summary", Static).update(f"[b red]{message.error}[/]")
+            self.query_one("#launch-summary", Static).update(literal(message.error, "b red", lines=True))
             self.notify(message.error, severity="error", timeout=8)
             return
         self.app.refresh_runs()

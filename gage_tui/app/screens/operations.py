@@ -1,153 +1,47 @@
-"""Operations screen: every operation of the project and, for the selected
-one, what a run would do (the same core preview as ``gage run --preview``):
-exec phases, flags with defaults, source code, dependencies."""
+"""Operations screen: every operation of the project beside the preview of
+the selected one (``OperationPreview``)."""
 
 from __future__ import annotations
 
-from rich import filesize
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, OptionList
 from textual.widgets.option_list import Option
 
+from gage_tui.app.literal import literal
 from gage_tui.app.widgets.banner import ProblemsBanner
+from gage_tui.app.widgets.op_preview import OperationPreview
 
-__all__ = ["OperationsScreen", "preview_renderable"]
+__all__ = ["OperationsScreen", "NARROW_WIDTH"]
 
-
-class _PreviewReady(Message):
-    def __init__(self, op_name: str, preview, error: str | None):
-        super().__init__()
-        self.op_name = op_name
-        self.preview = preview
-        self.error = error
-
-
-def _command(cmd) -> str:
-    if cmd is None:
-        return ""
-    if isinstance(cmd, (list, tuple)):
-        import shlex
-
-        return shlex.join(cmd)
-    return str(cmd)
-
-
-def _section(title: str) -> Text:
-    return Text(f"\n{title}", style="bold")
-
-
-def preview_renderable(opdef, preview, max_files: int = 30) -> Group:
-    """The preview of ``opdef`` as rich renderables (also used by tests)."""
-    from gage_core.staging.deps import dependency_file_paths, dependency_source_text
-    from gage_core.staging.flags import format_flag_value
-
-    parts: list = []
-    head = Text.assemble((opdef.name, "bold"), "  ")
-    if opdef.default:
-        head.append("(default) ", style="cyan")
-    if opdef.broken:
-        head.append("broken: see Problems (3)", style="bold red")
-    parts.append(head)
-    if opdef.description.strip():
-        parts.append(Text(opdef.description.strip(), style="italic"))
-
-    parts.append(_section("Exec"))
-    phases = Table.grid(padding=(0, 2))
-    phases.add_column(style="cyan", no_wrap=True)
-    phases.add_column()
-    any_cmd = False
-    for entry in preview.exec:
-        if entry.get("command") is not None:
-            any_cmd = True
-            phases.add_row(entry["phase"], _command(entry["command"]))
-    parts.append(phases if any_cmd else Text("no exec command: this operation cannot run", style="red"))
-
-    parts.append(_section("Flags"))
-    if preview.flags:
-        flags = Table(box=None, padding=(0, 2), show_edge=False)
-        for col in ("flag", "value", "default", "from"):
-            flags.add_column(col, style="dim" if col == "from" else None)
-        for f in preview.flags:
-            value = format_flag_value(f["value"])
-            flags.add_row(
-                f["name"],
-                Text(value, style="bold yellow") if f.get("given") else value,
-                format_flag_value(f["default"]),
-                f.get("source") or "",
-            )
-        parts.append(flags)
-    else:
-        parts.append(Text("no flags", style="dim"))
-
-    parts.append(_section("Source code"))
-    src = preview.sourcecode or {}
-    if "error" in src:
-        parts.append(Text(src["error"], style="red"))
-    else:
-        patterns = src.get("patterns") or []
-        parts.append(Text("patterns: " + ("  ".join(patterns) if patterns else "none"), style="dim"))
-        paths = src.get("paths") or []
-        summary = f"{src.get('count', len(paths))} files, {filesize.decimal(int(src.get('total_size', 0)))}"
-        if src.get("gitignore"):
-            summary += f" ({src.get('gitignored', 0)} ignored by .gitignore)"
-        parts.append(Text(summary))
-        for path in paths[:max_files]:
-            parts.append(Text(f"  {path}"))
-        if len(paths) > max_files:
-            parts.append(Text(f"  … {len(paths) - max_files} more", style="dim"))
-
-    if preview.dependencies:
-        parts.append(_section("Dependencies"))
-        for dep in preview.dependencies:
-            spec = dep.get("spec") or dep.get("type", "")
-            if "error" in dep:
-                parts.append(Text.assemble(f"  {spec}: ", (dep["error"], "red")))
-                continue
-            source = dependency_source_text(dep)
-            files = dependency_file_paths(dep)
-            parts.append(Text.assemble(f"  {spec}", (f"  from {source}" if source else "", "dim")))
-            for f in files[:10]:
-                parts.append(Text(f"    {f}"))
-            if len(files) > 10:
-                parts.append(Text(f"    … {len(files) - 10} more", style="dim"))
-
-    shown = {f"dependency {d.get('spec')}: {d['error']}" for d in preview.dependencies if "error" in d}
-    problems = [p for p in preview.problems if p not in shown]
-    if problems:
-        parts.append(_section("Problems"))
-        for problem in problems:
-            parts.append(Text(f"  {problem}", style="yellow"))
-    return Group(*parts)
+NARROW_WIDTH = 100
 
 
 class OperationsScreen(Screen):
+    CSS_PATH = "operations.tcss"
     HELP_TITLE = "Operations"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="ops-back"),
-        Binding("enter,l", "launch", "Launch", id="ops-launch"),
+        # "l" labels runs on every screen: launch is enter (or F5, the
+        # launch form's start key).
+        Binding("enter,f5", "launch", "Launch", id="ops-launch"),
         Binding("r", "reload", "Reload", show=False, id="ops-reload"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.selected: str | None = None
-        self.previews: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield ProblemsBanner()
         with Horizontal(id="ops-body"):
             yield OptionList(id="ops-list")
-            with VerticalScroll(id="ops-preview-scroll"):
-                yield Static("", id="ops-preview")
+            yield OperationPreview(id="ops-preview-scroll")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -156,104 +50,83 @@ class OperationsScreen(Screen):
         self.query_one(OptionList).focus()
         self.watch(self.app, "project", self._project_changed, init=False)
 
+    def on_resize(self) -> None:
+        # Narrow terminals: the list above the preview, not beside it.
+        self.query_one("#ops-body").set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
+    @property
+    def previews(self) -> dict:
+        """Previews built so far, by op name."""
+        return self.query_one(OperationPreview).previews
+
     def _project_changed(self, project) -> None:
-        self.previews.clear()
+        self.query_one(OperationPreview).clear()
         self.query_one(ProblemsBanner).refresh_count()
         self._populate()
 
     def action_reload(self) -> None:
-        self.previews.clear()
+        preview = self.query_one(OperationPreview)
+        preview.clear()
         if self.selected:
-            self._preview(self.selected)
+            preview.show(self.selected)
 
     def _populate(self) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
         gagefile = self.app.project.gagefile
+        if gagefile is not None and not gagefile.ops and gagefile.errors:
+            # Nothing loaded because of the errors: say where they are.
+            self.query_one(OperationPreview).message(_load_errors_text(gagefile))
+            return
         if gagefile is None or not gagefile.ops:
             where = self.app.project.dir or "this directory"
-            self.query_one("#ops-preview", Static).update(
-                Text(f"No operations defined in {where}. Run 'gage help gagefile' to define some.", style="yellow")
+            self.query_one(OperationPreview).message(
+                literal(f"No operations defined in {where}. Run 'gage help gagefile' to define some.", "yellow")
             )
             return
         for name in sorted(gagefile.ops):
             op = gagefile.ops[name]
-            label = Text(name, style="bold red" if op.broken else "bold")
+            label = literal(name, "bold red" if op.broken else "bold")
             if op.default:
                 label.append(" ★", style="cyan")
             if op.broken:
                 label.append(" broken", style="red")
             desc = op.first_line
             if desc:
-                label.append(f"\n  {desc}", style="dim")
+                label.append(literal(f"\n  {desc}", "dim", lines=True))
             options.add_option(Option(label, id=name))
         # Ops in a part of the file that does not parse: shown, not selectable.
         for name, line in sorted(gagefile.lost_ops.items()):
             label = Text(name, style="bold red")
             label.append(f" lost\n  syntax error near line {line}: see Problems (3)", style="red")
             options.add_option(Option(label, id=f"lost:{name}", disabled=True))
-        index = sorted(gagefile.ops).index(self.selected) if self.selected in gagefile.ops else 0
-        options.highlighted = index
+        names = sorted(gagefile.ops)
+        # The op chosen last time (kept across visits), else the default op.
+        chosen = self.selected or self.app.selected_op
+        if chosen not in gagefile.ops:
+            chosen = next((n for n in names if gagefile.ops[n].default), names[0])
+        options.highlighted = names.index(chosen)
 
     @on(OptionList.OptionHighlighted, "#ops-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.selected = event.option.id
-        self._preview(self.selected)
+        self.selected = self.app.selected_op = event.option.id
+        self.query_one(OperationPreview).show(self.selected)
 
     @on(OptionList.OptionSelected, "#ops-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.selected = event.option.id
         self.action_launch()
 
-    def _preview(self, name: str) -> None:
-        if name in self.previews:
-            self._show(name, self.previews[name], None)
-            return
-        self.query_one("#ops-preview", Static).update(Text(f"Previewing {name}…", style="dim"))
-        self._build_preview(name)
-
-    @work(thread=True, exclusive=True, group="ops-preview", exit_on_error=False)
-    def _build_preview(self, name: str) -> None:
-        from gage_core.errors import GageError
-        from gage_core.staging.preview import build_preview
-
-        opdef = self.app.project.gagefile.ops[name]
-        try:
-            preview = build_preview(self.app.project, opdef, {}, store=self.app.store)
-        except GageError as e:
-            self.post_message(_PreviewReady(name, None, e.message))
-            return
-        self.post_message(_PreviewReady(name, preview, None))
-
-    @on(_PreviewReady)
-    def _ready(self, message: _PreviewReady) -> None:
-        if message.preview is not None:
-            self.previews[message.op_name] = message.preview
-        if message.op_name == self.selected:
-            self._show(message.op_name, message.preview, message.error)
-
-    def _show(self, name: str, preview, error: str | None) -> None:
-        gagefile = self.app.project.gagefile
-        opdef = gagefile.ops.get(name) if gagefile else None
-        target = self.query_one("#ops-preview", Static)
-        if opdef is None:
-            target.update("")
-        elif preview is None:
-            target.update(Text(error or "no preview", style="red"))
-        else:
-            target.update(preview_renderable(opdef, preview))
-
     def action_launch(self) -> None:
-        from gage_tui.app.screens.launch import LaunchScreen
+        if self.selected:
+            self.app.action_launch_op(self.selected)
 
-        gagefile = self.app.project.gagefile
-        if not self.selected or gagefile is None or self.selected not in gagefile.ops:
-            return
-        opdef = gagefile.ops[self.selected]
-        if opdef.broken:
-            self.notify(f"'{opdef.name}' has problems in the Gagefile: fix them first (3 shows them).", severity="error")
-            return
-        if not opdef.exec.get("run"):
-            self.notify(f"'{opdef.name}' has no exec command (gage help exec).", severity="error")
-            return
-        self.app.push_screen(LaunchScreen(opdef.name))
+
+def _load_errors_text(gagefile) -> Text:
+    """Why no operation loaded: each error at its file:line:col."""
+    text = literal(f"No operation could be loaded from {gagefile.path.name}:\n", "bold red")
+    for d in gagefile.errors[:10]:
+        where = f"{gagefile.path.name}:{d.line}:{d.col or 1}" if d.line else gagefile.path.name
+        text.append(literal(f"  {where}: {d.message}\n", lines=True))
+    text.append("Press 3 for the problems with the source.", style="dim")
+    return text

@@ -11,10 +11,12 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
+from gage_tui.app.literal import literal, visible
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_core.store.status import UNFINISHED
 from gage_tui.app.widgets.output_view import OutputView, open_output_reader
@@ -37,14 +39,16 @@ class _OutputChanged(Message):
 
 
 class _SearchResult(Message):
-    def __init__(self, index: int | None, term: str, count: int | None = None):
+    def __init__(self, index: int | None, term: str, rank: int = 0, count: int = 0):
         super().__init__()
         self.index = index
         self.term = term
+        self.rank = rank  # 1-based place of the match among all matches
         self.count = count
 
 
 class OutputScreen(Screen):
+    CSS_PATH = "output.tcss"
     HELP_TITLE = "Output"
     BINDINGS = [
         Binding("escape", "back", "Back", id="output-back"),
@@ -57,6 +61,7 @@ class OutputScreen(Screen):
         Binding("g,home", "top", "Top", show=False, id="output-top"),
         Binding("G,end", "bottom", "Bottom", show=False, id="output-bottom"),
         Binding("x", "stop", "Stop", show=False, id="output-stop"),
+        Binding("Y", "copy_lines", "Copy lines", show=False, id="output-copy-lines"),
     ]
 
     def __init__(self, run_id: str, phase: str | None = None):
@@ -65,9 +70,9 @@ class OutputScreen(Screen):
         self.phase = phase
         self.phases: list[str] = []
         self.reader = None
-        self.search_count: int | None = None
         self._watcher = None
         self._finished_read = False
+        self.match_place = (0, 0)  # (rank, count) of the current match
 
     @property
     def run(self):
@@ -76,7 +81,9 @@ class OutputScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ProblemsBanner()
-        yield ProgressBar(id="output-progress", show_eta=True)
+        with Horizontal(id="output-progress-row"):
+            yield ProgressBar(id="output-progress", show_eta=True)
+            yield Static("", id="output-progress-count")
         yield OutputView(id="output-view")
         yield Input(placeholder="search (enter: find, n/N: next/previous, esc: close)", id="output-search")
         yield Static("", id="output-status", classes="status-line")
@@ -84,12 +91,20 @@ class OutputScreen(Screen):
 
     def on_mount(self) -> None:
         run = self.run
-        self.sub_title = f"{run.name} · {run.op_name}" if run else self.run_id
-        self.query_one(OutputView).focus()
+        self.sub_title = visible(f"{run.name} · {run.op_name}" if run else self.run_id)
+        view = self.query_one(OutputView)
+        view.focus()
+        # The status line says at once when following stops or resumes.
+        self.watch(view, "follow", self._follow_changed, init=False)
         self._scan(self.phase)
         self._start_watcher()
         self.set_interval(1.0, self._poll)
         self.watch(self.app, "runs_delta", self._runs_delta, init=False)
+
+    def _follow_changed(self, _follow: bool) -> None:
+        run = self.run
+        if run is not None:
+            self._update_status(run)
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -109,12 +124,19 @@ class OutputScreen(Screen):
         if not names:
             self.post_message(_Scanned(None, phase or "40_run", []))
             return
-        name = phase if phase in names else ("40_run" if "40_run" in names else names[-1])
+        if phase in names:
+            name = phase
+        elif run.status in ("error", "terminated"):
+            # Phases run in order and stop at a failure: the last one with
+            # output is where the run failed.
+            name = names[-1]
+        else:
+            name = "40_run" if "40_run" in names else names[-1]
         size = _output_size(run, name)
         if size > 4 << 20:
             # Indexing lines of a large output takes a moment: say so.
             self.app.call_from_thread(
-                self.query_one("#output-status", Static).update, f"reading {size / 2**20:,.0f} MB of output…"
+                self.query_one("#output-status", Static).update, literal(f"reading {size / 2**20:,.0f} MB of output…")
             )
         reader = open_output_reader(run, name)
         self.post_message(_Scanned(reader, name, names))
@@ -184,8 +206,9 @@ class OutputScreen(Screen):
         from gage_core.store.meta import MetaError, MetaReader
 
         bar = self.query_one(ProgressBar)
+        row = self.query_one("#output-progress-row")
         if run.status not in UNFINISHED:
-            bar.display = False
+            bar.display = row.display = False
             return
         try:
             with MetaReader(run.meta_dir) as meta:
@@ -193,10 +216,13 @@ class OutputScreen(Screen):
         except MetaError:
             progress = None
         if not isinstance(progress, dict) or progress.get("percent") is None:
-            bar.display = False
+            bar.display = row.display = False
             return
-        bar.display = True
+        bar.display = row.display = True
         bar.update(total=100, progress=float(progress["percent"]))
+        n, total = progress.get("n"), progress.get("total")
+        count = f"{n}/{total}" if n is not None and total else ""
+        self.query_one("#output-progress-count", Static).update(literal(count))
 
     def _update_status(self, run) -> None:
         from gage_core.process.output import phase_label
@@ -210,9 +236,10 @@ class OutputScreen(Screen):
         parts.append(f"{view.line_count:,} lines")
         parts.append("following" if view.follow else f"at line {view.top_line() + 1:,} (f follows)")
         if view.search_term:
-            found = f" ({self.search_count:,} matches)" if self.search_count is not None else ""
-            parts.append(f"search: {view.search_term}{found}")
-        self.query_one("#output-status", Static).update("  ·  ".join(parts))
+            rank, count = self.match_place
+            where = f"match {rank} of {count}" if count else "no match"
+            parts.append(f"search: {view.search_term} ({where})")
+        self.query_one("#output-status", Static).update(literal("  ·  ".join(parts)))
 
     # -- search --------------------------------------------------------
 
@@ -224,14 +251,13 @@ class OutputScreen(Screen):
     @on(Input.Submitted, "#output-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         view = self.query_one(OutputView)
-        self.search_count = None
         view.search_term = event.value
         view.clear_caches()
         event.input.display = False
         view.focus()
         if event.value:
             start = view.current_match + 1 if view.current_match is not None else view.top_line()
-            self._find(event.value, start, forward=True, count=True)
+            self._find(event.value, start, forward=True)
 
     def action_next_match(self) -> None:
         view = self.query_one(OutputView)
@@ -246,29 +272,33 @@ class OutputScreen(Screen):
             self._find(view.search_term, start, False)
 
     @work(thread=True, exclusive=True, group="output-search", exit_on_error=False)
-    def _find(self, term: str, start: int, forward: bool, count: bool = False) -> None:
+    def _find(self, term: str, start: int, forward: bool) -> None:
         # The file's bytes are searched (case-insensitive for ASCII), not
-        # decoded lines: a match is on screen as soon as it is found.
+        # decoded lines: a match is on screen as soon as it is found. The
+        # search wraps around the ends.
         reader = self.reader
         if reader is None:
             return
         needle = term.encode("utf-8")
         found = reader.search(needle, start, forward=forward)
-        self.post_message(_SearchResult(found, term))
-        if count and found is not None:
-            self.post_message(_SearchResult(found, term, reader.count_matches(needle)))
+        if found is None and len(reader):
+            found = reader.search(needle, 0 if forward else len(reader) - 1, forward=forward)
+        if found is None:
+            self.post_message(_SearchResult(None, term))
+            return
+        rank = reader.count_matches(needle, before_line=found) + 1
+        self.post_message(_SearchResult(found, term, rank, reader.count_matches(needle)))
 
     @on(_SearchResult)
     def _search_result(self, message: _SearchResult) -> None:
         view = self.query_one(OutputView)
         if message.index is None:
+            self.match_place = (0, 0)
             self.notify(f"'{message.term}' not found", severity="warning")
-            return
-        if message.count is not None:
-            self.search_count = message.count
             if self.run:
                 self._update_status(self.run)
             return
+        self.match_place = (message.rank, message.count)
         view.current_match = message.index
         view.clear_caches()
         view.scroll_to_line(message.index)
@@ -311,6 +341,19 @@ class OutputScreen(Screen):
         i = self.phases.index(self.phase) if self.phase in self.phases else -1
         self._finished_read = False
         self._scan(self.phases[(i + 1) % len(self.phases)])
+
+    def action_copy_lines(self) -> None:
+        """Copy the current search match, else the lines on screen."""
+        view = self.query_one(OutputView)
+        if view.current_match is not None:
+            lines = view.plain_lines(view.current_match, view.current_match + 1)
+        else:
+            lines = view.plain_lines(view.top_line(), view.top_line() + view.size.height)
+        if not lines:
+            self.notify("No output to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard("\n".join(lines) + "\n")
+        self.notify(f"Copied {len(lines)} line{'s' if len(lines) != 1 else ''}")
 
     def action_stop(self) -> None:
         from gage_tui.app.run_actions import confirm_stop

@@ -13,9 +13,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
+
+from gage_tui.app.literal import literal, visible
+from gage_tui.app.screens.operations import NARROW_WIDTH
 
 __all__ = ["ProblemsScreen", "diagnostic_groups"]
 
@@ -23,16 +26,21 @@ _LEXERS = {".toml": "toml", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
 
 def diagnostic_groups(diagnostics) -> list[tuple[str, list]]:
-    """Diagnostics grouped by operation (file-level ones first), each group
-    sorted by position."""
+    """Diagnostics grouped by operation (file-level ones first, then in the
+    order of the file), each group sorted by position."""
     groups: dict[str, list] = {}
     for d in diagnostics:
         groups.setdefault(d.op or "", []).append(d)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
-    return [(name, sorted(items, key=lambda d: (d.line or 0, d.col or 0))) for name, items in ordered]
+    def position(d) -> tuple[int, int]:
+        return (d.line or 0, d.col or 0)
+
+    # File-level problems first, then operations in the order of the file.
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0] != "", min(position(d) for d in kv[1])))
+    return [(name, sorted(items, key=position)) for name, items in ordered]
 
 
 class ProblemsScreen(Screen):
+    CSS_PATH = "problems.tcss"
     HELP_TITLE = "Problems"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="problems-back"),
@@ -51,7 +59,7 @@ class ProblemsScreen(Screen):
         with Horizontal(id="problems-body"):
             yield Tree("problems", id="problems-tree")
             with Vertical(id="problems-detail"):
-                with VerticalScroll(id="problems-source-scroll"):
+                with ScrollableContainer(id="problems-source-scroll"):
                     yield Static("", id="problems-source")
                 yield Static("", id="problems-message")
         yield Footer()
@@ -61,6 +69,10 @@ class ProblemsScreen(Screen):
         self._populate()
         self.query_one(Tree).focus()
         self.watch(self.app, "project", self._project_changed, init=False)
+
+    def on_resize(self) -> None:
+        # Narrow terminals: the problems above the source, not beside it.
+        self.query_one("#problems-body").set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
     def _project_changed(self, project) -> None:
         self._populate()
@@ -77,7 +89,7 @@ class ProblemsScreen(Screen):
         gagefile = self.app.project.gagefile
         count = self.query_one("#problems-count", Static)
         if gagefile is None:
-            count.update("No Gagefile found: nothing to check (gage help gagefile).")
+            count.update(literal("No Gagefile found: nothing to check (gage help gagefile)."))
             self._show(None)
             return
         try:
@@ -89,21 +101,29 @@ class ProblemsScreen(Screen):
         warnings = len(diags) - errors
         name = gagefile.path.name
         if not diags:
-            count.update(f"{name}: no problems")
+            count.update(literal(f"{name}: no problems"))
         else:
-            count.update(f"{name}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+            count.update(
+                literal(f"{name}: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+            )
+        # After a reload the cursor stays on the same problem (same code
+        # and message, else the one nearest its line).
+        previous = self.selected
         first = None
+        leaves = []
         for group, items in diagnostic_groups(diags):
             label = f"operation {group}" if group else "file"
-            node = tree.root.add(Text.assemble((label, "bold"), f" ({len(items)})"), expand=True)
+            node = tree.root.add(Text.assemble(literal(label, "bold"), f" ({len(items)})"), expand=True)
             for d in items:
                 where = f"{d.line}:{d.col}" if d.line else "-"
                 style = "red" if d.is_error else "yellow"
-                leaf = node.add_leaf(Text.assemble((f"{where:>7} ", "dim"), (d.message, style)), data=d)
+                leaf = node.add_leaf(Text.assemble((f"{where:>7} ", "dim"), literal(d.message, style)), data=d)
                 first = first or leaf
+                leaves.append(leaf)
         if first is not None:
-            tree.move_cursor(first)
-            self._show(first.data)
+            target = _same_problem(leaves, previous) or first
+            tree.move_cursor(target)
+            self._show(target.data)
         else:
             self._show(None)
 
@@ -118,10 +138,10 @@ class ProblemsScreen(Screen):
         message = self.query_one("#problems-message", Static)
         gagefile = self.app.project.gagefile
         if diagnostic is None or gagefile is None:
-            source.update(Text("\n".join(self._source_lines)) if self._source_lines else "")
+            source.update(literal("\n".join(self._source_lines), lines=True))
             message.update(Text("No problems. The Gagefile is valid." if gagefile else "", style="green"))
             return
-        code = "\n".join(self._source_lines)
+        code = visible("\n".join(self._source_lines), lines=True)
         lexer = _LEXERS.get(gagefile.path.suffix, "text")
         syntax = Syntax(code, lexer, line_numbers=True, word_wrap=False, highlight_lines={diagnostic.line} if diagnostic.line else None, theme="ansi_dark")
         if diagnostic.line and diagnostic.col:
@@ -132,20 +152,23 @@ class ProblemsScreen(Screen):
             syntax.stylize_range("bold white on red", (diagnostic.line, diagnostic.col - 1), (end_line, end_col - 1))
         source.update(syntax)
         if diagnostic.line:
-            scroll = self.query_one("#problems-source-scroll", VerticalScroll)
-            self.call_after_refresh(scroll.scroll_to, y=max(0, diagnostic.line - 6), animate=False)
+            # The span in view, sideways too: line numbers take a few cells,
+            # and a little of the line before the span gives context.
+            scroll = self.query_one("#problems-source-scroll", ScrollableContainer)
+            x = max(0, (diagnostic.col or 1) + len(str(len(self._source_lines))) + 3 - scroll.size.width // 2)
+            self.call_after_refresh(scroll.scroll_to, x=x, y=max(0, diagnostic.line - 6), animate=False)
         where = gagefile.path.name + (f":{diagnostic.line}:{diagnostic.col or 1}" if diagnostic.line else "")
         parts = [
             Text.assemble(
-                (f"{where}: ", "bold"),
+                literal(f"{where}: ", "bold"),
                 (f"{diagnostic.severity.name.lower()}[{diagnostic.code}]: ", "red" if diagnostic.is_error else "yellow"),
-                diagnostic.message,
+                literal(diagnostic.message, lines=True),
             )
         ]
         if diagnostic.hint:
-            parts.append(Text(f"= hint: {diagnostic.hint}", style="cyan"))
+            parts.append(literal(f"= hint: {diagnostic.hint}", "cyan", lines=True))
         for note in diagnostic.notes:
-            parts.append(Text(f"= note: {note}", style="dim"))
+            parts.append(literal(f"= note: {note}", "dim", lines=True))
         message.update(Group(*parts))
 
     # -- actions -------------------------------------------------------
@@ -168,3 +191,18 @@ class ProblemsScreen(Screen):
         if error:
             self.notify(error, severity="error")
         self.app.reload_project()
+
+
+def _same_problem(leaves: list, previous):
+    """The leaf showing ``previous`` after a reload: the same code and
+    message, else the same code nearest its old line."""
+    if previous is None:
+        return None
+    for leaf in leaves:
+        d = leaf.data
+        if (d.code, d.message, d.op) == (previous.code, previous.message, previous.op):
+            return leaf
+    same_code = [leaf for leaf in leaves if leaf.data.code == previous.code]
+    if not same_code:
+        return None
+    return min(same_code, key=lambda leaf: abs((leaf.data.line or 0) - (previous.line or 0)))

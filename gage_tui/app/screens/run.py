@@ -18,6 +18,7 @@ from gage_core.staging.deps import dependency_file_paths, dependency_source_text
 from gage_core.store.timefmt import format_duration, format_timestamp, run_duration_us
 from gage_tui.app.screens.base import RunActionScreen
 from gage_core.store.status import UNFINISHED
+from gage_tui.app.literal import literal, visible
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_tui.app.widgets.run_cells import status_text
 
@@ -39,6 +40,7 @@ def _kv_table() -> Table:
 
 
 class RunScreen(RunActionScreen):
+    CSS_PATH = "run.tcss"
     HELP_TITLE = "Run"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="run-back"),
@@ -83,7 +85,7 @@ class RunScreen(RunActionScreen):
     def on_mount(self) -> None:
         run = self.run
         if run is not None:
-            self.sub_title = f"{run.name} · {run.op_name}"
+            self.sub_title = visible(f"{run.name} · {run.op_name}")
         self.query_one("#run-body").focus()
         self.action_reload()
         self.watch(self.app, "runs_delta", self._runs_delta, init=False)
@@ -129,24 +131,27 @@ class RunScreen(RunActionScreen):
         run = details.run
         now = self.app.clock()
         attrs = _kv_table()
-        attrs.add_row("run", Text(f"{run.name}  ({run.id})"))
+        attrs.add_row("run", literal(f"{run.name}  ({run.id})"))
         op = run.opref
-        attrs.add_row("operation", f"{op.namespace}:{op.name}" + (f" v{op.version}" if op.version else ""))
+        attrs.add_row("operation", literal(f"{op.namespace}:{op.name}" + (f" v{op.version}" if op.version else "")))
         attrs.add_row("status", status_text(run.status) + Text(f"  exit {run.exit_code}" if run.exit_code is not None else ""))
         attrs.add_row("started", format_timestamp(run.started))
         attrs.add_row("stopped", format_timestamp(run.stopped))
         attrs.add_row("duration", format_duration(run_duration_us(run.started, run.stopped, run.status == "running", now)))
-        attrs.add_row("label", run.label or "")
-        attrs.add_row("tags", " ".join(run.tags))
-        attrs.add_row("command", _command_text(details.command))
-        attrs.add_row("run dir", _short_path(run.run_dir, self.app.project.dir))
+        attrs.add_row("label", literal(run.label or ""))
+        attrs.add_row("tags", literal(" ".join(run.tags)))
+        attrs.add_row("command", literal(_command_text(details.command)))
+        attrs.add_row("run dir", literal(_short_path(run.run_dir, self.app.project.dir)))
         if run.executor != "local":
-            attrs.add_row("executes", run.where)
-        attrs.add_row("project", _project_text(run.project_dir, self.app.project.dir))
+            attrs.add_row("executes", literal(run.where))
+        attrs.add_row("project", literal(_project_text(run.project_dir, self.app.project.dir)))
         if run.batch_id:
-            attrs.add_row("batch", run.batch_id)
+            attrs.add_row("batch", literal(run.batch_id))
         if run.meta_error or details.problems:
-            attrs.add_row(Text("problems", style="bold red"), "; ".join(filter(None, [run.meta_error, *details.problems])))
+            attrs.add_row(
+                Text("problems", style="bold red"),
+                literal("; ".join(filter(None, [run.meta_error, *details.problems])), lines=True),
+            )
         self.query_one("#run-summary", Static).update(attrs)
 
         self.query_one("#run-flags", Static).update(_mapping_table(run.config) or Text("no flags", style="dim"))
@@ -160,7 +165,11 @@ class RunScreen(RunActionScreen):
                 files = dependency_file_paths(dep) or [dep.get("error", "")]
                 source = dependency_source_text(dep)
                 for i, f in enumerate(files):
-                    deps.add_row(str(dep.get("spec") or dep.get("type", "")) if i == 0 else "", str(f), source if i == 0 else "")
+                    deps.add_row(
+                        literal(dep.get("spec") or dep.get("type", "") if i == 0 else ""),
+                        literal(f),
+                        literal(source if i == 0 else ""),
+                    )
             self.query_one("#run-deps", Static).update(deps)
         else:
             self.query_one("#run-deps", Static).update(Text("no dependencies", style="dim"))
@@ -169,7 +178,7 @@ class RunScreen(RunActionScreen):
             lines = []
             for c in details.comments:
                 when = format_timestamp(c["timestamp"] * 1000) if c.get("timestamp") else ""
-                lines.append(Text.assemble((f"{c.get('author', '')} {when}  ", "dim"), c["msg"]))
+                lines.append(Text.assemble(literal(f"{c.get('author', '')} {when}  ", "dim"), literal(c["msg"], lines=True)))
             self.query_one("#run-comments", Static).update(Group(*lines))
         else:
             self.query_one("#run-comments", Static).update(Text("no comments (c adds one)", style="dim"))
@@ -180,7 +189,7 @@ class RunScreen(RunActionScreen):
             files.add_column("type", style="dim")
             files.add_column("size", justify="right")
             for f in details.files[:200]:
-                files.add_row(f.path, f.type, "" if f.size is None else filesize.decimal(f.size))
+                files.add_row(literal(f.path), literal(f.type), "" if f.size is None else filesize.decimal(f.size))
             if len(details.files) > 200:
                 files.add_row(Text(f"… {len(details.files) - 200} more", style="dim"), "", "")
             self.query_one("#run-files", Static).update(files)
@@ -188,11 +197,11 @@ class RunScreen(RunActionScreen):
             self.query_one("#run-files", Static).update(Text("no files", style="dim"))
 
         if tail:
-            self.query_one("#run-output-tail", Static).update(Text("\n".join(tail)))
+            self.query_one("#run-output-tail", Static).update(literal("\n".join(tail), lines=True))
         elif details.runner_log and run.status not in UNFINISHED:
             # Ended before writing output (staging failed): say why.
             log = Text("no output; the runner's log says:\n", style="dim")
-            log.append("\n".join(details.runner_log))
+            log.append(literal("\n".join(details.runner_log), lines=True))
             self.query_one("#run-output-tail", Static).update(log)
         else:
             self.query_one("#run-output-tail", Static).update(Text("no output yet", style="dim"))
@@ -248,7 +257,7 @@ def _mapping_table(values: dict) -> Table | None:
     table = _kv_table()
     for key in sorted(values):
         value = values[key]
-        table.add_row(key, f"{value:.6g}" if isinstance(value, float) else str(value))
+        table.add_row(literal(key), literal(f"{value:.6g}" if isinstance(value, float) else value))
     return table
 
 

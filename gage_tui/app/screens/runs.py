@@ -463,3 +463,16 @@ class RunsScreen(RunActionScreen):
             return
         a, b = sorted(runs, key=lambda r: r.timestamp or 0)
         self.app.push_screen(DiffScreen(a.id, b.id))
+
+
+def _filter_error_text(error) -> Text:
+    """The filter as typed, a caret under the error's column, the message."""
+    from gage_tui.app.literal import visible
+
+    text = Text.assemble(("filter: ", "b red"), (visible(error.text), "b red"), "\n")
+    # Wide characters before the error move the caret by their cell width.
+    before = visible(error.text)[: max(0, error.column - 1)]
+    text.append(" " * (len("filter: ") + Text(before).cell_len))
+    text.append("^", style="b red")
+    text.append(" " + visible(error.message))
+    return text

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from gage_tui.app.literal import literal
+
 __all__ = ["ProblemsBanner"]
 
 
@@ -17,11 +19,11 @@ class ProblemsBanner(Static):
         project = self.app.project
         if project.gagefile is None:
             if project.dir is None:
-                self.update(" No project here: runs from the runs directory only.")
+                self.update(literal(" No project here: runs from the runs directory only."))
                 self.display = True
                 self.set_class(False, "-error")
             else:
-                self.update(f" No Gagefile in {project.dir} (gage help gagefile).")
+                self.update(literal(f" No Gagefile in {project.dir} (gage help gagefile)."))
                 self.display = True
                 self.set_class(True, "-error")
             return
@@ -31,4 +33,4 @@ class ProblemsBanner(Static):
         if count:
             name = project.gagefile.path.name
             noun = "problem" if count == 1 else "problems"
-            self.update(f" {name} has {count} {noun}: press 3 to see them.")
+            self.update(literal(f" {name} has {count} {noun}: press 3 to see them."))

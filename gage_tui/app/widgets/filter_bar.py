@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from gage_tui.app.messages import FilterChanged
+from gage_tui.app.literal import literal
 
 __all__ = ["FilterBar", "FILTER_DELAY"]
 
@@ -114,20 +115,20 @@ class FilterBar(Vertical):
             box.display = False
             return
         prefix = "filter: "
-        shown = Text(prefix + error.text, style="bold red")
+        shown = literal(prefix + error.text, "bold red")
         caret = Text(" " * (len(prefix) + error.column - 1))
         caret.append("^", style="bold red")
         caret.append(f" {error.message}")
         if submitted:
             applied = f"'{self._submitted[1]}'" if self._submitted[1] else "no filter"
-            caret.append(f"  (not applied: still {applied})", style="bold")
+            caret.append_text(literal(f"  (not applied: still {applied})", "bold"))
         box.update(Text("\n").join([shown, caret]))
         box.display = True
 
     def show_hints(self, hints: list[str]) -> None:
         """Why the filter may match nothing (typos), or nothing to say."""
         box = self.query_one("#filter-hint", Static)
-        box.update(Text("\n".join(hints)))
+        box.update(literal("\n".join(hints), lines=True))
         box.display = bool(hints)
 
     def clear(self) -> None:

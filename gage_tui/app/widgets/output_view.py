@@ -18,6 +18,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from gage_tui.app.literal import make_visible, visible
+
 __all__ = ["OutputView", "MAX_DISPLAY_BYTES", "display_text", "open_output_reader", "output_tail"]
 
 # A line longer than this is cut for display (the file keeps it whole):
@@ -43,15 +45,20 @@ class OutputView(ScrollView, can_focus=True):
         self.current_match: int | None = None
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self._records_cache: dict[int, tuple] = {}
+        self._widest = 0
 
     # -- data ----------------------------------------------------------
 
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(max(self._widest, self.size.width), self.line_count)
+
     def set_reader(self, reader) -> None:
         self.reader = reader
+        self._widest = 0
         self.line_count = len(reader) if reader is not None else 0
         self._cache.clear()
         self._records_cache.clear()
-        self.virtual_size = Size(self.size.width, self.line_count)
+        self._update_virtual_size()
         self._follow_end()
         self.refresh()
 
@@ -71,7 +78,7 @@ class OutputView(ScrollView, can_focus=True):
             return
         grew = count > self.line_count
         self.line_count = count
-        self.virtual_size = Size(self.size.width, count)
+        self._update_virtual_size()
         if not grew:
             self._cache.clear()
             self._records_cache.clear()
@@ -86,7 +93,7 @@ class OutputView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, self.line_count)
+        self._update_virtual_size()
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -94,12 +101,16 @@ class OutputView(ScrollView, can_focus=True):
         width = self.size.width
         if self.reader is None or index >= self.line_count:
             return Strip.blank(width, self.rich_style)
-        key = (index, width, self.show_timestamps, self.search_term, index == self.current_match)
+        key = (index, self.show_timestamps, self.search_term, index == self.current_match)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_output_line(index, width)
+            strip = self._render_output_line(index)
             self._cache[key] = strip
-        return strip
+            if strip.cell_length > self._widest:
+                # Long lines scroll sideways (left/right), never cut off.
+                self._widest = strip.cell_length
+                self.call_after_refresh(self._update_virtual_size)
+        return strip.crop_extend(int(scroll_x), int(scroll_x) + width, self.rich_style)
 
     def render_lines(self, crop):
         # Read the whole visible range with one pread instead of one per line.
@@ -130,7 +141,7 @@ class OutputView(ScrollView, can_focus=True):
             self._records_cache[index] = rec
         return rec
 
-    def _render_output_line(self, index: int, width: int) -> Strip:
+    def _render_output_line(self, index: int) -> Strip:
         data, time_ms, stream, full_len = self._line_record(index)
         text = display_text(data)
         if full_len > MAX_DISPLAY_BYTES:
@@ -144,13 +155,32 @@ class OutputView(ScrollView, can_focus=True):
             stamp = _clock(time_ms)
             text = Text.assemble((stamp + " ", _TIME_STYLE), text)
         segments = list(text.render(self.app.console))
-        strip = Strip(segments).crop_extend(0, width, self.rich_style)
-        return strip.apply_style(self.rich_style)
+        return Strip(segments).apply_style(self.rich_style)
 
     # -- navigation ----------------------------------------------------
 
+    # Any way of moving up pauses following: wheel, keys, scrollbar.
     def on_mouse_scroll_up(self) -> None:
         self.follow = False
+
+    def action_scroll_up(self) -> None:
+        self.follow = False
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self.follow = False
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self.go_top()
+
+    def action_scroll_end(self) -> None:
+        self.go_bottom()
+
+    def _on_scroll_to(self, message) -> None:
+        # A scrollbar dragged up.
+        if message.y is not None and message.y < self.max_scroll_y:
+            self.follow = False
 
     def scroll_to_line(self, index: int) -> None:
         self.follow = False
@@ -168,6 +198,13 @@ class OutputView(ScrollView, can_focus=True):
     def top_line(self) -> int:
         return int(self.scroll_offset.y)
 
+    def plain_lines(self, start: int, stop: int) -> list[str]:
+        """Lines ``start`` to ``stop`` as shown, without colour codes."""
+        if self.reader is None:
+            return []
+        stop = min(stop, self.line_count)
+        return [display_text(line.data).plain for line in self.reader.read(max(0, start), stop)] if stop > start else []
+
     def clear_caches(self) -> None:
         self._cache.clear()
         self._records_cache.clear()
@@ -176,7 +213,8 @@ class OutputView(ScrollView, can_focus=True):
 
 def display_text(data: bytes) -> Text:
     """One output line for display: a ``\\r``-rewritten line shows its last
-    state (as a terminal would); ANSI colour codes are honoured."""
+    state (as a terminal would); ANSI colour codes are honoured, other
+    control characters are shown as pictures."""
     if data.endswith(b"\n"):
         data = data[:-1]
     if data.endswith(b"\r"):
@@ -185,10 +223,12 @@ def display_text(data: bytes) -> Text:
         data = data.rsplit(b"\r", 1)[-1]
     raw = data.decode("utf-8", errors="replace").replace("\t", "    ")
     if "\x1b" in raw:
-        text = Text.from_ansi(raw)
+        # Colour codes are honoured; any other control left (a bare escape,
+        # a cursor move) is shown, never sent to the terminal.
+        text = make_visible(Text.from_ansi(raw))
         text.end = ""
         return text
-    return Text(raw, end="")
+    return Text(visible(raw), end="")
 
 
 def open_output_reader(run, name: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from gage_core.store.timefmt import format_ago, format_duration, run_duration_us
+from gage_tui.app.literal import literal
 
 __all__ = ["STATUS_STYLES", "run_cells", "status_text"]
 
@@ -21,7 +22,7 @@ STATUS_STYLES = {
 
 
 def status_text(status: str) -> Text:
-    return Text(status, style=STATUS_STYLES.get(status, ""))
+    return literal(status, STATUS_STYLES.get(status, ""))
 
 
 def _where(status: Text, run) -> Text:
@@ -37,11 +38,11 @@ def run_cells(run, now: float) -> dict[str, Text]:
     duration = run_duration_us(run.started, run.stopped, run.status == "running", now)
     op = run.op_name + (f" v{run.opref.version}" if run.opref.version else "")
     return {
-        "name": Text(run.name),
-        "op": Text(op),
+        "name": literal(run.name),
+        "op": literal(op),
         "started": Text(format_ago(run.started or run.timestamp, now)),
         "time": Text(format_duration(duration)),
         "status": _where(status_text(run.status), run),
-        "label": Text(run.label or ""),
-        "tags": Text(" ".join(run.tags)),
+        "label": literal(run.label or ""),
+        "tags": literal(" ".join(run.tags)),
     }
