@@ -110,6 +110,7 @@ class GageApp(App):
         self._reader_busy = False
         self._dir_stamp: int | None = None
         self._stamps: dict[str, tuple] = {}
+        self.selected_op: str | None = None  # the op last highlighted on Operations
 
     @property
     def runs(self) -> list[Run]:
@@ -117,7 +118,6 @@ class GageApp(App):
         if self._runs_list is None:
             self._runs_list = sort_newest_first(list(self.runs_by_id.values()))
         return self._runs_list
-        self.selected_op: str | None = None  # the op last highlighted on Operations
 
     # -- lifecycle -----------------------------------------------------
 

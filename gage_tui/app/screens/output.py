@@ -280,6 +280,8 @@ class OutputScreen(Screen):
         if reader is None:
             return
         needle = term.encode("utf-8")
+        if len(reader) and not 0 <= start < len(reader):
+            start = 0 if start >= len(reader) else len(reader) - 1  # past an end: wrap
         found = reader.search(needle, start, forward=forward)
         if found is None and len(reader):
             found = reader.search(needle, 0 if forward else len(reader) - 1, forward=forward)
