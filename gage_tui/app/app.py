@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from textual import on, work
 from textual.app import App
@@ -25,7 +25,9 @@ from textual.reactive import reactive
 
 from gage_core.settings import Settings
 from gage_core.store.run import Run
+from gage_core.store.status import UNFINISHED
 from gage_core.store.store import sort_newest_first
+from gage_tui.app.commands import ProjectCommands
 from gage_tui.app.messages import (
     LoadProgress,
     ProjectChanged,
@@ -34,9 +36,7 @@ from gage_tui.app.messages import (
     RunsRead,
     StoreChanged,
 )
-from gage_core.store.status import UNFINISHED
 from gage_tui.app.run_source import RunSource
-from gage_tui.app.commands import ProjectCommands
 
 __all__ = ["GageApp"]
 

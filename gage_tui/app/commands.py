@@ -9,8 +9,8 @@ are escaped here, once.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Callable, Iterator
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider

@@ -9,8 +9,8 @@ touches only this module.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from gage_core.store import layout
 from gage_core.store.index import INDEX_NAME, run_key

@@ -3,11 +3,11 @@ plot cap said out loud, a legend."""
 
 from __future__ import annotations
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
-from helpers.demo_store import DEMO_RUN_IDS
 from test_literal_text import screen_text
 
 from gage_tui.app.screens.compare import CompareScreen, _integer_ticks
+from helpers.demo_store import DEMO_RUN_IDS
+from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
 
 
 async def _compare(pilot, run_ids):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, open_launch_form, pump_until, run_op
 from textual.widgets import DataTable, Input
 from textual_plotext import PlotextPlot
 
@@ -16,6 +15,7 @@ from gage_tui.app.screens.compare import CompareScreen
 from gage_tui.app.screens.diff import DiffScreen
 from gage_tui.app.screens.launch import LaunchScreen
 from gage_tui.app.screens.runs import RunsScreen
+from helpers.workbench import DEMO_NOW, loaded, make_app, open_launch_form, pump_until, run_op
 
 SIZE = (120, 40)
 

@@ -3,8 +3,9 @@ there was none, or broken by a syntax error."""
 
 from __future__ import annotations
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
 from test_literal_text import screen_text
+
+from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
 
 
 def _ops(app) -> list[str]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
 from helpers.demo_store import DEMO_RUN_IDS
+from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
 
 
 def _app(project):

@@ -13,15 +13,14 @@ import json
 import tempfile
 from pathlib import Path
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
-
-from helpers.paths import EXAMPLES
-from helpers.demo_store import DEMO_RUN_IDS, copy_demo_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from gage_tui.app.literal import literal, make_visible, visible
+from helpers.demo_store import DEMO_RUN_IDS, copy_demo_project
+from helpers.paths import EXAMPLES
+from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
 
 _PIECES = ["[", "]", "[/]", "[bold", "[b]", "\x1b[2J", "e\u0301", "\u0301", "漢", "a", "Z", " ", "/", "\\", "=", "~", ":", "$x"]
 

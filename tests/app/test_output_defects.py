@@ -4,13 +4,12 @@ phase that failed, long lines scroll sideways, progress shows its count."""
 
 from __future__ import annotations
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
-from helpers.demo_store import DEMO_RUN_IDS
-
 from gage_core.process.output import STDOUT, OutputWriter
 from gage_core.store import layout
 from gage_tui.app.screens.output import OutputScreen
 from gage_tui.app.widgets.output_view import OutputView
+from helpers.demo_store import DEMO_RUN_IDS
+from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
 
 
 def _write_output(project, run_id: str, phases: dict[str, list[str]], exit_code: str | None = None) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import time
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, run_op, pump_until
-
 from gage_core.process.output import OutputWriter
 from gage_core.store.store import RunStore
 from gage_tui.app.screens.output import OutputScreen
 from gage_tui.app.widgets.output_view import OutputView, display_text
+from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until, run_op
 
 
 def _view(app) -> OutputView:

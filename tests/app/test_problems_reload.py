@@ -3,11 +3,11 @@ after a live reload; operations are listed in the order of the file."""
 
 from __future__ import annotations
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
-from helpers.demo_store import BROKEN_GAGEFILE
 from test_literal_text import screen_text
 
 from gage_tui.app.screens.problems import ProblemsScreen, diagnostic_groups
+from helpers.demo_store import BROKEN_GAGEFILE
+from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until
 
 
 async def test_cursor_stays_on_the_same_problem_after_reload(demo_project):

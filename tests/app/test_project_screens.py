@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, open_launch_form, pump_until, run_op
 from rich.console import Console
 from rich.text import Text
 from textual.widgets import Input, OptionList, Static, Tree
@@ -16,6 +15,7 @@ from gage_tui.app.screens.operations import OperationsScreen
 from gage_tui.app.screens.output import OutputScreen
 from gage_tui.app.screens.problems import ProblemsScreen
 from gage_tui.app.screens.run import RunScreen
+from helpers.workbench import DEMO_NOW, loaded, make_app, open_launch_form, pump_until, run_op
 
 
 def _text(renderable, width: int = 200) -> str:

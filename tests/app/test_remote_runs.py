@@ -9,12 +9,11 @@ import json
 import socket
 
 from rich.console import Console
-
-from helpers.workbench import loaded, make_app, open_launch_form, run_op, pump_until
 from textual.widgets import Select, Static
 
 from gage_core.store.store import RunStore
 from gage_tui.app.screens.run import RunScreen
+from helpers.workbench import loaded, make_app, open_launch_form, pump_until, run_op
 
 
 def _dead_address() -> str:

@@ -8,17 +8,17 @@ import shutil
 import threading
 import time
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, run_op, pump_until
-from helpers.demo_store import DEMO_RUN_IDS
 from textual.widgets import Input, Static
 
 from gage_core.store import layout
+from gage_core.store.attribute_log import append_user_attrs
 from gage_core.store.index import INDEX_NAME
 from gage_core.store.store import RunStore
-from gage_core.store.attribute_log import append_user_attrs
 from gage_tui.app.run_source import RunSource
 from gage_tui.app.screens.dialogs import Choice, TextPrompt
 from gage_tui.app.widgets.runs_table import RunsTable
+from helpers.demo_store import DEMO_RUN_IDS
+from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until, run_op
 
 _TEMPLATE = DEMO_RUN_IDS[1]  # a completed train run
 

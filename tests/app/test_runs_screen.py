@@ -6,13 +6,13 @@ from __future__ import annotations
 import io
 import os
 
-from helpers.workbench import DEMO_NOW, loaded, make_app, run_op, pump_until
-from helpers import real_runs
 from rich.console import Console
 from textual.widgets import Input, Static
 
 from gage_core.store.store import RunStore
 from gage_tui.app.widgets.runs_table import RunsTable
+from helpers import real_runs
+from helpers.workbench import DEMO_NOW, loaded, make_app, pump_until, run_op
 
 
 def _table(app) -> RunsTable:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 
-from helpers.workbench import loaded, make_app, pump_until
-from helpers.marker_project import make_marker_project
 from textual.widgets import OptionList
 
 from gage_tui.app.screens.launch import LaunchScreen
 from gage_tui.app.screens.operations import OperationsScreen
+from helpers.marker_project import make_marker_project
+from helpers.workbench import loaded, make_app, pump_until
 
 
 async def test_operations_screen_never_executes_project_code(tmp_path):
@@ -44,10 +44,9 @@ async def test_operations_screen_never_executes_project_code(tmp_path):
 async def test_runs_and_run_screens_survive_corrupt_runs(app_project):
     """Corrupt meta and user logs: the table lists every run (the broken
     ones as such), and the run screen of a broken run opens."""
-    from helpers.workbench import run_op
-
     from gage_tui.app.screens.run import RunScreen
     from gage_tui.app.widgets.runs_table import RunsTable
+    from helpers.workbench import run_op
 
     ids = [run_op(app_project, "prepare") for _ in range(4)]
     runs_dir = app_project / ".gage" / "runs"
@@ -77,9 +76,8 @@ async def test_runs_and_run_screens_survive_corrupt_runs(app_project):
 async def test_output_with_a_corrupt_index_shows_timestamps(app_project):
     """A damaged ``.index`` (absurd times) must not break the output view
     when per-line timestamps are shown."""
-    from helpers.workbench import run_op
-
     from gage_tui.app.screens.output import OutputScreen
+    from helpers.workbench import run_op
 
     run_id = run_op(app_project, "prepare")
     index = app_project / ".gage" / "runs" / f"{run_id}.meta" / "output" / "40_run.index"

@@ -5,9 +5,10 @@ deliberate change: look at the report, then `pytest --snapshot-update`."""
 from __future__ import annotations
 
 import pytest
-from helpers.workbench import DEMO_NOW, loaded, make_app
-from helpers.paths import EXAMPLES
+
 from helpers.demo_store import DEMO_SCREENS, copy_demo_project
+from helpers.paths import EXAMPLES
+from helpers.workbench import DEMO_NOW, loaded, make_app
 
 SIZE = (120, 36)
 

@@ -6,7 +6,7 @@ which runs they act on by overriding ``with_target_runs``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from textual.screen import Screen
 

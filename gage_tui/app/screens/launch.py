@@ -4,13 +4,13 @@ run is launched detached and the app switches to its live output."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from rich.text import Text
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from gage_tui.app.literal import literal, visible
@@ -218,8 +218,8 @@ class LaunchScreen(Screen):
         import os
 
         from gage_core.errors import GageError
-        from gage_core.staging.batch import launch_runs
         from gage_core.process.executors.assign import resolve_executor
+        from gage_core.staging.batch import launch_runs
 
         try:
             choice = resolve_executor(self.app.project, os.environ, executor) if executor else None

@@ -16,9 +16,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 
+from gage_core.store.status import UNFINISHED
 from gage_tui.app.literal import literal, visible
 from gage_tui.app.widgets.banner import ProblemsBanner
-from gage_core.store.status import UNFINISHED
 from gage_tui.app.widgets.output_view import OutputView, open_output_reader
 
 __all__ = ["OutputScreen"]

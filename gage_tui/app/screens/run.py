@@ -15,10 +15,10 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from gage_core.staging.deps import dependency_file_paths, dependency_source_text
-from gage_core.store.timefmt import format_duration, format_timestamp, run_duration_us
-from gage_tui.app.screens.base import RunActionScreen
 from gage_core.store.status import UNFINISHED
+from gage_core.store.timefmt import format_duration, format_timestamp, run_duration_us
 from gage_tui.app.literal import literal, visible
+from gage_tui.app.screens.base import RunActionScreen
 from gage_tui.app.widgets.banner import ProblemsBanner
 from gage_tui.app.widgets.run_cells import status_text
 

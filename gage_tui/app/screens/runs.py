@@ -7,8 +7,8 @@ wires them to the app's runs and holds the actions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from rich.text import Text
 from textual import on, work

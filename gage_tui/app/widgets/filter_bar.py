@@ -16,8 +16,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from gage_tui.app.messages import FilterChanged
 from gage_tui.app.literal import literal
+from gage_tui.app.messages import FilterChanged
 
 __all__ = ["FilterBar", "FILTER_DELAY"]
 

@@ -7,8 +7,8 @@ vary) and metric keys, run by run, so a new run costs only its own keys.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from gage_core.compare.table import CompareColumn, format_value
 

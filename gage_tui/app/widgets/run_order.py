@@ -9,7 +9,8 @@ much faster than sorting by the composite key).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from gage_core.query.fields import value_number, value_text
 
@@ -24,7 +25,7 @@ class _Desc:
     def __init__(self, key):
         self.key = key
 
-    def __lt__(self, other: "_Desc") -> bool:
+    def __lt__(self, other: _Desc) -> bool:
         return other.key < self.key
 
     def __eq__(self, other) -> bool:

@@ -15,7 +15,8 @@ Every column sorts (``sort_by``, or a click on its header).
 from __future__ import annotations
 
 import bisect
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
