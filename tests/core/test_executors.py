@@ -38,15 +38,14 @@ from gage_core.staging.lifecycle import init_run, stage_run
 from gage_core.store.meta import MetaReader
 from gage_core.store.status import derive_status
 from helpers.jobs_stub import NODE_ID, PREAMBLE, JobsStub
+from helpers.real_runs import new_project
 
 PY = sys.executable
 
 
 @pytest.fixture
 def project(tmp_path) -> Project:
-    d = tmp_path / "proj"
-    d.mkdir()
-    return Project(dir=d, gagefile=None, runs_dir=d / ".gage" / "runs")
+    return new_project(tmp_path)
 
 
 @pytest.fixture

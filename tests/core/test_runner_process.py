@@ -20,16 +20,14 @@ from gage_core.process.stop import stop_run
 from gage_core.project import Project
 from gage_core.staging.lifecycle import RunFailed, init_run, stage_run
 from gage_core.store.store import RunStore
-from helpers.real_runs import lock_pids, make_run, status, wait_exit, wait_gone
+from helpers.real_runs import lock_pids, make_run, new_project, status, wait_exit, wait_gone
 
 PY = sys.executable
 
 
 @pytest.fixture
 def project(tmp_path) -> Project:
-    d = tmp_path / "proj"
-    d.mkdir()
-    return Project(dir=d, gagefile=None, runs_dir=d / ".gage" / "runs")
+    return new_project(tmp_path)
 
 
 NASTY = """
