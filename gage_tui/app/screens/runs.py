@@ -159,6 +159,8 @@ class RunsScreen(RunActionScreen):
             table.set_runs(self.app.runs_by_id)
             if not delta.partial:
                 self._read_live_metrics()
+                # The rows on screen as loaded: what a later check compares with.
+                self.call_after_refresh(self._check_on_screen)
         else:
             app_runs = self.app.runs_by_id
             table.update_runs([app_runs[i] for i in delta.changed if i in app_runs], delta.removed)
