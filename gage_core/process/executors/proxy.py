@@ -181,6 +181,9 @@ class ProxyRunner(Runner):
                 mf.log_line(meta, f"Attaching to job {handle.submission_id} on {handle.where()}")
             if code is None:
                 state = self._follow(executor, handle, summary)
+                # Where the job ran, whenever it became known (a short job
+                # may end before a poll saw its node).
+                handle = self._note_node(handle, state if state.node_id else self._poll_quietly(executor, handle, state))
                 code, fetched = self._collect(executor, handle, state)
         except GageError as e:
             mf.log_line(meta, f"Proxy error: {e.message}" + (f" ({e.hint})" if e.hint else ""))
@@ -269,6 +272,15 @@ class ProxyRunner(Runner):
         if state is None:
             state = executor.poll(handle)
         return state
+
+    @staticmethod
+    def _poll_quietly(executor: Executor, handle: ExecutorHandle, known: JobState) -> JobState:
+        """One more look at the job for facts only (its node): a failure
+        here changes nothing about how the run ends."""
+        try:
+            return executor.poll(handle)
+        except (ExecutorError, OSError):
+            return known
 
     def _note_node(self, handle: ExecutorHandle, state: JobState) -> ExecutorHandle:
         if state.node_id and state.node_id != handle.node_id:
