@@ -77,6 +77,8 @@ def _on_one(env, runs, action, done: str) -> int:
 
 
 def _list(env, runs) -> None:
+    from rich.markup import escape
+
     from gage_core.store import annotate
     from gage_core.store.timefmt import format_ago
 
@@ -86,7 +88,7 @@ def _list(env, runs) -> None:
         if len(runs) > 1:
             if not first:
                 env.out.line()
-            env.out.markup(f"[bold cyan]{r.name}[/] [dim]{r.op_name}[/]")
+            env.out.markup(f"[bold cyan]{escape(r.name)}[/] [dim]{escape(r.op_name)}[/]")
         first = False
         if not comments:
             env.out.line("  no comments", style="dim")

@@ -30,13 +30,14 @@ def show_preview(env, project, opdef, flag_args, as_json: bool = False) -> int:
 def render_preview(env, pv) -> int:
     """Print a ``Preview`` with env.out tables; 1 when it lists problems."""
     from rich import filesize
+    from rich.markup import escape
 
     from gage_core.staging.deps import dependency_source_text
     from gage_core.staging.flags import format_flag_value
     from gage_tui.cli.output import Column
 
     out = env.out
-    out.markup(f"[b]Preview of {pv.op}[/b] (nothing is run or written)")
+    out.markup(f"[b]Preview of {escape(pv.op)}[/b] (nothing is run or written)")
     out.line(f"Project: {pv.project_dir}")
     out.line(f"Runs dir: {pv.runs_dir}")
     out.line()
