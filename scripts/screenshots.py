@@ -1,6 +1,11 @@
 """Regenerate screenshots/*.svg and *.png from the real app.
 
     .venv/bin/python scripts/screenshots.py
+    .venv/bin/python scripts/screenshots.py --sweep-app OTHER_CHECKOUT --prefix before-
+
+The second form shoots only the 300-run sweep (``runs-sweep-*``), with the
+app of another checkout (an older commit, for a before/after picture); the
+store is still written by this checkout.
 
 States (``DEMO_SCREENS``) come from tests/helpers/demo_store.py: a copy
 of examples/ with the deterministic demo store (a running run included),
@@ -20,21 +25,24 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-sys.path.insert(0, str(REPO))
-
-from gage_core.settings import settings_from  # noqa: E402
-from gage_tui.app.app import GageApp  # noqa: E402
-from helpers.demo_store import DEMO_NOW, DEMO_SCREENS, copy_demo_project  # noqa: E402
+if "--shoot-sweep" not in sys.argv:  # that child takes the app from PYTHONPATH
+    sys.path.insert(0, str(REPO / "tests"))
+    sys.path.insert(0, str(REPO))
 
 OUT = REPO / "screenshots"
 SIZE = (120, 36)
+SWEEP_SIZES = ((80, 24), (200, 50))
+DEMO_NOW = 1795608000.0  # the demo store's clock (helpers.demo_store)
 
 
-async def _shoot(project: Path, name: str, keys: list[str]) -> Path:
+async def _shoot(project: Path, name: str, keys: list[str], size: tuple[int, int] = SIZE) -> Path:
+    # Imported here: a --sweep-app child imports another checkout's app.
+    from gage_core.settings import settings_from
+    from gage_tui.app.app import GageApp
+
     app = GageApp(settings_from(cwd=project), clock=lambda: DEMO_NOW, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        for _ in range(100):
+    async with app.run_test(size=size) as pilot:
+        for _ in range(200):
             await pilot.pause(0.05)
             if app.runs_loaded:
                 break
@@ -95,18 +103,40 @@ def _png(svg: Path) -> None:
         subprocess.run(["rsvg-convert", "-o", str(svg.with_suffix(".png")), str(render)], check=True)
 
 
-def main() -> None:
+def _shoot_sweep(project: Path, prefix: str) -> None:
+    for width, height in SWEEP_SIZES:
+        svg = asyncio.run(_shoot(project, f"{prefix}runs-sweep-{width}x{height}", [], (width, height)))
+        print(svg.name)
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--shoot-sweep"]:  # the child of --sweep-app
+        _shoot_sweep(Path(argv[1]), argv[2])
+        return
+    from helpers.demo_store import DEMO_SCREENS, copy_demo_project, write_sweep_store
+
+    app_repo = Path(argv[argv.index("--sweep-app") + 1]).resolve() if "--sweep-app" in argv else None
+    prefix = argv[argv.index("--prefix") + 1] if "--prefix" in argv else ""
     OUT.mkdir(exist_ok=True)
     # The user's keymap and remembered theme stay out of the pictures.
     state = tempfile.mkdtemp()
     os.environ["XDG_CONFIG_HOME"] = os.environ["XDG_STATE_HOME"] = state
-    for name, (keys, broken) in DEMO_SCREENS.items():
+    shots = [] if app_repo else [*DEMO_SCREENS.items()]
+    for name, (keys, broken) in shots:
         with tempfile.TemporaryDirectory() as tmp:
             project = copy_demo_project(REPO / "examples", Path(tmp) / "project", broken=broken)
             svg = asyncio.run(_shoot(project, name, keys))
         _png(svg)
         print(svg.relative_to(REPO))
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_demo_project(REPO / "examples", Path(tmp) / "project")
+        shutil.rmtree(project / ".gage")
+        write_sweep_store(project)
+        env = {**os.environ, "PYTHONPATH": str(app_repo or REPO)}
+        subprocess.run([sys.executable, __file__, "--shoot-sweep", str(project), prefix], env=env, check=True)
+    for width, height in SWEEP_SIZES:
+        _png(OUT / f"{prefix}runs-sweep-{width}x{height}.svg")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

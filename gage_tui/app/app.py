@@ -57,6 +57,8 @@ class GageApp(App):
     CSS_PATH = "gage.tcss"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {ProjectCommands}
+    # Screens get ``-short`` below 32 rows: bordered inputs fold to one row.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="help"),
         Binding("f1", "help", "Help", show=False, id="help-f1"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rich.text import Text
 
 from gage_core.store.timefmt import format_ago, format_duration, run_duration_us
 from gage_tui.app.literal import literal
 
-__all__ = ["STATUS_STYLES", "run_cells", "status_text"]
+__all__ = ["STATUS_STYLES", "WIDTH_CELLS", "run_cells", "status_text"]
 
 STATUS_STYLES = {
     "running": "bold cyan",
@@ -32,17 +35,22 @@ def _where(status: Text, run) -> Text:
     return status
 
 
+# The attribute cells that do not move with the clock, by column key: what
+# sizes those columns.
+WIDTH_CELLS: dict[str, Callable[[Any], Text]] = {
+    "op": lambda run: literal(run.op_name + (f" v{run.opref.version}" if run.opref.version else "")),
+    "status": lambda run: _where(status_text(run.status), run),
+    "label": lambda run: literal(run.label or ""),
+    "tags": lambda run: literal(" ".join(run.tags)),
+}
+
+
 def run_cells(run, now: float) -> dict[str, Text]:
     """The run's attribute cells by column key, as literal text (labels,
     tags and names may hold any characters)."""
     duration = run_duration_us(run.started, run.stopped, run.status == "running", now)
-    op = run.op_name + (f" v{run.opref.version}" if run.opref.version else "")
-    return {
-        "name": literal(run.name),
-        "op": literal(op),
-        "started": Text(format_ago(run.started or run.timestamp, now)),
-        "time": Text(format_duration(duration)),
-        "status": _where(status_text(run.status), run),
-        "label": literal(run.label or ""),
-        "tags": literal(" ".join(run.tags)),
-    }
+    cells = {key: make(run) for key, make in WIDTH_CELLS.items()}
+    cells["name"] = literal(run.name)
+    cells["started"] = Text(format_ago(run.started or run.timestamp, now))
+    cells["time"] = Text(format_duration(duration))
+    return cells

@@ -30,7 +30,7 @@ from textual.strip import Strip
 
 from gage_core.compare.table import resolve_columns
 from gage_core.query.fields import field_getter, value_number
-from gage_tui.app.widgets.run_cells import run_cells
+from gage_tui.app.widgets.run_cells import WIDTH_CELLS, run_cells
 from gage_tui.app.widgets.run_columns import (
     ATTRIBUTE_COLUMNS,
     ColumnStats,
@@ -424,16 +424,26 @@ class RunsTable(ScrollView, can_focus=True):
         else:
             self.unmatched_columns = []
             extra = self._stats.automatic()
-        columns = sized_columns(extra, self.shown_runs(_WIDTH_SAMPLE), self._column_cell)
+        if_room = [] if self.column_spec else self._stats.constant()
+        columns = sized_columns(
+            extra, self.shown_runs(_WIDTH_SAMPLE), self._column_cell, self.scrollable_content_region.width, _PAD, if_room
+        )
         if columns != self.columns:
             self.columns = columns
             self._columns_version += 1
             self._cells.clear()
 
     def _column_cell(self, run, key: str) -> str:
+        if key in WIDTH_CELLS:
+            return WIDTH_CELLS[key](run).plain
         if key.startswith("metric."):
             return value_cell_text(self.metrics_of(run).get(key[7:]))
         return value_cell_text((run.config or {}).get(key[7:]))
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Spare width goes to the columns that can use it (and back).
+        self._choose_columns()
+        self._relayout()
 
     def _total_width(self) -> int:
         return sum(c.width + 2 * _PAD for c in self.columns)
@@ -525,7 +535,9 @@ class RunsTable(ScrollView, can_focus=True):
             line.append_text(cell)
             line.append(" " * (_PAD + pad - left))
         segments = list(line.render(console))
-        return Strip(segments).apply_style(style).extend_cell_length(self._total_width(), style)
+        # The row's style reaches the right edge when the columns are narrower.
+        width = max(self._total_width(), self.scrollable_content_region.width)
+        return Strip(segments).apply_style(style).extend_cell_length(width, style)
 
     def _header(self) -> Strip:
         cells = []
