@@ -54,7 +54,7 @@ __all__ = [
 
 INDEX_DIR = ".gage-index"
 INDEX_NAME = f"{INDEX_DIR}/runs.sqlite"
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 _BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = """
@@ -72,12 +72,16 @@ CREATE TABLE IF NOT EXISTS runs (
     op TEXT,
     label TEXT,
     record TEXT,
+    -- The write that stored this row (info 'writes'): who watches the
+    -- store asks for the rows written since it last looked.
+    written INTEGER NOT NULL DEFAULT 0,
     volatile INTEGER GENERATED ALWAYS AS (
         key IS NULL OR status IN ('running', 'detached', 'staged', 'pending', 'unknown')
     ) VIRTUAL
 );
 CREATE INDEX IF NOT EXISTS runs_newest ON runs (container, ts DESC, id DESC);
 CREATE INDEX IF NOT EXISTS runs_volatile ON runs (volatile);
+CREATE INDEX IF NOT EXISTS runs_written ON runs (written);
 CREATE TABLE IF NOT EXISTS counts (
     container TEXT NOT NULL,
     project_dir TEXT NOT NULL,
@@ -269,6 +273,7 @@ class RunIndex:
                 for stmt in _statements(_SCHEMA):
                     db.execute(stmt)
                 db.execute("INSERT OR REPLACE INTO info VALUES ('version', ?)", (str(INDEX_VERSION),))
+                db.execute("INSERT OR REPLACE INTO info VALUES ('generation', ?)", (os.urandom(8).hex(),))
             db.execute("COMMIT")
         except BaseException:
             db.close()
@@ -407,6 +412,17 @@ class RunIndex:
             containers,
         )
 
+    def written_since(self, mark: tuple[str, int] | None) -> tuple[tuple[str, int], list[str]]:
+        """``(mark, ids)``: a mark for now (the index's generation and the
+        number of its last write), and the ids of the rows written since
+        ``mark`` (none when ``mark`` is None: the first look only marks)."""
+        info = dict(self._query("SELECT name, value FROM info WHERE name IN ('generation', 'writes')"))
+        now = (str(info.get("generation")), int(info.get("writes") or 0))
+        if mark is None or now == mark:
+            return now, []
+        since = mark[1] if mark[0] == now[0] else 0  # a rebuilt index: every row is news
+        return now, [rid for (rid,) in self._query("SELECT id FROM runs WHERE written > ?", (since,))]
+
     def project_counts(self, containers: tuple[str, ...] | None) -> list[tuple[str | None, str | None, int]]:
         """``(project_dir, project_id, count)`` groups of runs, kept up to
         date by triggers (no scan of the runs)."""
@@ -436,8 +452,16 @@ class RunIndex:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 if values:
+                    # One number per write, counted in info: a row replaced
+                    # or added carries a number no earlier row had.
+                    self._db.execute(
+                        "INSERT INTO info VALUES ('writes', 1) "
+                        "ON CONFLICT DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                    )
                     self._db.executemany(
-                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values
+                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
+                        "(SELECT CAST(value AS INTEGER) FROM info WHERE name='writes'))",
+                        values,
                     )
                 if delete:
                     self._db.executemany("DELETE FROM runs WHERE id=?", delete)

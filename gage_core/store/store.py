@@ -124,7 +124,7 @@ class RunStore:
 
     # -- listing ------------------------------------------------------
 
-    def _open_index(self, create: bool = True) -> RunIndex | None:
+    def open_index(self, create: bool = True) -> RunIndex | None:
         if not self.use_index:
             return None
         index = RunIndex(self.runs_dir, create=create)
@@ -144,7 +144,7 @@ class RunStore:
         newest ``FIRST_SCREEN`` runs are known (``runs_so_far`` is sorted
         newest first and begins with them), then every 250 runs."""
         # The index (its own dir) first: creating it changes the runs dir.
-        index = self._open_index()
+        index = self.open_index()
         dir_mtime = _mtime_ns(self.runs_dir)
         ids, names = self._scan()
         try:
@@ -241,7 +241,7 @@ class RunStore:
         whose entries in the runs dir changed are checked against their
         files. With no complete index, one is built first (``progress`` as
         for ``list_runs``)."""
-        index = self._open_index()
+        index = self.open_index()
         if index is None or index.info("complete") != "1":
             if index is not None:
                 index.close()
@@ -348,7 +348,7 @@ class RunStore:
 
     def reindex(self, run_ids: Iterable[str]) -> None:
         """Re-read these runs into the index, if the store has one."""
-        index = self._open_index(create=False)
+        index = self.open_index(create=False)
         if index is None:
             return
         try:
@@ -362,7 +362,7 @@ class RunStore:
         a fast first answer for a UI, which then calls ``list_runs`` for the
         checked one. Running runs are still checked for liveness; runs the
         index does not know yet are missing."""
-        index = self._open_index(create=False)
+        index = self.open_index(create=False)
         if index is None:
             return []
         try:

@@ -111,6 +111,7 @@ class GageApp(App):
         self._scan_wanted = False
         self._reader_busy = False
         self._dir_stamp: int | None = None
+        self._index_mark: tuple[str, int] | None = None  # the index's last write seen
         self._stamps: dict[str, tuple] = {}
         self.selected_op: str | None = None  # the op last highlighted on Operations
 
@@ -192,15 +193,18 @@ class GageApp(App):
 
     def _poll(self) -> None:
         """What file events cannot show: a PID dying (unfinished runs are
-        read again) and a missed event (the runs dir's mtime moved)."""
+        read again), a missed event (the runs dir's mtime moved), and runs
+        another process told the index about (a tag from the command line
+        to a run anywhere in the store: its ``.user`` dir is not watched)."""
         if not self.runs_loaded:
             return
         unfinished = list(self._unfinished)
         stamp = self.source.runs_dir_stamp()
         scan = stamp != self._dir_stamp
         self._dir_stamp = stamp
-        if unfinished or scan:
-            self.read_runs(unfinished, scan=scan)
+        self._index_mark, written = self.source.written_since(self._index_mark)
+        if unfinished or scan or written:
+            self.read_runs([*unfinished, *written], scan=scan)
 
     # -- loading: one whole listing, then only the runs that change ------
 
@@ -264,6 +268,7 @@ class GageApp(App):
             self.load_seconds = message.elapsed
         self.runs_loaded = True
         self._dir_stamp = self.source.runs_dir_stamp()
+        self._index_mark, _ = self.source.written_since(None)
         self._update_meta_watches()
         self.runs_delta = RunsDelta(full=True)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from gage_core.store import layout
-from gage_core.store.index import INDEX_NAME, run_key
+from gage_core.store.index import INDEX_NAME, RunIndex, run_key
 from gage_core.store.run import Run
 from gage_core.store.runload import load_run
 from gage_core.store.store import RunStore
@@ -34,6 +34,8 @@ class RunSource:
         self.store = RunStore(runs_dir)
         self.runs_dir = Path(runs_dir)
         self._runs_dir_text = str(self.runs_dir)
+        self._index: RunIndex | None = None  # kept open for written_since
+        self._index_inode: int | None = None
 
     # -- whole listings ---------------------------------------------------
 
@@ -65,6 +67,25 @@ class RunSource:
     def scan_ids(self) -> set[str]:
         """Ids of every meta entry (one directory read)."""
         return set(self.store.run_ids())
+
+    def written_since(self, mark: tuple[str, int] | None) -> tuple[tuple[str, int] | None, list[str]]:
+        """Ids of the runs the index was told about since ``mark`` (a label
+        or tag from another terminal, a run that finished), and a new mark;
+        one small query when nothing was written."""
+        try:
+            inode = os.stat(self.store.index_path).st_ino
+        except OSError:
+            inode = None
+        if self._index is not None and inode != self._index_inode:
+            # Deleted or rebuilt: the open one is a file nobody writes.
+            self._index.close()
+            self._index = None
+        if self._index is None and inode is not None:
+            self._index = self.store.open_index(create=False)
+            self._index_inode = inode
+        if self._index is None:
+            return None, []
+        return self._index.written_since(mark)
 
     def runs_dir_stamp(self) -> int | None:
         """The runs dir's mtime: it changes when a run appears or goes."""

@@ -254,3 +254,24 @@ async def test_the_runs_screen_filters_and_sorts_100k_runs(app_project):
         assert losses[: len(present)] == present == sorted(present, reverse=True)
         row = app.screen._compositor.render_strips()[5].text  # header bar, filter (3), table header
         assert by_id[table.shown_ids[0]].name in row
+
+
+async def test_a_label_from_elsewhere_on_a_run_off_screen_shows(demo_project):
+    """No event announces a new entry in an existing ``.user`` dir, and the
+    run is far below the rows on screen: the index's write count tells."""
+    runs_dir = demo_project / ".gage" / "runs"
+    for n in range(200):
+        _copy_run(runs_dir, _new_id(n))
+    target = _new_id(5)  # an old copy: far down the newest-first table
+    append_user_attrs(layout.user_dir(runs_dir, target), set={"label": "before"}, author="t")
+    app = make_app(demo_project, watch=True, clock=lambda: DEMO_NOW, poll_interval=0.2)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        table = _table(app)
+        await pump_until(pilot, lambda: app.runs_by_id[target].label == "before")
+        assert table.shown_ids.index(target) > 60  # not on screen, nor near it
+        append_user_attrs(layout.user_dir(runs_dir, target), set={"label": "from the cli"}, author="t")
+        await pump_until(pilot, lambda: app.runs_by_id[target].label == "from the cli")
+        row = table.shown_ids.index(target)
+        assert table.cell_text(row, "label") == "from the cli"
+        assert app.listings == 1

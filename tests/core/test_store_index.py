@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 
 import psutil
@@ -157,6 +158,34 @@ def test_index_is_written_and_used(tmp_path):
         db.execute("UPDATE runs SET record=?", ('{"x": 1}',))
     assert store.list_runs()[0].id == rid
     assert store.newest_runs(5).runs[0].id == rid
+
+
+def test_written_since_names_the_runs_another_process_told_the_index_about(tmp_path):
+    ids = [make_run(tmp_path, {"proc/exit": "0"}) for _ in range(3)]
+    _age(tmp_path)
+    RunStore(tmp_path).list_runs()
+    watcher = RunStore(tmp_path).open_index(create=False)
+    mark, first = watcher.written_since(None)
+    assert first == []  # the first look only marks
+    assert watcher.written_since(mark) == (mark, [])  # nothing written: nothing named
+    # A label from another process (as `gage label` does it).
+    code = (
+        "import sys; from gage_core.store import layout; from gage_core.store.attribute_log import append_user_attrs;"
+        f"append_user_attrs(layout.user_dir({str(tmp_path)!r}, {ids[1]!r}), set={{'label': 'x'}}, author='t')"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    mark2, written = watcher.written_since(mark)
+    assert written == [ids[1]] and mark2 != mark
+    assert watcher.written_since(mark2) == (mark2, [])
+    # A rebuilt index (deleted, listed again) names every run once.
+    RunStore(tmp_path).clear_index()
+    RunStore(tmp_path).list_runs()
+    watcher.close()
+    watcher = RunStore(tmp_path).open_index(create=False)
+    mark3, written = watcher.written_since(mark2)
+    assert sorted(written) == sorted(ids)
+    assert watcher.written_since(mark3) == (mark3, [])
+    watcher.close()
 
 
 def test_changes_in_the_same_clock_tick_are_seen(tmp_path):
