@@ -10,8 +10,9 @@ ours / baseline when both are numbers; ``target`` is text (e.g.
 from __future__ import annotations
 
 import json
+import time
 
-__all__ = ["row", "emit"]
+__all__ = ["row", "emit", "best_seconds"]
 
 
 def row(metric: str, ours, baseline=None, unit: str = "s", target: str | None = None,
@@ -24,3 +25,14 @@ def row(metric: str, ours, baseline=None, unit: str = "s", target: str | None = 
 
 def emit(bench: str, rows: list[dict], **extra) -> None:
     print("BENCH " + json.dumps({"bench": bench, "rows": rows, **extra}), flush=True)
+
+
+def best_seconds(fn, repeat: int = 5) -> float:
+    """The best wall time of ``repeat`` calls of ``fn`` (the least noisy
+    figure on a shared machine)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best

@@ -12,13 +12,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _benchline import emit, row
+from _benchline import best_seconds, emit, row
 
 from gage_core.staging.sourcecode import copy_source_files, select_source_files
 
@@ -34,15 +33,6 @@ def _make_tree(root: Path, n: int) -> None:
         ext = (".py", ".txt", ".json", ".cfg")[i % 4]
         (d / f"file{i:05}{ext}").write_text(f"# file {i}\nvalue = {i}\n" + "x" * (i % 300) + "\n")
     os.chmod(root / "pkg000" / "file00000.py", 0o755)
-
-
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> int:
@@ -80,11 +70,11 @@ def main() -> int:
         def default_select():
             select_source_files(src, None)
 
-        t_cp = _best(cp, args.repeat)
-        t_copy = _best(ours_copy, args.repeat)
-        t_stage = _best(ours_stage, args.repeat)
-        t_sel = _best(ours_select, args.repeat)
-        t_def = _best(default_select, args.repeat)
+        t_cp = best_seconds(cp, args.repeat)
+        t_copy = best_seconds(ours_copy, args.repeat)
+        t_stage = best_seconds(ours_stage, args.repeat)
+        t_sel = best_seconds(ours_select, args.repeat)
+        t_def = best_seconds(default_select, args.repeat)
         last = tmp / f"dest{counter[0]}"
         assert sum(1 for _ in last.rglob("*") if _.is_file()) == args.files
         assert os.stat(last / "pkg000" / "file00000.py").st_mode & 0o111

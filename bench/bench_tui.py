@@ -38,31 +38,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-__all__ = ["main"]
+from _flood import FLOOD, line_time_ns  # noqa: E402
 
-FLOOD = """\
-import sys, time
-rate = 100000
-seconds = 8.0
-batch = 1000
-out = sys.stdout
-start = time.time()
-n = 0
-while time.time() - start < seconds:
-    t = time.time_ns()
-    out.write("".join(f"{t} line {n + i} of the flood, some payload to look real\\n" for i in range(batch)))
-    out.flush()
-    n += batch
-    ahead = n / rate - (time.time() - start)
-    if ahead > 0:
-        time.sleep(ahead)
-"""
+__all__ = ["main"]
 
 GAGEFILE = """\
 "$runs-dir" = ".gage/runs"
 
 [flood]
-exec = "python -u flood.py"
+exec = "python -u flood.py 8"
 sourcecode = ["flood.py"]
 
 [one]
@@ -198,8 +182,8 @@ def _launch(project: Path, op: str, background: bool = True) -> str:
 
 
 def _line_age_ms(data: bytes, now_ns: int) -> float | None:
-    head = data.split(b" ", 1)[0]
-    return (now_ns - int(head)) / 1e6 if head.isdigit() else None
+    t = line_time_ns(data.split(b" ", 1)[0])
+    return None if t is None else (now_ns - t) / 1e6
 
 
 def _raw_reader_ages(meta: Path, stop: threading.Event, ages: list[float]) -> None:

@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 from _benchline import emit, row  # noqa: E402
+from _flood import FLOOD, line_time_ns  # noqa: E402
 from bench_ls import generate_store  # noqa: E402
 
 from gage_core.store.ids import run_name  # noqa: E402
@@ -40,22 +41,6 @@ __all__ = ["main"]
 
 GAGE = REPO / ".venv" / "bin" / "gage"
 COLS, ROWS = 160, 45
-
-FLOOD = """\
-import sys, time
-rate, seconds, batch = 100000, float(sys.argv[1]), 1000
-out = sys.stdout
-start = time.time()
-n = 0
-while time.time() - start < seconds:
-    t = time.time_ns()
-    out.write("".join(f"T{t} line {n + i} of the flood\\n" for i in range(batch)))
-    out.flush()
-    n += batch
-    ahead = n / rate - (time.time() - start)
-    if ahead > 0:
-        time.sleep(ahead)
-"""
 
 GAGEFILE = """\
 [flood]
@@ -137,7 +122,7 @@ def _delays(tmux: Tmux, seconds: float) -> list[float]:
     while time.time() < end:
         screen = tmux.screen()
         now = time.time_ns()
-        stamps = [int(w[1:]) for w in screen.split() if w.startswith("T") and w[1:].isdigit()]
+        stamps = [t for t in map(line_time_ns, screen.split()) if t is not None]
         if stamps:
             out.append((now - max(stamps)) / 1e6)
         time.sleep(0.02)

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _benchline import emit, row
+from _benchline import best_seconds, emit, row
 
 from gage_core.query.filter import parse_filter
 from gage_core.store.opref import OpRef
@@ -43,26 +43,17 @@ def hand_written(runs):
             and r.started is not None and r.started >= since]
 
 
-def best(fn, repeat=5) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def main() -> None:
     runs = make_runs()
     t0 = time.perf_counter()
     parse_filter(WHERE + " ")  # builds the LALR parser (once per process)
     t_build = time.perf_counter() - t0
-    t_parse = best(lambda: [parse_filter.__wrapped__(WHERE) for _ in range(100)]) / 100
-    t_cached = best(lambda: [parse_filter(WHERE) for _ in range(1000)]) / 1000
+    t_parse = best_seconds(lambda: [parse_filter.__wrapped__(WHERE) for _ in range(100)]) / 100
+    t_cached = best_seconds(lambda: [parse_filter(WHERE) for _ in range(1000)]) / 1000
     flt = parse_filter(WHERE)
     assert flt.filter(runs, now=NOW) == hand_written(runs)
-    t_match = best(lambda: flt.filter(runs, now=NOW))
-    t_base = best(lambda: hand_written(runs))
+    t_match = best_seconds(lambda: flt.filter(runs, now=NOW))
+    t_base = best_seconds(lambda: hand_written(runs))
     print(f"parser build (first use):  {t_build * 1e3:8.2f} ms")
     print(f"parse (uncached):          {t_parse * 1e6:8.1f} µs")
     print(f"parse (cached):            {t_cached * 1e6:8.2f} µs")

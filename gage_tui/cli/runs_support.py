@@ -19,6 +19,7 @@ __all__ = [
     "select_one_run",
     "select_runs",
     "add_selection_args",
+    "add_trash_selection_args",
     "select_for_command",
     "select_from_args",
     "confirm",
@@ -141,6 +142,18 @@ def add_selection_args(parser, *, what: str = "runs", where: bool = True, all_: 
     if all_:
         parser.add_argument("-a", "--all", action="store_true", dest="all_runs", help="all runs")
     parser.add_argument("--all-projects", action="store_true", help="select among runs of all projects")
+
+
+def add_trash_selection_args(parser, verb: str) -> None:
+    """The arguments of the commands that act on deleted runs (``restore``,
+    ``purge``): the selection among the trash, ``-A`` for an archive
+    instead, and ``-y``."""
+    add_selection_args(parser, what=f"deleted runs to {verb} (see 'gage ls -d')")
+    parser.add_argument(
+        "-A", "--archive", metavar="NAME",
+        help=f"{verb} runs in this archive instead of the trash (all of them unless RUNs are named)",
+    )
+    parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
 
 def select_for_command(

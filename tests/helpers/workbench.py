@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from helpers.demo_store import DEMO_NOW
+from helpers.demo_store import DEMO_NOW, GAGEFILE_HEAD
 
 __all__ = [
     "DEMO_NOW",
@@ -21,17 +21,7 @@ __all__ = [
 ]
 
 # A Gagefile with ops made for tests: quick, slow (live output), failing.
-TEST_GAGEFILE = """\
-"$runs-dir" = ".gage/runs"
-
-[prepare]
-description = "Generate a synthetic two-class data set"
-exec = "python -u prepare.py"
-config = "prepare.py"
-
-[train]
-description = "Train a logistic regression on prepare's data"
-default = true
+TEST_GAGEFILE = GAGEFILE_HEAD + """\
 exec = "python -u train.py"
 config = "train.py"
 sourcecode = ["train.py", "model_util.py"]

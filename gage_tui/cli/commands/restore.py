@@ -19,14 +19,9 @@ Examples:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from gage_tui.cli.runs_support import add_selection_args
+    from gage_tui.cli.runs_support import add_trash_selection_args
 
-    add_selection_args(parser, what="deleted runs to restore (see 'gage ls -d')")
-    parser.add_argument(
-        "-A", "--archive", metavar="NAME",
-        help="restore runs in this archive instead of the trash (all of them unless RUNs are named)",
-    )
-    parser.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    add_trash_selection_args(parser, "restore")
 
 
 def run(args, env) -> int:
