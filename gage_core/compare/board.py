@@ -227,10 +227,9 @@ def _group(rows: list[dict], spec: dict) -> list[dict]:
         keys[repr(key)] = key
     out = []
     for k in sorted(groups, key=lambda k: _order(keys[k])):
-        best = None
-        for row in groups[k]:
-            value = row.get(target)
-            if best is None or _better(value, best.get(target), want_max):
+        best = groups[k][0]
+        for row in groups[k][1:]:
+            if _better(row.get(target), best.get(target), want_max):
                 best = row
         out.append(best)
     return out
@@ -308,6 +307,8 @@ def _average(fields: Any, row: dict) -> float | None:
             isinstance(spec, list) and len(spec) == 2) else (None, None)
         value = row.get(name) if name else None
         value = value.get("value") if isinstance(value, dict) else value
+        if value is None or weight is None:
+            continue
         try:
             pairs.append((float(value), float(weight)))
         except (TypeError, ValueError):

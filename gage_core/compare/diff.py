@@ -151,7 +151,10 @@ def _diff_files(result: RunDiff, store, all_files: bool, max_bytes: int, max_lin
     mb = parse_manifest(_meta_file(b, store, "manifest", 16 << 20)[0])
     for path in sorted(set(ma) | set(mb)):
         ea, eb = ma.get(path), mb.get(path)
-        kind = _FILE_TYPES.get((ea or eb)[0], "other")
+        entry = ea or eb
+        if entry is None:
+            continue
+        kind = _FILE_TYPES.get(entry[0], "other")
         if not all_files and kind != "source":
             continue
         if ea is None:

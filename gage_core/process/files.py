@@ -172,7 +172,7 @@ def write_manifest(
 def set_readonly(run_dir: str | os.PathLike) -> None:
     """chmod files read-only: 0o555 when executable, else 0o444. Symlinks
     and directories are left alone."""
-    for root, _dirs, files in os.walk(run_dir):
+    for root, _dirs, files in os.walk(os.fspath(run_dir)):
         for name in files:
             full = os.path.join(root, name)
             try:

@@ -207,6 +207,8 @@ class _Compiler:
 
     def _duration(self, tok):
         m = re.fullmatch(r"([\d.]+)(mo|[smhdwy])", str(tok), re.I)
+        if m is None:  # the grammar's DURATION token matches this pattern
+            raise self.error(f"invalid duration '{tok}'", tok)
         unit = m.group(2).lower()
         return self._amount_unit(tok, "month" if unit == "mo" else unit, m.group(1))
 

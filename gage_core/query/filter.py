@@ -197,7 +197,7 @@ def _syntax_error(text: str, e) -> FilterSyntaxError:
 
     show = re.sub(r"\s", " ", text)
     if isinstance(e, UnexpectedCharacters):
-        pos = e.pos_in_stream
+        pos = e.pos_in_stream if e.pos_in_stream is not None else len(text)
         ch = text[pos] if pos < len(text) else ""
         if ch in "\"'":
             return FilterSyntaxError("unterminated string", show, pos + 1, hint="close it with " + ch)

@@ -66,6 +66,10 @@ class KeySpec:
     strip_prefix: str = ""
     renames: tuple[tuple[str, str], ...] = ()
 
+    def matches_file(self, rel: str) -> bool:
+        """Whether ``rel`` matches the file glob (False for a key-only spec)."""
+        return self.file_re is not None and self.file_re.match(rel) is not None
+
     @property
     def literal_key(self) -> bool:
         return not _WILD.search(self.key_pattern)
@@ -172,7 +176,7 @@ def _walk_files(root: Path, specs: list[KeySpec]) -> list[str]:
             rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
             for name in filenames:
                 rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                if spec.file_re.match(rel):
+                if spec.matches_file(rel):
                     found.setdefault(rel, idx)
     out = []
     for rel in sorted(found, key=lambda r: (found[r], r)):
@@ -180,7 +184,7 @@ def _walk_files(root: Path, specs: list[KeySpec]) -> list[str]:
             continue
         decision = False
         for spec in specs:
-            if spec.file_glob and spec.file_re.match(rel) and (spec.include or spec.key_pattern == "*"
+            if spec.matches_file(rel) and (spec.include or spec.key_pattern == "*"
                                                                and "#" not in spec.text):
                 decision = spec.include
         if decision:
@@ -203,7 +207,7 @@ def _select_keys(rel: str, leaves: dict, specs: list[KeySpec]) -> dict[str, str]
     for key in leaves:
         decided = None
         for spec in specs:
-            if spec.file_glob and not spec.file_re.match(rel):
+            if spec.file_glob and not spec.matches_file(rel):
                 continue
             if spec.key_re.match(key):
                 decided = spec if spec.include else None

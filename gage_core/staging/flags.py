@@ -160,7 +160,8 @@ def split_flag_assign(arg: str) -> tuple[str, str]:
             hint="flags are written NAME=VALUE, e.g. lr=0.1",
         )
     key = arg[:i].strip()
-    key = _unquote(key) if _unquote(key) is not None else key
+    unquoted = _unquote(key)
+    key = unquoted if unquoted is not None else key
     if not key:
         raise FlagError(f"invalid flag assignment '{arg}': empty name")
     # The value as typed: a string flag keeps its spaces.

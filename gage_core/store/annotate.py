@@ -235,10 +235,10 @@ def edit_comment(target, comment_id: str, msg: str, author: str | None = None) -
     text = _check_msg(msg)
     author = author or current_author()
     edited = _now_ms()
-    value = {"msg": text, "timestamp": old.timestamp or edited, "author": old.author or author,
-             "edited": edited}  # fmt: skip
+    timestamp, by = old.timestamp or edited, old.author or author
+    value = {"msg": text, "timestamp": timestamp, "author": by, "edited": edited}
     append_user_attrs(_user_dir(target), set={f"comment:{old.id}": value}, author=author)
-    return Comment(old.id, text, value["timestamp"], value["author"], edited)
+    return Comment(old.id, text, timestamp, by, edited)
 
 
 def delete_comment(target, comment_id: str, author: str | None = None) -> Comment:

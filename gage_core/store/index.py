@@ -447,7 +447,7 @@ class RunIndex:
         if self._db is None:
             return False
         values = [_row_values(rid, key, run) for rid, key, run in put]
-        delete = [(rid,) for rid in delete]
+        delete_rows = [(rid,) for rid in delete]
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -463,8 +463,8 @@ class RunIndex:
                         "(SELECT CAST(value AS INTEGER) FROM info WHERE name='writes'))",
                         values,
                     )
-                if delete:
-                    self._db.executemany("DELETE FROM runs WHERE id=?", delete)
+                if delete_rows:
+                    self._db.executemany("DELETE FROM runs WHERE id=?", delete_rows)
                 for name, value in (info or {}).items():
                     if value is None:
                         self._db.execute("DELETE FROM info WHERE name=?", (name,))

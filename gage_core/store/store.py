@@ -187,7 +187,7 @@ class RunStore:
         top = heapq.nlargest(FIRST_SCREEN, top)
         heapq.heapify(top)
         first_shown = not stale
-        for n, (_mt, run_id, suffix, key) in enumerate(stale):
+        for n, (_mt, run_id, suffix, known_key) in enumerate(stale):
             if progress is not None:
                 if not first_shown:
                     bound = _mt // 1000 + _MTIME_SLACK_US
@@ -196,8 +196,8 @@ class RunStore:
                         progress(n, len(stale), sort_newest_first(runs))
                 elif n % 250 == 0:
                     progress(n, len(stale), sort_newest_first(runs))
-            if key is None:
-                key = run_key(runs_dir, run_id, names, suffix)  # before reading: a later change shows
+            # Taken before reading: a change made while reading shows later.
+            key = known_key if known_key is not None else run_key(runs_dir, run_id, names, suffix)
             run = load_run(self.runs_dir, run_id, self.runs_dir / f"{run_id}{suffix}")
             put.append((run_id, self._trusted(key, racy_ns), run))
             if run is not None:

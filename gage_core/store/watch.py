@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
+from typing import Any
 
 __all__ = ["ChangeWatcher"]
 
@@ -31,7 +32,7 @@ class ChangeWatcher:
         self._observer = Observer()
         self._observer.daemon = True
         self._handler = _Handler(self._note)
-        self._watches: dict[str, object] = {}
+        self._watches: dict[str, Any] = {}  # path -> watchdog's ObservedWatch
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -60,8 +61,11 @@ class ChangeWatcher:
         if not os.path.isdir(key):
             return False
         try:
+            # Any: watchdog types its handler as its own base class; ours
+            # needs only ``dispatch``.
+            handler: Any = self._handler
             self._watches[key] = self._observer.schedule(
-                self._handler, key, recursive=recursive, event_filter=list(_change_events())
+                handler, key, recursive=recursive, event_filter=list(_change_events())
             )
         except (OSError, KeyError):
             return False

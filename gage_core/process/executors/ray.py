@@ -112,6 +112,8 @@ class _RayTail:
                     return  # ended before a driver ran: nothing to stream
                 yield b""
                 time.sleep(0.1)
+        if node_id is None:
+            return  # closed before the job had a driver
         seen = 0
         while not self._closed:
             stream = self._stream = self._http.log_stream(self._id, node_id)
