@@ -127,6 +127,14 @@ def test_lost_operations_are_still_named():
     assert set(gf.ops) == {"ok", "after"}
 
 
+def test_a_yaml_mistake_on_the_last_line_loses_only_its_operation():
+    text = "ok:\n  exec: echo ok\ntrain:\n    exec: python t.py\n  description: x\n"
+    d, gf = _syntax(text, "yaml")
+    assert (d.line, d.col) == (5, 3)
+    assert d.notes == ("operations lost to this error: 'train'",)
+    assert set(gf.ops) == {"ok"} and gf.lost_ops == {"train": 3}
+
+
 def test_gage_check_shows_the_span_under_the_line():
     text = "train:\n    main: train\n  description: x\n"
     d, _gf = _syntax(text, "yaml")
