@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gage_core.gagefile.model import Diagnostic
-from gage_core.gagefile.syntax import Explanation, explain_json, explain_toml, explain_yaml
+from gage_core.gagefile.syntax import (
+    Explanation,
+    explain_json,
+    explain_json_constant,
+    explain_toml,
+    explain_yaml,
+)
 
 __all__ = [
     "FORMATS",
@@ -174,7 +180,7 @@ def _parse_json(text: str, path: str) -> ParseResult:
             return ParseResult(None, [_syntax(path, text, e.lineno, e.colno, "the file is empty; expected a JSON object")])
         return ParseResult(None, [_explained(path, text, explain_json(text, blanked, e.lineno, e.colno, e.msg))])
     except _BadConstant as e:
-        return ParseResult(None, [_syntax(path, text, 1, 1, f"invalid JSON: {e} is not allowed")])
+        return ParseResult(None, [_explained(path, text, explain_json_constant(text, blanked, str(e)))])
     return ParseResult(data, json_text=blanked, has_duplicates=bool(duplicates))
 
 

@@ -12,6 +12,7 @@ Public API::
 
     explain_toml(text, line, col, message) -> Explanation
     explain_json(text, blanked, line, col, message) -> Explanation
+    explain_json_constant(text, blanked, name) -> Explanation   # NaN, Infinity
     explain_yaml(text, error) -> Explanation      # a yaml.MarkedYAMLError
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Explanation", "explain_json", "explain_toml", "explain_yaml"]
+__all__ = ["Explanation", "explain_json", "explain_json_constant", "explain_toml", "explain_yaml"]
 
 
 @dataclass(frozen=True)
@@ -411,6 +412,16 @@ def explain_json(text: str, blanked: str, line: int, col: int, message: str) -> 
         return t.at(pos, "invalid escape in a string", 2,
                     hint="write \\\\ for a backslash (or / in Windows paths)")
     return t.at(pos, "invalid JSON: " + _lower(raw))
+
+
+def explain_json_constant(text: str, blanked: str, name: str) -> Explanation:
+    """``NaN``/``Infinity``, which Python's json accepts and JSON does not:
+    where the word stands outside strings."""
+    t = _Text(text)
+    outside = _JSON_STRING.sub(lambda m: " " * len(m.group(0)), blanked)
+    m = re.search(rf"(?<![\w.]){re.escape(name)}\b", outside)
+    return t.at(m.start() if m else 0, f"'{name}' is not a JSON value", len(m.group(0)) if m else 1,
+                hint=f'write "{name}" for text, or a number')
 
 
 def _string_length(text: str, pos: int) -> int:

@@ -97,6 +97,8 @@ CASES = [
     ("json", '{\n  "train": {"exec": "a",, "default": true}\n}\n',
      "an extra ',' (or a key is missing before it)", 2, 25, ","),
     ("json", '{\n  "train": {"sourcecode": ["a",, "b"]}\n}\n', "a value is missing before ','", 2, 32, ","),
+    ("json", '{\n  "t": {"exec": "NaN", "x": NaN}\n}\n', "'NaN' is not a JSON value", 2, 29, "NaN"),
+    ("json", '{"t": {"x": -Infinity}}', "'-Infinity' is not a JSON value", 1, 13, "-Infinity"),
     ("json", '{\n  /* never closed\n  "train": {}\n}\n', "unterminated /* comment: the closing */ is missing",
      2, 3, "/*"),
 ]
