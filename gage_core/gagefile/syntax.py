@@ -238,7 +238,11 @@ def explain_toml(text: str, line: int, col: int, message: str) -> Explanation:
         shown = rest.split("#", 1)[0].rstrip()
         if rest[:1] in "]}":
             return t.at(pos, f"unmatched '{rest[0]}': nothing here is open")
-        return t.at(pos, f"unexpected '{_quoted(shown, 20)}' after the value", len(shown),
+        after = "the table header" if src.lstrip().startswith("[") else "the value"
+        if re.match(r"[A-Za-z0-9_-]+\s*=", rest):
+            which = "a key" if after == "the table header" else "a second key"
+            return t.at(pos, f"{which} = value after {after}: put it on a line of its own", len(shown))
+        return t.at(pos, f"unexpected '{_quoted(shown, 20)}' after {after}", len(shown),
                     hint="one key = value per line; quote text with spaces: \"a b\"")
     if low.startswith("invalid initial character for a key part"):
         shown = _token(text, pos)
@@ -396,11 +400,9 @@ def explain_json(text: str, blanked: str, line: int, col: int, message: str) -> 
             return t.at(pos, "a key needs double quotes in JSON, not single quotes", length)
         if c == ",":
             return t.at(pos, "an extra ',' (or a key is missing before it)")
-        word = _JSON_BARE_KEY.match(blanked, pos)
-        key = word.group(0) if word else token
-        return t.at(pos, f"a key needs double quotes in JSON: \"{_quoted(key, 20)}\"", len(key))
+        return _json_bare_word(t, blanked, pos, "key")
     if low.startswith("expecting value"):
-        return _json_value(t, blanked, pos, token)
+        return _json_value(t, blanked, pos)
     if low.startswith("extra data"):
         prev = _previous_token_end(blanked, pos)
         pl, pc = b.position(prev - 1)
@@ -437,7 +439,21 @@ def _single_quoted_length(text: str, pos: int) -> int:
     return end + 1 - pos
 
 
-def _json_value(t: _Text, blanked: str, pos: int, token: str) -> Explanation:
+def _json_bare_word(t: _Text, blanked: str, pos: int, what: str) -> Explanation:
+    """An unquoted word where a key or a string value should be."""
+    word = _JSON_BARE_KEY.match(blanked, pos)
+    c = blanked[pos:pos + 1]
+    if word is None or not (c.isalnum() or c in "_$"):
+        hint = "comments in a JSON Gagefile are // or /* */" if c == "#" else None
+        return t.at(pos, f"unexpected '{c}' where a {what} should be", hint=hint)
+    text = word.group(0)
+    if blanked[word.end():word.end() + 1] == '"':
+        return t.at(pos, f'this {"string" if what == "value" else what} is missing its opening "', len(text))
+    return t.at(pos, f"a {what} needs double quotes in JSON: \"{_quoted(text, 20)}\"", len(text))
+
+
+def _json_value(t: _Text, blanked: str, pos: int) -> Explanation:
+    token = _token(blanked, pos)
     c = blanked[pos:pos + 1]
     if c == "'":
         return t.at(pos, "a string needs double quotes in JSON, not single quotes", _single_quoted_length(blanked, pos))
@@ -451,8 +467,7 @@ def _json_value(t: _Text, blanked: str, pos: int, token: str) -> Explanation:
         return t.at(pos, f"'{token}' is not a JSON number: write {token.replace('.', '0.', 1)}", len(token))
     if re.fullmatch(r"[+-]?\d[\w.+-]*", token):
         return t.at(pos, f"'{token}' is not a JSON number", len(token))
-    return t.at(pos, f"'{_quoted(token, 20)}' is not a JSON value: text needs double quotes: \"{_quoted(token, 20)}\"",
-                len(token))
+    return _json_bare_word(t, blanked, pos, "value")
 
 
 # -- YAML --------------------------------------------------------------------

@@ -40,6 +40,10 @@ CASES = [
     ("toml", '[train]\nexec = "a" "b"\n', "unexpected '\"b\"' after the value", 2, 12, '"b"'),
     ("toml", '[train]\nexec = "C:\\path"\n', 'a backslash in a "..." string starts an escape', 2, 11, "\\"),
     ("toml", '[train]\nexec = "C:\\util"\n', 'invalid \\u escape in a "..." string', 2, 11, "\\u"),
+    ("toml", '[train]\nexec = "a" description = "b"\n',
+     "a second key = value after the value: put it on a line of its own", 2, 12, 'description = "b"'),
+    ("toml", '[train] exec = "a"\n', "a key = value after the table header: put it on a line of its own",
+     1, 9, 'exec = "a"'),
     # YAML
     ("yaml", "train:\n  main: train\n    description: x\n",
      'this line is indented more than the line above, "main: train" (line 2, column 3); '
@@ -89,6 +93,10 @@ CASES = [
     ("json", "{\n  \"train\": {\"exec\": 'a'}\n}\n",
      "a string needs double quotes in JSON, not single quotes", 2, 21, "'a'"),
     ("json", '{\n  train: {"exec": "a"}\n}\n', 'a key needs double quotes in JSON: "train"', 2, 3, "train"),
+    ("json", '{"train": {exec": "x"}}', 'this key is missing its opening "', 1, 12, "exec"),
+    ("json", '{"train": {"exec": python t.py"}}', 'a value needs double quotes in JSON: "python"', 1, 20, "python"),
+    ("json", '{"train": {"exec": t.py"}}', 'this string is missing its opening "', 1, 20, "t.py"),
+    ("json", '{\n  # a comment\n  "train": {}\n}\n', "unexpected '#' where a key should be", 2, 3, "#"),
     ("json", '{\n  "train": {"exec": "a"}}\n}\n',
      "one '}' too many: the top-level object already ended at line 2, column 25", 3, 1, "}"),
     ("json", '{\n  "train": {"exec" "a"}\n}\n', 'missing \':\' after the key "exec"', 2, 13, '"exec"'),
