@@ -17,6 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gage_core.gagefile.model import Diagnostic
+from gage_core.gagefile.syntax import (
+    Explanation,
+    explain_json,
+    explain_json_constant,
+    explain_toml,
+    explain_yaml,
+)
 
 __all__ = [
     "FORMATS",
@@ -82,9 +89,9 @@ def clamp_position(text: str, line: int, col: int) -> tuple[int, int]:
     return line, col
 
 
-def _syntax(path: str, text: str, line: int, col: int, message: str, hint=None) -> Diagnostic:
+def _syntax(path: str, text: str, line: int, col: int, message: str, hint=None, length: int = 1) -> Diagnostic:
     line, col = clamp_position(text, line, col)
-    end_col = min(col + 1, len(text.split("\n")[line - 1]) + 1)
+    end_col = min(col + max(length, 1), len(text.split("\n")[line - 1]) + 1)
     return Diagnostic(
         path=path,
         line=line,
@@ -138,8 +145,12 @@ def _parse_toml(text: str, path: str) -> ParseResult:
             msg = re.sub(r"\s*\(at end of document\)$", "", msg)
             lines = text.split("\n")
             line, col = len(lines), len(lines[-1]) + 1
-        return ParseResult(None, [_syntax(path, text, line, col, "invalid TOML: " + _lower(msg))])
+        return ParseResult(None, [_explained(path, text, explain_toml(text, line, col, msg))])
     return ParseResult(_jsonable(data))
+
+
+def _explained(path: str, text: str, found: Explanation) -> Diagnostic:
+    return _syntax(path, text, found.line, found.col, found.message, found.hint, found.length)
 
 
 def _lower(msg: str) -> str:
@@ -161,19 +172,15 @@ def _parse_json(text: str, path: str) -> ParseResult:
     try:
         data = json.loads(blanked, object_pairs_hook=pairs, parse_constant=_bad_constant)
     except json.JSONDecodeError as e:
-        msg = e.msg
-        line, col = e.lineno, e.colno
         comment = _unterminated_comment(text, blanked)
         if comment is not None:
             line, col = comment
-            msg = "unterminated /* comment"
-        elif not blanked.strip():
-            msg = "the file is empty; expected a JSON object"
-        return ParseResult(
-            None, [_syntax(path, text, line, col, "invalid JSON: " + _lower(msg))]
-        )
+            return ParseResult(None, [_syntax(path, text, line, col, "unterminated /* comment: the closing */ is missing", length=2)])
+        if not blanked.strip():
+            return ParseResult(None, [_syntax(path, text, e.lineno, e.colno, "the file is empty; expected a JSON object")])
+        return ParseResult(None, [_explained(path, text, explain_json(text, blanked, e.lineno, e.colno, e.msg))])
     except _BadConstant as e:
-        return ParseResult(None, [_syntax(path, text, 1, 1, f"invalid JSON: {e} is not allowed")])
+        return ParseResult(None, [_explained(path, text, explain_json_constant(text, blanked, str(e)))])
     return ParseResult(data, json_text=blanked, has_duplicates=bool(duplicates))
 
 
@@ -210,14 +217,7 @@ def _parse_yaml(text: str, path: str) -> ParseResult:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        if mark is not None and e.context_mark is not None and mark.line >= text.rstrip("\n").count("\n"):
-            mark = e.context_mark  # unclosed quote or bracket: point where it opened
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        msg = e.problem or e.context or "syntax error"
-        if mark is e.context_mark and e.problem and e.context:
-            msg = f"{e.problem} {e.context}"
-        return ParseResult(None, [_syntax(path, text, line, col, "invalid YAML: " + msg)])
+        return ParseResult(None, [_explained(path, text, explain_yaml(text, e))])
     except yaml.YAMLError as e:
         return ParseResult(None, [_syntax(path, text, 1, 1, f"invalid YAML: {e}")])
     try:

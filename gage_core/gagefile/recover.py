@@ -204,11 +204,11 @@ def _yaml_error_line(text: str) -> int | None:
     try:
         list(yaml.compose_all(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        at_end = mark is not None and mark.line >= text.rstrip("\n").count("\n")
-        if at_end and e.context_mark is not None:
-            mark = e.context_mark  # an unclosed quote or bracket: where it opened
-        return mark.line + 1 if mark is not None else 1
+        from gage_core.gagefile.syntax import explain_yaml
+
+        # Where the mistake is (an unclosed quote: where it opened), not
+        # where the parser noticed it.
+        return explain_yaml(text, e).line
     except yaml.YAMLError:
         return 1
     return None

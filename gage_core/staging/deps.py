@@ -3,8 +3,10 @@
 Public API::
 
     resolve_dependencies(project_dir, opdef, run_dir, store, config,
-                         preview=False) -> DepsResult
+                         preview=False, into=None) -> DepsResult
     normalize_dependency(dep_or_str) -> Dependency   # shorthands, type aliases
+    resolved_run_pins(opdef, entries) -> {flag: run id}   # re-run with the same runs
+    rerun_config(run, opdef) -> dict    # run's flags + pins from its deps.json
 
     @dataclass DepsResult:
         entries: list[dict]   # one per dependency (see below); JSON-ready
@@ -14,7 +16,9 @@ Public API::
 Entry: ``{"type", "spec", "source": {"run": id, "run_name", "operation"} |
 {"project": dir} | {"dvc": file, "md5"}, "files": [{"path", "from", "link",
 "sha256"?}], "error"?}``. With ``preview=True`` nothing is written and a
-failure becomes the entry's ``error`` instead of a StagingError.
+failure becomes the entry's ``error`` instead of a StagingError; without,
+the failing entry gets its ``error`` too (in ``into``, so the caller can
+record why staging stopped) and the StagingError is raised.
 
 Types: ``project-files`` (files/dirs/globs from the project; ``link =
 true`` symlinks), ``run-files`` (deps_runs.select_dep_run; ``files`` globs
@@ -51,6 +55,8 @@ __all__ = [
     "normalize_dependency",
     "dependency_source_text",
     "dependency_file_paths",
+    "resolved_run_pins",
+    "rerun_config",
 ]
 
 _ALIASES = {
@@ -312,13 +318,16 @@ def resolve_dependencies(
     store,
     config: Mapping[str, Any] | None,
     preview: bool = False,
+    into: DepsResult | None = None,
 ) -> DepsResult:
     """Resolve ``opdef.depends`` into ``run_dir`` (or, with ``preview``, say
-    what it would resolve to now). Raises StagingError unless previewing."""
+    what it would resolve to now). Entries are added to ``into`` (a new
+    result by default) as they resolve. Raises StagingError unless
+    previewing."""
     project = Path(project_dir)
     rdir = Path(run_dir) if run_dir is not None else project / ".gage-preview"
     runs_dir = getattr(store, "runs_dir", None)
-    result = DepsResult()
+    result = DepsResult() if into is None else into
     for raw in opdef.depends:
         entry: dict[str, Any] = {"type": getattr(raw, "type", "?"), "spec": str(raw), "files": []}
         try:
@@ -341,14 +350,47 @@ def resolve_dependencies(
         except (GageError, OSError) as e:
             if isinstance(e, OSError):
                 e = StagingError(f"dependency {entry['spec']}: {e.strerror or e}")
-            if not preview:
-                raise e from None
             entry["error"] = e.message + (f" ({e.hint})" if e.hint else "")
-        for f in entry["files"]:
-            f.pop("_src", None)
-        result.entries.append(entry)
-        result.paths.extend(f["path"] for f in entry["files"])
+            if not preview:
+                _add_entry(result, entry)
+                raise e from None
+        _add_entry(result, entry)
     return result
+
+
+def _add_entry(result: DepsResult, entry: dict) -> None:
+    for f in entry["files"]:
+        f.pop("_src", None)
+    result.entries.append(entry)
+    result.paths.extend(f["path"] for f in entry["files"])
+
+
+def resolved_run_pins(opdef, entries: list[dict]) -> dict[str, str]:
+    """Flag values that make ``opdef``'s run-files dependencies resolve to
+    the runs recorded in ``entries`` (a run's ``deps.json``), so a re-run
+    uses the same upstream runs instead of the newest ones. An entry is
+    matched by its dependency's text; a dependency changed since, or one
+    that did not resolve, gets no pin."""
+    from gage_core.staging.deps_runs import pinned_flag
+
+    resolved: dict[str, str] = {}
+    for entry in entries:
+        source = entry.get("source") if isinstance(entry, dict) else None
+        if entry.get("type") == "run-files" and isinstance(source, dict) and not entry.get("error"):
+            run_id = source.get("run")
+            if isinstance(run_id, str) and run_id:
+                resolved.setdefault(str(entry.get("spec")), run_id)
+    pins: dict[str, str] = {}
+    for raw in getattr(opdef, "depends", ()):
+        try:
+            dep = normalize_dependency(raw)
+        except GageError:
+            continue
+        flag = pinned_flag(dep) if dep.type == "run-files" else None
+        run_id = resolved.get(_spec_text(dep))
+        if flag and run_id:
+            pins.setdefault(flag, run_id)
+    return pins
 
 
 def _check_sha(dep, run_dir: Path | None, entry: dict) -> None:
@@ -387,3 +429,19 @@ def dependency_source_text(entry: dict) -> str:
 def dependency_file_paths(entry: dict) -> list[str]:
     """The run-relative paths a resolved dependency supplied."""
     return [str(f.get("path", f)) if isinstance(f, dict) else str(f) for f in entry.get("files") or []]
+
+
+def rerun_config(run, opdef) -> dict:
+    """``run``'s flags for running ``opdef`` again: its config, with each
+    run-files dependency pinned to the run it resolved to (from the run's
+    ``deps.json``; none when that cannot be read)."""
+    from gage_core.store.meta import MetaError, MetaReader
+
+    try:
+        with MetaReader(run.meta_dir) as meta:
+            recorded = meta.read_json("deps.json")
+    except MetaError:
+        recorded = None
+    entries = recorded.get("dependencies") if isinstance(recorded, dict) else None
+    pins = resolved_run_pins(opdef, [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else [])
+    return {**(run.config or {}), **pins}

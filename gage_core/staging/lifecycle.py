@@ -4,7 +4,7 @@
 ``<id>.project`` pointer and the user attributes. ``stage_run`` copies
 source code, runs the ``stage-sourcecode`` hook, applies the config
 (``log/patched``), runs ``stage-runtime``, resolves dependencies
-(``deps.json``) and runs ``stage-dependencies``, logging the files each
+(``deps.json``, written even when one fails, with its ``error``) and runs ``stage-dependencies``, logging the files each
 step adds (``log/files``), then writes ``manifest`` and ``staged``.
 
 Decision: staging hooks run in the process that stages (the CLI, or a TUI
@@ -371,15 +371,25 @@ def stage_run(
         if opdef.depends:
             if status:
                 status("resolve-dependencies")
-            from gage_core.staging.deps import resolve_dependencies
+            from gage_core.staging.deps import DepsResult, resolve_dependencies
 
             if store is None:
                 from gage_core.store.store import RunStore
 
                 store = RunStore(runs_dir)
             mf.log_line(meta, "Resolving dependencies (see deps.json)")
-            result = resolve_dependencies(project_dir or run_dir, opdef, run_dir, store, config)
-            mf.write_json(meta / "deps.json", result.to_json())
+            resolved = DepsResult()
+            try:
+                resolve_dependencies(project_dir or run_dir, opdef, run_dir, store, config, into=resolved)
+            except GageError:
+                # Recorded before the failure ends the run: its detail shows
+                # which dependency stopped it and what resolved before.
+                try:
+                    mf.write_json(meta / "deps.json", resolved.to_json())
+                except OSError as e:
+                    mf.log_line(meta, f"cannot write deps.json: {e.strerror or e}")
+                raise
+            mf.write_json(meta / "deps.json", resolved.to_json())
         _hook(run_dir, meta, opdef, "stage-dependencies", status, echo)
         _files.log_files(run_dir, meta, "d")
         _files.write_manifest(run_dir, meta)

@@ -33,6 +33,22 @@ def test_staging_failure_is_shown_by_show_and_cat(gage_cli, tmp_path):
     assert "gage: Staging failed: stage-runtime failed with exit code 3" in err
 
 
+def test_bad_dependency_value_is_shown_by_show_and_check(gage_cli, tmp_path):
+    project = _project(tmp_path / "p", (
+        f'[prepare]\nexec.run = "{sys.executable} prepare.py"\n'
+        f'[train]\nexec.run = "{sys.executable} t.py"\ndepends = "runfiles: op=prepare"\n'),
+        {"prepare.py": "open('data.txt', 'w').write('d')\n", "t.py": "print('never')\n"})
+    assert gage_cli("run", "prepare", "-y", cwd=project)[0] == 0
+    code, _, err = gage_cli("run", "train", "prepare=bogus", "-y", cwd=project)
+    assert code != 0 and "no run matches 'bogus' (flag 'prepare')" in err
+    [failed] = [r for r in RunStore(project / ".gage" / "runs").list_runs() if r.op_name == "train"]
+    assert failed.status == "error"
+    code, out, _ = gage_cli("--plain", "show", failed.id, cwd=project)
+    assert "error: Staging failed: no run matches 'bogus' (flag 'prepare')" in out
+    assert "not resolved: no run matches 'bogus' (flag 'prepare')" in out
+    assert "Traceback" not in out
+
+
 def test_failing_finalize_is_reported_as_such(gage_cli, tmp_path):
     project = _project(tmp_path / "p", (
         f'[t]\nexec.run = "{sys.executable} t.py"\nexec.finalize = "exit 7"\n'),

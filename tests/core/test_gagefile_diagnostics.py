@@ -86,10 +86,10 @@ def test_comments_and_trailing_commas_accepted():
         ("a.json", "// c1\n// c2\n{\"a\": {\"exec\": \"x\" /* c */ \"b\": 1}}\n", 3, 28),
         ("a.json", "", 1, 1),
         ("a.json", "{\n  /* never closed\n", 2, 3),
-        ("a.toml", '[train]\nexec = "x\n', 2, 10),
-        ("a.toml", "[train\n", 1, 7),
+        ("a.toml", '[train]\nexec = "x\n', 2, 8),  # the opening quote
+        ("a.toml", "[train\n", 1, 1),  # the unclosed header
         ("a.yaml", "train:\n  exec: [a, b\n", 2, 9),  # the unclosed bracket
-        ("a.yaml", "train:\n  exec: x\n   bad: indent: here\n", 3, 7),
+        ("a.yaml", "train:\n  exec: x\n   bad: indent: here\n", 3, 4),  # the over-indented key
     ],
 )
 def test_syntax_errors_at_true_position(name, text, line, col):

@@ -12,7 +12,7 @@ import pytest
 
 from gage_core.errors import StagingError
 from gage_core.gagefile.model import Dependency, OpDef
-from gage_core.staging.deps import normalize_dependency, resolve_dependencies
+from gage_core.staging.deps import DepsResult, normalize_dependency, resolve_dependencies, resolved_run_pins
 from gage_core.store.store import RunStore
 from helpers.gage012 import make_finished_run
 
@@ -45,12 +45,12 @@ def _run(project, op, files: dict[str, str], t0=T0, exit_code=0, config=None, me
     return run_id
 
 
-def _resolve(project, deps, config=None, preview=False, run_dir=None):
+def _resolve(project, deps, config=None, preview=False, run_dir=None, into=None):
     run_dir = run_dir or project.parent / "run"
     run_dir.mkdir(exist_ok=True)
     op = OpDef(name="train", depends=tuple(deps))
     return resolve_dependencies(project, op, run_dir, RunStore(project / ".gage" / "runs"),
-                                config or {}, preview=preview), run_dir
+                                config or {}, preview=preview, into=into), run_dir
 
 
 def test_project_files_copy_file_dir_and_glob(project):
@@ -258,3 +258,38 @@ def test_pin_flag_is_a_flag_with_empty_default(project):
     # a prefix that looks like a number keeps its text
     assert check_flags({"prepare": "0123"}, defaults) == {"prepare": "0123"}
     assert check_flags({"prepare": 123}, defaults) == {"prepare": "123"}
+
+
+def test_a_failing_dependency_is_recorded_with_what_resolved_before(project):
+    prepared = _run(project, "prepare", {"train.csv": "data"})
+    into = DepsResult()
+    deps = [normalize_dependency("runfiles: op=prepare"), Dependency("project-files", files=("missing.txt",))]
+    with pytest.raises(StagingError) as e:
+        _resolve(project, deps, into=into)
+    assert "missing.txt" in e.value.message
+    first, failed = into.entries
+    assert first["source"]["run"] == prepared and "error" not in first and into.paths == ["train.csv"]
+    assert failed["type"] == "project-files" and "missing.txt" in failed["error"] and failed["files"] == []
+    assert all("_src" not in f for entry in into.entries for f in entry["files"])
+
+
+def test_resolved_run_pins_name_the_runs_a_run_used(project):
+    old = _run(project, "prepare", {"train.csv": "old"}, t0=T0)
+    _run(project, "other", {"x.csv": "x"}, t0=T0 + 10**6)
+    deps = (normalize_dependency("runfiles: op=prepare"),
+            Dependency("run-files", run_select="op = other", flag="other_run"),
+            Dependency("project-files", files=("labels.csv",)))
+    res, _run_dir = _resolve(project, deps)
+    _run(project, "prepare", {"train.csv": "new"}, t0=T0 + 10**7)
+    op = OpDef(name="train", depends=deps)
+    pins = resolved_run_pins(op, res.entries)
+    assert pins == {"prepare": old, "other_run": res.entries[1]["source"]["run"]}
+    # Pinned, the newer prepare run is not taken.
+    again, run_dir = _resolve(project, deps, config=pins, run_dir=project.parent / "again")
+    assert (run_dir / "train.csv").read_text() == "old" and again.entries[0]["source"]["run"] == old
+    # A dependency changed since, or one that failed, gets no pin.
+    changed = OpDef(name="train", depends=(Dependency("run-files", run_select="op = prepare", files=("*.csv",)),))
+    assert resolved_run_pins(changed, res.entries) == {}
+    broken = [{**res.entries[0], "error": "no completed run"}]
+    assert resolved_run_pins(op, broken) == {}
+    assert resolved_run_pins(op, [{"type": "run-files", "spec": "x", "source": "not a dict"}]) == {}

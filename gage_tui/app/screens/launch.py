@@ -62,10 +62,12 @@ class LaunchScreen(Screen):
         Binding("ctrl+g", "start", "Start", show=False, id="launch-start-alt"),
     ]
 
-    def __init__(self, op_name: str, flags: dict | None = None, label: str = "", tags: tuple = ()):
+    def __init__(self, op_name: str, flags: dict | None = None, label: str = "", tags: tuple = (), rerun_of=None):
         super().__init__()
         self.op_name = op_name
         self.initial_flags = dict(flags or {})
+        # A run to launch again: its flags, and the same upstream runs.
+        self.rerun_of = rerun_of
         self.initial_label = label
         self.initial_tags = " ".join(tags)
         self.defaults: dict = {}
@@ -119,6 +121,10 @@ class LaunchScreen(Screen):
         from gage_core.staging.config import read_config_defaults
 
         defaults = read_config_defaults(self.app.project.dir, self.opdef)
+        if self.rerun_of is not None:
+            from gage_core.staging.deps import rerun_config
+
+            self.initial_flags = rerun_config(self.rerun_of, self.opdef)
         self.app.call_from_thread(self._show_flags, dict(defaults), {k: defaults.source_of(k) for k in defaults})
 
     async def _show_flags(self, defaults: dict, sources: dict) -> None:
@@ -236,6 +242,8 @@ class LaunchScreen(Screen):
 
         self.launching = False
         if message.error:
+            # A run that failed while staging is recorded: list it.
+            self.app.refresh_runs()
             self.query_one("#launch-summary", Static).update(literal(message.error, "b red", lines=True))
             self.notify(message.error, severity="error", timeout=8)
             return

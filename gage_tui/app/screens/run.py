@@ -147,6 +147,8 @@ class RunScreen(RunActionScreen):
         attrs.add_row("project", literal(_project_text(run.project_dir, self.app.project.dir)))
         if run.batch_id:
             attrs.add_row("batch", literal(run.batch_id))
+        if details.failures:
+            attrs.add_row(Text("failed", style="bold red"), literal("\n".join(details.failures), lines=True))
         if run.meta_error or details.problems:
             attrs.add_row(
                 Text("problems", style="bold red"),
@@ -162,14 +164,13 @@ class RunScreen(RunActionScreen):
             for col in ("dependency", "file", "from"):
                 deps.add_column(col, style="bold" if col == "dependency" else None)
             for dep in details.dependencies:
-                files = dependency_file_paths(dep) or [dep.get("error", "")]
-                source = dependency_source_text(dep)
-                for i, f in enumerate(files):
-                    deps.add_row(
-                        literal(dep.get("spec") or dep.get("type", "") if i == 0 else ""),
-                        literal(f),
-                        literal(source if i == 0 else ""),
-                    )
+                spec = literal(dep.get("spec") or dep.get("type", ""))
+                source = literal(dependency_source_text(dep))
+                for f in dependency_file_paths(dep):
+                    deps.add_row(spec, literal(f), source)
+                    spec = source = Text("")
+                if dep.get("error"):
+                    deps.add_row(spec, literal(f"failed: {dep['error']}", "red", lines=True), source)
             self.query_one("#run-deps", Static).update(deps)
         else:
             self.query_one("#run-deps", Static).update(Text("no dependencies", style="dim"))

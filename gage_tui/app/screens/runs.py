@@ -442,7 +442,9 @@ class RunsScreen(RunActionScreen):
         if gagefile is None or run.op_name not in gagefile.ops:
             self.notify(f"Operation '{run.op_name}' is not in this project's Gagefile.", severity="error")
             return
-        self.app.push_screen(LaunchScreen(run.op_name, flags=run.config, label=run.label or "", tags=run.tags))
+        self.app.push_screen(
+            LaunchScreen(run.op_name, flags=run.config, label=run.label or "", tags=run.tags, rerun_of=run)
+        )
 
     def action_compare(self) -> None:
         """Compare the marked runs, or every run the filter shows."""
