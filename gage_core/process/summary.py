@@ -13,6 +13,12 @@ the last value of every key (``step`` included).
   output (DOTALL) at the end and group 1 must decode as JSON
   (``{"metrics": ..., "attributes": ...}``).
 
+When the op declares ``tqdm`` progress for the phase, the bars in its
+output are not metrics: a bar's description, percentage, counters, times
+and rate are skipped; only its postfix pairs (``set_postfix(loss=0.5)``
+shows ``loss=0.5`` in the bar's brackets) are read, and text printed
+after a bar or between redraws (``\\r``) reads as its own line.
+
 A summary file the run writes (``summary.json`` or the op's
 ``summary-filename``; JSON, TOML or YAML) is read at the end; its values
 win over values found in the output.
@@ -48,6 +54,11 @@ _FAST_PATTERN = (
 )
 _DEFAULT_RE = re.compile(_FAST_PATTERN)
 _NUM_RE = re.compile(r"\s*(" + _NUM.decode() + r")\s*\Z")
+# A tqdm bar from the start of its redraw: description, ``NN%|bar|``,
+# optional ``n/total`` and optional ``[elapsed<remaining, rate, postfix]``.
+_TQDM_BAR = re.compile(
+    rb"[^\r\n]*?\d{1,3}%\|[^|\r\n]*\|(?:[ \t]*[\d.]+[kMGT]?/[\d.]+[kMGT]?)?(?:[ \t]*\[([^\]\r\n]*)\])?"
+)
 _GAGE_BLOCK = re.compile(rb"--- summary ---(.*)---", re.DOTALL)
 SERIES_MAX_POINTS = 10_000
 
@@ -73,7 +84,7 @@ class SummaryParser:
     """Feed it complete output lines (``feed``); ask for ``metrics`` and
     ``series``. ``errors`` collects problems to log (never raised)."""
 
-    def __init__(self, spec: bool | str = True):
+    def __init__(self, spec: bool | str = True, progress: str | None = None):
         self._metrics: dict[str, Any] = {}
         # Default pattern: the last raw value of each key, converted when
         # the metrics are asked for (a number is parsed once, not per line).
@@ -87,6 +98,8 @@ class SummaryParser:
         self.whole_output: re.Pattern | None = None
         self._custom: re.Pattern | None = None
         self._mode = "default"
+        # tqdm bars are skipped (see the module doc).
+        self._tqdm = progress == "tqdm"
         if isinstance(spec, str) and spec:
             try:
                 pat = re.compile(spec)
@@ -116,6 +129,8 @@ class SummaryParser:
         """Parse complete lines (a block ending in ``\\n`` or a final line)."""
         if not self.enabled or not block or self._mode == "whole":
             return
+        if self._tqdm and b"%|" in block:
+            block = _without_bars(block)
         if self._custom is None:
             self._feed_default(block)
         else:
@@ -304,6 +319,28 @@ class SummaryParser:
             self.errors.append("output summary has neither 'metrics' nor 'attributes'")
             return None
         return data
+
+
+def _without_bars(block: bytes) -> bytes:
+    """``block`` with its tqdm bars replaced by their postfix pairs; each
+    redraw (``\\r``) of a line holding a bar becomes a line of its own."""
+    out: list[bytes] = []
+    for line in block.split(b"\n"):
+        if b"%|" not in line:
+            out.append(line)
+            continue
+        for seg in line.split(b"\r"):
+            m = _TQDM_BAR.match(seg) if b"%|" in seg else None
+            if m is None:
+                out.append(seg)
+                continue
+            postfix = m.group(1)
+            if postfix and b"=" in postfix:
+                out.append(b", ".join(p.strip() for p in postfix.split(b",") if b"=" in p))
+            rest = seg[m.end() :]
+            if rest:
+                out.append(rest)
+    return b"\n".join(out)
 
 
 _MARK = b"--- summary ---"
