@@ -11,7 +11,10 @@ the last value of every key (``step`` included).
 - two unnamed groups: key and value;
 - one unnamed group: Gage 0.1.2 mode, the pattern is searched over the whole
   output (DOTALL) at the end and group 1 must decode as JSON
-  (``{"metrics": ..., "attributes": ...}``).
+  (``{"metrics": ..., "attributes": ...}``). The output is read in
+  overlapping windows (memory stays bounded): a match up to 1 MiB long is
+  found as in the whole output; a longer one grows while more text changes
+  it, up to 64 MiB.
 
 When the op declares ``tqdm`` progress for the phase, the bars in its
 output are not metrics: a bar's description, percentage, counters, times
@@ -28,7 +31,6 @@ from __future__ import annotations
 
 import json
 import math
-import mmap
 import os
 import re
 from pathlib import Path
@@ -296,13 +298,7 @@ class SummaryParser:
                 if self._mode == "default":
                     text = _gage_block(f)
                 else:
-                    # A custom pattern can span the whole output: it needs
-                    # the whole file (mapped, not copied).
-                    if os.fstat(f.fileno()).st_size == 0:
-                        return None
-                    with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                        m = pattern.search(mm)
-                        text = m.group(1) if m else None
+                    text = _search_blocks(f, pattern)
         except OSError:
             return None
         except _BlockTooBig as e:
@@ -386,6 +382,38 @@ def _gage_block(f) -> bytes | None:
     if end - start > _BLOCK_LIMIT:
         raise _BlockTooBig(f"summary block of {end - start:,} bytes (at most {_BLOCK_LIMIT:,})")
     return os.pread(fd, end - start, start)
+
+
+_WINDOW = 1 << 20
+
+
+def _search_blocks(f, pattern: re.Pattern, window: int | None = None) -> bytes | None:
+    """Group 1 of the first match of ``pattern`` in the file, reading it in
+    windows of ``2 * window`` bytes that overlap by ``window``, so a match
+    of up to ``window`` bytes is seen whole wherever it lies. A match grows
+    with more text while that changes it (a greedy ``.*`` reaching further),
+    up to ``_BLOCK_LIMIT`` bytes."""
+    window = window or _WINDOW
+    fd = f.fileno()
+    size = os.fstat(fd).st_size
+    pos = 0
+    while pos < size:
+        end = min(size, pos + 2 * window)
+        buf = os.pread(fd, end - pos, pos)
+        m = pattern.search(buf)
+        while m is not None and end < size:
+            more_end = min(size, end + window)
+            more = buf + os.pread(fd, more_end - end, end)
+            again = pattern.search(more)
+            if again is not None and again.span() == m.span():
+                break
+            if len(more) > _BLOCK_LIMIT:
+                raise _BlockTooBig(f"summary match of more than {_BLOCK_LIMIT:,} bytes")
+            buf, end, m = more, more_end, again
+        if m is not None:
+            return m.group(1)
+        pos += max(window, len(buf) - window)
+    return None
 
 
 def read_summary_file(path: str | os.PathLike) -> dict | None:
