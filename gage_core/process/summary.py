@@ -33,6 +33,9 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterable
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +66,8 @@ _TQDM_BAR = re.compile(
 )
 _GAGE_BLOCK = re.compile(rb"--- summary ---(.*)---", re.DOTALL)
 SERIES_MAX_POINTS = 10_000
+_KEY_OF = itemgetter(0)
+_VALUE_OF = itemgetter(1)
 
 
 def _number(text: str | bytes) -> int | float | None:
@@ -74,6 +79,14 @@ def _number(text: str | bytes) -> int | float | None:
     except ValueError:
         return None
     return None if v != v or v in (math.inf, -math.inf) else v
+
+
+def _finite(raw: bytes) -> bool:
+    """A matched number is finite (nan, inf and 1e999 are not): without n,
+    an exponent or hundreds of digits it is, no conversion needed."""
+    if len(raw) < 300 and b"n" not in raw and b"e" not in raw and b"E" not in raw:
+        return True
+    return _number(raw) is not None
 
 
 def _is_number_text(raw) -> bool:
@@ -142,16 +155,22 @@ class SummaryParser:
         seps = block.count(b"=") + block.count(b": ")
         if not seps:
             return
+        findall = _DEFAULT_RE.findall
         if seps * 2 >= block.count(b"\n"):
-            # Dense metric output: every line through the pattern (one
-            # findall per line costs less than one over the whole block
-            # that also reports the newlines).
-            findall = _DEFAULT_RE.findall
-            line_pairs = self._line_default
-            for line in block.split(b"\n"):
-                pairs = findall(line)
-                if pairs:
-                    line_pairs(pairs)
+            if b"step" not in block:
+                # No line can carry a series point: only the last value of
+                # each key counts, and one search of the whole block finds
+                # the same pairs as one search per line (no pair spans a
+                # newline).
+                self._last_raw.update(findall(block))
+                return
+            # Dense metric output with steps: every line through the pattern.
+            lines = block.split(b"\n")
+            if not lines[-1]:
+                lines.pop()
+            per_line = list(map(findall, lines))
+            if not self._alike_lines(per_line):
+                self._lines_default(per_line)
             return
         starts: set[int] = set()
         n = len(block)
@@ -166,12 +185,11 @@ class SummaryParser:
                 pos = block.find(sep, end)
         if not starts:
             return
-        findall = _DEFAULT_RE.findall
-        for start in sorted(starts):
-            end = block.find(b"\n", start)
-            pairs = findall(block, start, n if end < 0 else end)
-            if pairs:
-                self._line_default(pairs)
+        self._lines_default(
+            findall(block, start, n if end < 0 else end)
+            for start in sorted(starts)
+            for end in (block.find(b"\n", start),)
+        )
 
     def _feed_custom(self, block: bytes) -> None:
         pat = self._custom
@@ -207,36 +225,85 @@ class SummaryParser:
             out[key.decode("utf-8", errors="replace")] = _number(raw)
         return out
 
-    def _line_default(self, pairs: list[tuple[bytes, bytes]]) -> None:
-        """One line's ``(key, number)`` pairs from the default pattern
-        (every value is a number, nan or inf). Values are kept raw and
-        converted once at the end; a series point is converted only when
-        the thinned series keeps it."""
-        line = dict(pairs)  # the line's last value per key
-        self._last_raw.update(line)
-        step_raw = line.get(b"step")
-        if step_raw is None:
-            return
-        step = _number(step_raw)
-        if step is None:
-            return
+    def _lines_default(self, lines: Iterable[list[tuple[bytes, bytes]]]) -> None:
+        """Lines' ``(key, number)`` pairs from the default pattern (every
+        value is a number, nan or inf). Values are kept raw and converted
+        once at the end; a series point is converted only when the thinned
+        series keeps it."""
+        last_raw = self._last_raw
         skips = self._skip
-        # Only finite values are points (nan, inf, 1e999 are not): without
-        # n, f or an exponent among the values, every value is finite.
-        values = b" ".join(line.values())
-        all_finite = not (b"n" in values or b"f" in values or b"e" in values or b"E" in values
-                          or len(values) > 300)
-        for key, raw in line.items():
-            skip = skips.get(key)
-            if skip:
-                if all_finite or _number(raw) is not None:
+        for pairs in lines:
+            if not pairs:
+                continue
+            line = dict(pairs)  # the line's last value per key
+            last_raw.update(line)
+            step_raw = line.get(b"step")
+            if step_raw is None:
+                continue
+            step = _number(step_raw)
+            if step is None:
+                continue
+            for key, raw in line.items():
+                skip = skips.get(key)
+                if skip:
+                    if _finite(raw):
+                        skips[key] = skip - 1
+                    continue
+                if key == b"step":
+                    continue
+                value = _number(raw)
+                if value is not None:
+                    self._add_point(key, step, value)
+
+    def _alike_lines(self, per_line: list[list[tuple[bytes, bytes]]]) -> bool:
+        """The hot path of capture: lines that all carry the same keys (a
+        step among them, no key twice) and plainly finite values, as a
+        training loop prints them. Checked and read with whole-list
+        operations; once a series is thinned, the lines that give no point
+        only count down their keys' skips, so they are jumped over together.
+        Same result as ``_lines_default``; False (nothing done) when the
+        lines are not alike."""
+        if not per_line or not per_line[0]:
+            return False
+        first = per_line[0]
+        keys = [key for key, _ in first]
+        width = len(keys)
+        if b"step" not in keys or len(set(keys)) != width or set(map(len, per_line)) != {width}:
+            return False
+        flat = list(chain.from_iterable(per_line))
+        if list(map(_KEY_OF, flat)) != keys * len(per_line):
+            return False
+        values = list(map(_VALUE_OF, flat))
+        joined = b" ".join(values)
+        if b"n" in joined or b"e" in joined or b"E" in joined or max(map(len, values)) >= 300:
+            return False
+        # Every line has every key: the last line holds the last values.
+        self._last_raw.update(per_line[-1])
+        step_at = keys.index(b"step")
+        series_keys = [(i, key) for i, key in enumerate(keys) if i != step_at]
+        if not series_keys:
+            return True
+        skips = self._skip
+        count = len(per_line)
+        j = 0
+        while j < count:
+            jump = min(skips.get(key, 0) for _, key in series_keys)
+            if jump:
+                jump = min(jump, count - j)
+                for _, key in series_keys:
+                    skips[key] -= jump
+                j += jump
+                continue
+            base = j * width
+            step = _number(values[base + step_at])
+            for i, key in series_keys:
+                skip = skips.get(key)
+                if skip:
                     skips[key] = skip - 1
-                continue
-            if key == b"step":
-                continue
-            value = _number(raw)
-            if value is not None:
-                self._add_point(key, step, value)
+                else:
+                    self._add_point(key, step, _number(values[base + i]))
+            j += 1
+        return True
 
     def _line(self, pairs) -> None:
         values: dict[str, Any] = {}

@@ -80,3 +80,46 @@ def test_chunked_parsing_loses_no_metric(lines, cuts, cap):
     metrics, series = _line_by_line(lines, cap)
     assert parser.metrics == metrics
     assert parser.series == series
+
+
+TEMPLATE = st.sampled_from([
+    b"epoch 1 step=%d loss=%s acc=%s",
+    b"step: %d loss: %s acc: %s",
+    b"step=%d loss=%s",
+    b"step=%d acc=%s loss=%s",
+    b"step=%d loss=%s step=%s",
+])
+ODD_VALUE = st.sampled_from([b"nan", b"1e999", b"2.5e-3", b"inf", b"", b"x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    runs=st.lists(st.tuples(TEMPLATE, st.integers(1, 40), ODD_VALUE, st.booleans()), max_size=8),
+    cuts=st.lists(st.integers(0, 300), max_size=6),
+    cap=st.sampled_from([2, 4, 16]),
+)
+def test_runs_of_alike_lines_thin_as_line_by_line(runs, cuts, cap):
+    """Runs of lines with the same keys (read together, the lines that give
+    no point jumped over once a series is thinned) give the points reading
+    line by line gives, also when a line in a run has a value that is not
+    finite, has no value, or repeats a key."""
+    lines = []
+    step = 0
+    for template, count, odd, odd_once in runs:
+        for i in range(count):
+            step += 1
+            value = odd if (odd_once and i == count // 2) else b"0.%d" % (step % 97)
+            args = (step, value, b"0.5")[: template.count(b"%")]
+            lines.append(template % args)
+    old_cap = summary_mod.SERIES_MAX_POINTS
+    summary_mod.SERIES_MAX_POINTS = cap
+    try:
+        parser = SummaryParser(True)
+        bounds = sorted({0, len(lines), *(c for c in cuts if c <= len(lines))})
+        for a, b in zip(bounds, bounds[1:]):
+            parser.feed(b"".join(line + b"\n" for line in lines[a:b]))
+    finally:
+        summary_mod.SERIES_MAX_POINTS = old_cap
+    metrics, series = _line_by_line(lines, cap)
+    assert parser.metrics == metrics
+    assert parser.series == series
