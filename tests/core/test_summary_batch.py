@@ -55,6 +55,23 @@ def _line_by_line(lines: list[bytes], cap: int) -> tuple[dict, dict]:
     return metrics, series
 
 
+def _assert_chunked_as_line_by_line(lines: list[bytes], cuts: list[int], cap: int) -> None:
+    """Lines fed in chunks cut at ``cuts`` give the metrics and series of
+    reading every line on its own."""
+    old_cap = summary_mod.SERIES_MAX_POINTS
+    summary_mod.SERIES_MAX_POINTS = cap
+    try:
+        parser = SummaryParser(True)
+        bounds = sorted({0, len(lines), *(c for c in cuts if c <= len(lines))})
+        for a, b in zip(bounds, bounds[1:]):
+            parser.feed(b"".join(line + b"\n" for line in lines[a:b]))
+    finally:
+        summary_mod.SERIES_MAX_POINTS = old_cap
+    metrics, series = _line_by_line(lines, cap)
+    assert parser.metrics == metrics
+    assert parser.series == series
+
+
 NUMBER = st.one_of(
     st.integers(-10**6, 10**6).map(lambda i: str(i).encode()),
     st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda f: repr(f).encode()),
@@ -68,18 +85,7 @@ LINE = st.lists(st.one_of(PAIR, st.sampled_from([b"epoch", b"text", b"a=b", b"::
 @settings(max_examples=200, deadline=None)
 @given(lines=st.lists(LINE, max_size=80), cuts=st.lists(st.integers(0, 80), max_size=6), cap=st.sampled_from([4, 10_000]))
 def test_chunked_parsing_loses_no_metric(lines, cuts, cap):
-    old_cap = summary_mod.SERIES_MAX_POINTS
-    summary_mod.SERIES_MAX_POINTS = cap
-    try:
-        parser = SummaryParser(True)
-        bounds = sorted({0, len(lines), *(c for c in cuts if c <= len(lines))})
-        for a, b in zip(bounds, bounds[1:]):
-            parser.feed(b"".join(line + b"\n" for line in lines[a:b]))
-    finally:
-        summary_mod.SERIES_MAX_POINTS = old_cap
-    metrics, series = _line_by_line(lines, cap)
-    assert parser.metrics == metrics
-    assert parser.series == series
+    _assert_chunked_as_line_by_line(lines, cuts, cap)
 
 
 TEMPLATE = st.sampled_from([
@@ -111,15 +117,4 @@ def test_runs_of_alike_lines_thin_as_line_by_line(runs, cuts, cap):
             value = odd if (odd_once and i == count // 2) else b"0.%d" % (step % 97)
             args = (step, value, b"0.5")[: template.count(b"%")]
             lines.append(template % args)
-    old_cap = summary_mod.SERIES_MAX_POINTS
-    summary_mod.SERIES_MAX_POINTS = cap
-    try:
-        parser = SummaryParser(True)
-        bounds = sorted({0, len(lines), *(c for c in cuts if c <= len(lines))})
-        for a, b in zip(bounds, bounds[1:]):
-            parser.feed(b"".join(line + b"\n" for line in lines[a:b]))
-    finally:
-        summary_mod.SERIES_MAX_POINTS = old_cap
-    metrics, series = _line_by_line(lines, cap)
-    assert parser.metrics == metrics
-    assert parser.series == series
+    _assert_chunked_as_line_by_line(lines, cuts, cap)
