@@ -98,7 +98,9 @@ def _is_number_text(raw) -> bool:
 
 class SummaryParser:
     """Feed it complete output lines (``feed``); ask for ``metrics`` and
-    ``series``. ``errors`` collects problems to log (never raised)."""
+    ``series``. ``errors`` collects problems to log (never raised).
+    ``spec`` is the op's ``output-summary``; ``progress`` the progress
+    declared for the phase (``"tqdm"``: its bars are not metrics)."""
 
     def __init__(self, spec: bool | str = True, progress: str | None = None):
         self._metrics: dict[str, Any] = {}
