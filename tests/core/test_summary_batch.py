@@ -55,13 +55,12 @@ def _line_by_line(lines: list[bytes], cap: int) -> tuple[dict, dict]:
     return metrics, series
 
 
-def _assert_chunked_as_line_by_line(lines: list[bytes], cuts: list[int], cap: int, piece: int = 0) -> None:
-    """Lines fed in chunks cut at ``cuts`` (each read in pieces of about
-    ``piece`` bytes when given) give the metrics and series of reading
-    every line on its own."""
+def _assert_chunked_as_line_by_line(lines: list[bytes], cuts: list[int], cap: int, piece: int) -> None:
+    """Lines fed in chunks cut at ``cuts``, each read in pieces of about
+    ``piece`` bytes, give the metrics and series of reading every line on
+    its own."""
     old_cap, old_piece = summary_mod.SERIES_MAX_POINTS, summary_mod._PIECE
-    summary_mod.SERIES_MAX_POINTS = cap
-    summary_mod._PIECE = piece or old_piece
+    summary_mod.SERIES_MAX_POINTS, summary_mod._PIECE = cap, piece
     try:
         parser = SummaryParser(True)
         bounds = sorted({0, len(lines), *(c for c in cuts if c <= len(lines))})
@@ -72,6 +71,38 @@ def _assert_chunked_as_line_by_line(lines: list[bytes], cuts: list[int], cap: in
     metrics, series = _line_by_line(lines, cap)
     assert parser.metrics == metrics
     assert parser.series == series
+
+
+ALIKE_TEMPLATE = st.sampled_from([
+    b"epoch 1 step=%d loss=%s acc=%s",
+    b"step: %d loss: %s acc: %s",
+    b"step=%d loss=%s",
+    b"step=%d loss=%s step=%s",
+])
+ODD_VALUE = st.sampled_from([b"nan", b"1e999", b"2.5e-3", b"inf", b"", b"x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    runs=st.lists(st.tuples(ALIKE_TEMPLATE, st.integers(1, 40), ODD_VALUE, st.booleans()), max_size=8),
+    cuts=st.lists(st.integers(0, 300), max_size=6),
+    cap=st.sampled_from([2, 4, 16]),
+    piece=st.sampled_from([1, 7, 40, 200, 1 << 16]),
+)
+def test_alike_lines_read_in_pieces_thin_as_line_by_line(runs, cuts, cap, piece):
+    """Runs of lines with the same keys (read together, the lines that give
+    no point jumped over once a series is thinned), read in pieces of any
+    size, give the points reading line by line gives, also when a line in
+    a run has a value that is not finite, has no value, or repeats a key."""
+    lines = []
+    step = 0
+    for template, count, odd, odd_once in runs:
+        for i in range(count):
+            step += 1
+            value = odd if (odd_once and i == count // 2) else b"0.%d" % (step % 97)
+            args = (step, value, b"0.5")[: template.count(b"%")]
+            lines.append(template % args)
+    _assert_chunked_as_line_by_line(lines, cuts, cap, piece)
 
 
 NUMBER = st.one_of(
@@ -87,7 +118,18 @@ LINE = st.lists(st.one_of(PAIR, st.sampled_from([b"epoch", b"text", b"a=b", b"::
 @settings(max_examples=200, deadline=None)
 @given(lines=st.lists(LINE, max_size=80), cuts=st.lists(st.integers(0, 80), max_size=6), cap=st.sampled_from([4, 10_000]))
 def test_chunked_parsing_loses_no_metric(lines, cuts, cap):
-    _assert_chunked_as_line_by_line(lines, cuts, cap)
+    old_cap = summary_mod.SERIES_MAX_POINTS
+    summary_mod.SERIES_MAX_POINTS = cap
+    try:
+        parser = SummaryParser(True)
+        bounds = sorted({0, len(lines), *(c for c in cuts if c <= len(lines))})
+        for a, b in zip(bounds, bounds[1:]):
+            parser.feed(b"".join(line + b"\n" for line in lines[a:b]))
+    finally:
+        summary_mod.SERIES_MAX_POINTS = old_cap
+    metrics, series = _line_by_line(lines, cap)
+    assert parser.metrics == metrics
+    assert parser.series == series
 
 
 TEMPLATE = st.sampled_from([
@@ -95,23 +137,23 @@ TEMPLATE = st.sampled_from([
     b"step: %d loss: %s acc: %s",
     b"step=%d loss=%s",
     b"step=%d acc=%s loss=%s",
-    b"step=%d loss=%s step=%s",
 ])
-ODD_VALUE = st.sampled_from([b"nan", b"1e999", b"2.5e-3", b"inf", b"", b"x"])
+RUN_VALUE = st.one_of(
+    st.integers(0, 999).map(lambda i: b"0.%03d" % i),
+    st.sampled_from([b"nan", b"1e999", b"2.5e-3", b"inf"]),
+)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
-    runs=st.lists(st.tuples(TEMPLATE, st.integers(1, 40), ODD_VALUE, st.booleans()), max_size=8),
+    runs=st.lists(st.tuples(TEMPLATE, st.integers(1, 40), RUN_VALUE, st.booleans()), max_size=8),
     cuts=st.lists(st.integers(0, 300), max_size=6),
     cap=st.sampled_from([2, 4, 16]),
-    piece=st.sampled_from([0, 1, 7, 40, 200]),
 )
-def test_runs_of_alike_lines_thin_as_line_by_line(runs, cuts, cap, piece):
-    """Runs of lines with the same keys (read together, the lines that give
-    no point jumped over once a series is thinned) give the points reading
-    line by line gives, also when a line in a run has a value that is not
-    finite, has no value, or repeats a key."""
+def test_runs_of_alike_lines_thin_as_line_by_line(runs, cuts, cap):
+    """Long runs of lines with the same keys (counted down together once a
+    series is thinned) give the points reading line by line gives, also
+    when a run holds a value that is not finite or changes its keys."""
     lines = []
     step = 0
     for template, count, odd, odd_once in runs:
@@ -120,4 +162,15 @@ def test_runs_of_alike_lines_thin_as_line_by_line(runs, cuts, cap, piece):
             value = odd if (odd_once and i == count // 2) else b"0.%d" % (step % 97)
             args = (step, value, b"0.5")[: template.count(b"%")]
             lines.append(template % args)
-    _assert_chunked_as_line_by_line(lines, cuts, cap, piece)
+    old_cap = summary_mod.SERIES_MAX_POINTS
+    summary_mod.SERIES_MAX_POINTS = cap
+    try:
+        parser = SummaryParser(True)
+        bounds = sorted({0, len(lines), *(c for c in cuts if c <= len(lines))})
+        for a, b in zip(bounds, bounds[1:]):
+            parser.feed(b"".join(line + b"\n" for line in lines[a:b]))
+    finally:
+        summary_mod.SERIES_MAX_POINTS = old_cap
+    metrics, series = _line_by_line(lines, cap)
+    assert parser.metrics == metrics
+    assert parser.series == series
