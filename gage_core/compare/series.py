@@ -81,8 +81,8 @@ def read_run_summary(run, store=None) -> RunSummary:
 
 
 class _LiveParse:
-    def __init__(self, spec):
-        self.parser = SummaryParser(spec)
+    def __init__(self, spec, progress: str | None):
+        self.parser = SummaryParser(spec, progress)
         self.offset = 0
 
 
@@ -109,22 +109,30 @@ class SummaryCache:
         self._done[run.id] = (key, summary)
         return summary
 
-    def _spec(self, run):
+    def _parse(self, run) -> _LiveParse:
+        """A fresh parse of the run's output, read as the runner reads it
+        (its ``output-summary`` and its run phase's progress)."""
         opdef = _json(_read_meta(run, "opdef.json", self.store))
-        if isinstance(opdef, dict) and "output-summary" in opdef:
-            return opdef["output-summary"]
-        return True
+        if not isinstance(opdef, dict):
+            return _LiveParse(True, None)
+        progress = opdef.get("progress")
+        if isinstance(progress, dict):
+            progress = progress.get("run")
+        return _LiveParse(
+            opdef.get("output-summary", True),
+            progress if isinstance(progress, str) else None,
+        )
 
     def _live_summary(self, run) -> RunSummary:
         state = self._live.get(run.id)
         if state is None:
-            state = self._live[run.id] = _LiveParse(self._spec(run))
+            state = self._live[run.id] = self._parse(run)
         path = Path(run.meta_dir) / _RUN_OUTPUT
         try:
             with open(path, "rb") as f:
                 size = os.fstat(f.fileno()).st_size
                 if size < state.offset:  # truncated: start over
-                    state = self._live[run.id] = _LiveParse(self._spec(run))
+                    state = self._live[run.id] = self._parse(run)
                 f.seek(state.offset)
                 while True:
                     block = f.read(_CHUNK)

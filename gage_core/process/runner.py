@@ -244,7 +244,11 @@ class Runner:
             mf.write_timestamp(meta, "started")
             opdef = load_opdef(meta)
             cmd = json.loads((meta / "proc" / "cmd.json").read_text(encoding="utf-8"))
-            summary = SummaryParser(opdef.output_summary if opdef is not None else True)
+            summary = (
+                SummaryParser(opdef.output_summary, opdef.progress.get("run"))
+                if opdef is not None
+                else SummaryParser(True)
+            )
             code = self._phase("run", cmd, opdef, summary)
             fin = opdef.exec.get("finalize") if opdef is not None else None
             if fin and self.stop_signal is None:

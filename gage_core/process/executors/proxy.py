@@ -168,7 +168,11 @@ class ProxyRunner(Runner):
                 raise ExecutorError(f"run {self.run_dir.name} has no remote executor handle")
             executor = self.executor or executor_for(handle, self.run_dir.parent)
             opdef = load_opdef(meta)
-            summary = SummaryParser(opdef.output_summary if opdef is not None else True)
+            summary = (
+                SummaryParser(opdef.output_summary, opdef.progress.get("run"))
+                if opdef is not None
+                else SummaryParser(True)
+            )
             if not handle.submitted:
                 if self.stop_signal is not None:
                     code = -int(self.stop_signal)
