@@ -209,6 +209,10 @@ async def test_filter_bar_posts_one_filter_change_per_pause_in_typing(demo_proje
     app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
     async with app.run_test(size=(120, 36), message_hook=seen.append) as pilot:
         await loaded(pilot)
+        # A pause in typing is longer than the bar's delay; a loaded machine
+        # can take more than the usual quarter second between two keys.
+        bar = app.screen.query_one("#filter-bar")
+        bar.delay = 3.0
         await pilot.press("slash", *"op = train")
         await pump_until(pilot, lambda: any(isinstance(m, FilterChanged) for m in seen))
         await pilot.pause(0.5)

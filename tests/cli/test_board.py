@@ -120,7 +120,7 @@ def test_board_run_select_operation(gage_cli, project):
         ("board.yaml", "- a\n", "expected a map"),
         ("board.json", '{"colums": []}', "unknown key 'colums' (did you mean 'columns'?)"),
         ("board.json", '{"columns": ["speed"]}', "'speed' is not a field"),
-        ("board.json", "[", "board.json:1:2: invalid JSON"),
+        ("board.json", "[", "board.json:1:1: unclosed list: the ']' for this '[' is missing"),
         ("board.json", '{"group-select": {"max": {"metric": "speed"}}}', "missing a group-by field"),
         ("board.json", '{"group-select": {"group-by": {"config": "foo"}}}', "needs either min or max"),
         ("board.json", '{"group-select": {"group-by": {"config": "foo"}, "min": {}}}', "min/max is missing a field"),

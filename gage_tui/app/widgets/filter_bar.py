@@ -55,6 +55,7 @@ class FilterBar(Vertical):
         self.text = ""  # its text
         self._submitted: tuple = (None, "")  # (filter, text) of the last enter
         self._timer = None
+        self.delay = FILTER_DELAY  # seconds of no typing before the filter applies
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=_PLACEHOLDER, id="filter")
@@ -71,7 +72,7 @@ class FilterBar(Vertical):
         if self._timer is not None:
             self._timer.stop()
         value = event.value
-        self._timer = self.set_timer(FILTER_DELAY, lambda: self.apply(value))
+        self._timer = self.set_timer(self.delay, lambda: self.apply(value))
 
     @on(Input.Submitted, "#filter")
     def _submitted_value(self, event: Input.Submitted) -> None:
