@@ -125,3 +125,28 @@ async def test_progress_shows_its_count(demo_project):
         await pump_until(pilot, lambda: isinstance(app.screen, OutputScreen))
         count = app.screen.query_one("#output-progress-count")
         await pump_until(pilot, lambda: str(count.render()) == "12/40")
+
+
+async def test_a_run_that_ends_before_the_screen_looks_again_shows_its_run_phase(demo_project):
+    """The screen opened while only staging had written output; the run
+    phase then wrote its lines and the run ended before the screen's next
+    look: it still switches to the run phase and reads all of it."""
+    run_id = DEMO_RUN_IDS[6]  # running: its lock names this process
+    meta = layout.meta_dir(demo_project / ".gage" / "runs", run_id)
+    _write_output(demo_project, run_id, {"20_stage": ["staging"]})
+    app = make_app(demo_project, watch=False, clock=lambda: DEMO_NOW)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        view = await _open_output(pilot, run_id)
+        assert app.screen.phase == "20_stage"
+        # The run phase and the end, both before the screen polls again.
+        writer = OutputWriter(meta / "output" / "40_run")
+        for i in range(5):
+            writer.write(STDOUT, f"epoch {i}\n".encode(), now_ms=int(DEMO_NOW * 1000) + i)
+        writer.close()
+        (meta / "proc" / "exit").write_text("0")
+        (meta / "stopped").write_text(str(int(DEMO_NOW * 1e6)))
+        (meta / "proc" / "lock").unlink()
+        app.read_runs([run_id])
+        await pump_until(pilot, lambda: app.runs_by_id[run_id].status == "completed")
+        await pump_until(pilot, lambda: app.screen.phase == "40_run" and view.line_count == 5)

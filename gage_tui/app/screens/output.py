@@ -146,6 +146,7 @@ class OutputScreen(Screen):
         self.phase = message.name
         self.phases = message.names
         self.reader = message.reader
+        self._finished_read = False  # a new reader: nothing of it read yet
         view = self.query_one(OutputView)
         view.set_reader(self.reader)
         self._refresh_output()
@@ -178,8 +179,9 @@ class OutputScreen(Screen):
         run = self.run
         if run is None:
             return
-        if run.status in UNFINISHED:
-            # A later phase may have started since the scan.
+        if run.status in UNFINISHED or not self._finished_read:
+            # A later phase may have started since the scan, also when the
+            # run ended before this screen looked again.
             self._maybe_rescan(run)
         if self.reader is not None and not self._finished_read:
             finished = run.status not in UNFINISHED
@@ -200,7 +202,10 @@ class OutputScreen(Screen):
                 names and names[-1] != self.phase and self.query_one(OutputView).follow
             ):
                 self._finished_read = False
-                self._scan(names[-1] if names else None)
+                # An ended run opens where a scan would open it (its run
+                # phase, or the one that failed).
+                ended = run.status not in UNFINISHED
+                self._scan(None if ended else names[-1] if names else None)
 
     def _update_progress(self, run) -> None:
         from gage_core.store.meta import MetaError, MetaReader
