@@ -51,7 +51,7 @@ SCRIPTS: dict[str, tuple[str, list[str], list[str], tuple[int, int]]] = {
     "ui_pty": ("bench_ui_pty.py", ["--keep", STORES, "--repeat", "2"],
                ["--sizes", "200,2000", "--repeat", "1", "--seconds", "3"], (3600, 600)),
     "ray": ("bench_ray.py", [], ["--rounds", "1"], (900, 300)),
-    "table": ("bench_runs_table.py", [], ["--quick"], (1200, 600)),
+    "table": ("bench_runs_table.py", ["--store", "10000"], ["--quick"], (1200, 600)),
 }
 
 
@@ -91,6 +91,10 @@ def _tui_rows(data: dict) -> list[dict]:
             if v is not None:
                 rows.append(_row(f"TUI first populated table, {size} ({what}) vs bare Textual app",
                                  v, t.get("baseline_s"), "s", *(("<= 1.5 s", v <= 1.5) if key == "warm_s" else ())))
+        cold_all = _num(t.get("cold_complete_s"))
+        if cold_all is not None:
+            # What a missing index costs: every run loaded, against the usual start.
+            rows.append(_row(f"gage ui all runs loaded, {size}: cold (no index) vs warm", cold_all, t["warm_s"], "s"))
     f = data.get("tail")
     if isinstance(f, dict):
         med, p95 = _num(f.get("ui_delay_median_ms")), _num(f.get("ui_delay_p95_ms"))
