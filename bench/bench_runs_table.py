@@ -142,7 +142,7 @@ def _store(work: Path, count: int) -> Path:
     """A project whose store holds ``count`` copies of one finished run."""
     from gage_core.store import layout
 
-    sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+    sys.path.insert(0, str(REPO / "tests"))  # the helpers package
     from helpers.demo_store import DEMO_RUN_IDS, copy_demo_project
 
     project = copy_demo_project(REPO / "examples", work / "store")

@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+sys.path.insert(0, str(REPO / "tests"))  # the helpers package
 
 from helpers.demo_store import copy_demo_project  # noqa: E402
 
