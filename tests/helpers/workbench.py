@@ -81,10 +81,14 @@ def make_app(project: Path, **kw):
 
 
 async def pump_until(pilot, predicate, timeout: float = 10.0, step: float = 0.05) -> bool:
-    """Pump the app until ``predicate()`` is true; fail the test on timeout."""
+    """Pump the app until ``predicate()`` is true; fail the test on timeout.
+    Once it is, the app gets one more turn: the callbacks of what made it
+    true (a pushed screen's header setting its title) run before the test
+    goes on, or ends and tears the screen down under them."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
+            await pilot.pause()
             return True
         await pilot.pause(step)
     assert predicate(), "timed out waiting for the app"
