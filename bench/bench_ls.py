@@ -15,7 +15,10 @@ real run leaves it. Figures (best of R fresh processes writing to a pipe):
   (target <= 0.1), when Gage 0.1.2 is installed (`python -m venv
   /tmp/gage012 && /tmp/gage012/bin/pip install gage==0.1.2 typer==0.12.3
   click==8.1.7`);
-- peak RSS of `gage ls` (warm) at the largest size vs the smallest.
+- peak RSS of `gage ls` (warm) at the largest size vs the smallest;
+- with no index, spawn to the first row on screen vs Gage 0.1.2's `gage
+  list` (which has no index: it reads every run every time);
+- filtered and sorted first pages at the largest size vs the smallest.
 """
 
 from __future__ import annotations
@@ -97,6 +100,14 @@ def generate_store(runs_dir: Path, n: int, jobs: int = 2) -> list[str]:
         return [rid for part in pool.map(_generate_part, parts) for rid in part]
 
 
+# Filtered and sorted first pages: one the index decides in SQL, one it
+# must check row by row (flags are not columns), one sorted in Python.
+_FILTERED = (
+    ("-w 'status = error or prepare' (decided in SQL)", ["-w", "status = error or prepare"]),
+    ("-w 'lr > 0.03' (a flag: each row checked)", ["-w", "lr > 0.03"]),
+    ("--sort=-metric.loss (sorted over index rows)", ["--sort=-metric.loss"]),
+)
+
 _LAST_CPU = [0.0]
 
 
@@ -125,6 +136,24 @@ def _time(cmd: list[str], env: dict, cwd: Path, repeat: int, before=None) -> tup
         out = res.stdout
     _LAST_CPU[0] = best_cpu
     return best, out
+
+
+def _first_row_s(cmd: list[str], env: dict, cwd: Path, before=None) -> float:
+    """Seconds from spawning ``cmd`` to its first table row on stdout (the
+    line after the header): what a user waits for before seeing a run.
+    The process is then left to finish (its exit is not part of it)."""
+    if before:
+        before()
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    seen = None
+    for n, _line in enumerate(proc.stdout):
+        if n == 1:
+            seen = time.perf_counter() - t
+    if proc.wait() != 0 or seen is None:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}) or printed no row")
+    return seen
 
 
 _PEAK_RSS = (
@@ -176,6 +205,7 @@ def main(argv=None) -> int:
     first_page: dict[int, float] = {}
     first_page_cpu: dict[int, float] = {}
     rss: dict[int, float] = {}
+    filtered: dict[str, dict[int, float]] = {what: {} for what, _extra in _FILTERED}
     try:
         for n in sizes:
             runs_dir = _store(root, n)
@@ -187,9 +217,20 @@ def main(argv=None) -> int:
 
             cold, out = _time([*ours, "ls"], env, cwd, 1, before=drop_index)
             assert b"Showing 20 of" in out, out[-500:]
+            cold_row = _first_row_s([*ours, "ls"], env, cwd, before=drop_index)
+            if Path(args.gage).exists():
+                # Gage 0.1.2 has no index: every listing reads every run.
+                base_row = _first_row_s([args.gage, "list"], dict(env, TERM="dumb"), cwd)
+                rows.append(row(f"ls cold (no index): spawn to the first row, {n:,} runs, vs Gage 0.1.2 list",
+                                cold_row, base_row))
+            else:
+                rows.append(row(f"ls cold (no index): spawn to the first row, {n:,} runs", cold_row, None))
             first_page[n], out = _time([*ours, "ls"], env, cwd, args.repeat)
             first_page_cpu[n] = _LAST_CPU[0]
             rss[n] = _peak_rss_mb([*ours, "ls"], env, cwd)
+            for what, extra in _FILTERED:
+                filtered[what][n], out = _time([*ours, "ls", *extra], env, cwd, args.repeat)
+                assert b"Showing 20 of" in out, (extra, out[-500:])
             print(f"{n:>8,} runs: ls first page warm {first_page[n]:.3f} s, cold (index build) {cold:.2f} s, "
                   f"peak RSS {rss[n]:.0f} MB")
             rows.append(row(f"ls cold (no index, whole index built) per 10,000 runs, at {n:,} runs",
@@ -212,6 +253,9 @@ def main(argv=None) -> int:
             rows.insert(1, row(f"ls first page CPU time (index warm), {large:,} vs {small:,} runs",
                                first_page_cpu[large], first_page_cpu[small]))
             rows.append(row(f"ls peak RSS, {large:,} vs {small:,} runs", rss[large], rss[small], unit="MB"))
+            for what, _extra in _FILTERED:
+                rows.append(row(f"ls {what} (index warm), {large:,} vs {small:,} runs",
+                                filtered[what][large], filtered[what][small]))
         emit("ls", rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -5,6 +5,7 @@ Internal to ``gage_core.query.filter`` (semantics are documented there).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from gage_core.errors import FilterSyntaxError, GageError
 from gage_core.query import timespec
 from gage_core.query.fields import TIME_FIELDS, field_getter, value_number, value_text
 
-__all__ = ["EvalContext", "compile_tree", "MAX_DEPTH", "REGEX_TIMEOUT"]
+__all__ = ["EvalContext", "compile_tree", "bare_text", "field_name", "value_of", "MAX_DEPTH", "REGEX_TIMEOUT"]
 
 MAX_DEPTH = 150
 _ONE_DAY = timedelta(days=1)
@@ -44,6 +45,28 @@ def compile_tree(text: str, node) -> _Pred:
     """The predicate for parse tree ``node`` of filter ``text``; raises
     ``FilterSyntaxError`` for semantic mistakes (with their column)."""
     return _Compiler(text).compile(node, 0)
+
+
+def bare_text(tok) -> str:
+    """The text a bare word token searches for (a quoted one unquoted)."""
+    return _unquote(tok) if tok.type == "STRING" else str(tok)
+
+
+def field_name(node) -> str:
+    """The canonical name of the field of a ``field`` node (``op``,
+    ``config.lr``...)."""
+    return field_getter(str(node.children[0]))[0]
+
+
+def value_of(text: str, node) -> _Val:
+    """The value a ``value`` node of filter ``text`` stands for, as the
+    predicate compares it (text, number, regex or time point)."""
+    return _compiler_for(text)._value(node)
+
+
+@functools.lru_cache(maxsize=8)
+def _compiler_for(text: str) -> _Compiler:
+    return _Compiler(text)
 
 
 # A user regex gets this long per value searched (the ``regex`` package's
@@ -109,8 +132,7 @@ class _Compiler:
     # -- terms
 
     def _bare(self, tok) -> _Pred:
-        text = _unquote(tok) if tok.type == "STRING" else str(tok)
-        needle = text.lower()
+        needle = bare_text(tok).lower()
 
         def pred(run, ctx) -> bool:
             if (getattr(run, "status", None) or "").lower() == needle:

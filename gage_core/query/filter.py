@@ -54,6 +54,8 @@ class RunFilter:
 
     text: str
     _pred: _Pred | None = field(default=None, repr=False, compare=False)
+    # The parse tree's expression: what the run index's SQL is made from.
+    tree: Any = field(default=None, repr=False, compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -63,6 +65,14 @@ class RunFilter:
         if self._pred is None:
             return True
         return bool(self._pred(run, _Ctx(now)))
+
+    def matcher(self, now=None) -> Callable[[Any], bool]:
+        """``matches`` with one clock for every run it is given."""
+        if self._pred is None:
+            return lambda run: True
+        ctx = _Ctx(now)
+        pred = self._pred
+        return lambda run: bool(pred(run, ctx))
 
     def filter(self, runs: Iterable[Any], now=None) -> list:
         """The runs that match, in their given order (one clock for all)."""
@@ -131,7 +141,7 @@ def parse_filter(text: str) -> RunFilter:
         pred = compile_tree(text, tree.children[0])
     except RecursionError:
         raise FilterSyntaxError("filter is nested too deeply", re.sub(r"\s", " ", text), 1) from None
-    return RunFilter(text, pred)
+    return RunFilter(text, pred, tree.children[0])
 
 
 # ---------------------------------------------------------------------------

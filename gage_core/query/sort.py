@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from gage_core.errors import GageError
-from gage_core.query.fields import field_getter, value_number, value_text
+from gage_core.query.fields import field_getter, filter_fields, value_number, value_text
 
-__all__ = ["sort_runs", "parse_sort_keys", "SortKeyError"]
+__all__ = ["sort_runs", "parse_sort_keys", "check_sort_keys", "SortKeyError"]
 
 
 class SortKeyError(GageError):
@@ -67,3 +67,24 @@ def sort_runs(runs: Iterable[Any], keys: Iterable[str] | str) -> list:
         result = [run for _k, run in present] + missing
     return result
 
+
+
+def check_sort_keys(keys: Iterable[str] | str, runs: Iterable[Any]) -> None:
+    """A bare sort key must name a built-in field or a flag or metric some
+    of ``runs`` has: ``-s nosuch`` is refused instead of sorting nothing."""
+    import difflib
+
+    known = filter_fields(runs)
+    for name, _desc in parse_sort_keys(keys):
+        canon, _getter = field_getter(name)
+        if not canon.startswith("config.") or canon in known or f"metric.{name}" in known:
+            continue
+        if "." in name:
+            continue  # config.K / metric.K of keys no run has: sorts nothing, said by the prefix
+        choices = [k for k in known if "." not in k] + [k.split(".", 1)[1] for k in known if "." in k]
+        close = difflib.get_close_matches(name, choices, n=1)
+        raise SortKeyError(
+            f"unknown sort key '{name}': not a field, nor a flag or metric of the listed runs",
+            hint=(f"did you mean '{close[0]}'? " if close else "")
+            + "fields: " + ", ".join(k for k in known if "." not in k),
+        )

@@ -2,7 +2,7 @@
 
 One SQLite row per run (standard library ``sqlite3``, WAL journal): the
 run's listed fields as columns (timestamp, status, container, project,
-operation, label) for ordering and counting in SQL, and the whole ``Run``
+operation, label, name, tags) for ordering, counting and filtering in SQL, and the whole ``Run``
 record (flags, metrics, attributes...) as compact JSON. Each row carries a
 key of cheap file-system facts (the mtimes of the meta dir or zip, its
 ``proc/`` dir, ``summary.json``, the user dir, the move dir and the
@@ -41,6 +41,7 @@ __all__ = [
     "INDEX_NAME",
     "INDEX_VERSION",
     "IndexRow",
+    "IndexQueryError",
     "RunIndex",
     "run_key",
     "key_text",
@@ -54,7 +55,7 @@ __all__ = [
 
 INDEX_DIR = ".gage-index"
 INDEX_NAME = f"{INDEX_DIR}/runs.sqlite"
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 _BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = """
@@ -71,6 +72,10 @@ CREATE TABLE IF NOT EXISTS runs (
     project_id TEXT,
     op TEXT,
     label TEXT,
+    name TEXT,
+    ns TEXT,
+    -- The tags as a JSON list of strings.
+    tags TEXT,
     record TEXT,
     -- The write that stored this row (info 'writes'): who watches the
     -- store asks for the rows written since it last looked.
@@ -102,6 +107,11 @@ END;
 
 # (id, key JSON or None, record JSON or None)
 IndexRow = tuple[str, "str | None", "str | None"]
+
+
+class IndexQueryError(Exception):
+    """A query the index cannot answer (too complex, locked): the caller
+    answers it another way; the index itself is fine."""
 
 
 def _statements(script: str) -> list[str]:
@@ -412,6 +422,59 @@ class RunIndex:
             containers,
         )
 
+    def add_functions(self, functions: dict[str, tuple[int, Any]]) -> None:
+        """Make Python functions ``{name: (arity, fn)}`` callable in SQL."""
+        if self._db is None:
+            return
+        for name, (arity, fn) in functions.items():
+            self._db.create_function(name, arity, fn, deterministic=True)
+
+    def _select(self, sql: str, params: Iterable[Any]) -> Iterator[tuple]:
+        """Rows of a query built from a user's filter: a query SQLite
+        refuses (too deep, too many values, locked) raises
+        ``IndexQueryError`` instead of counting as damage."""
+        if self._db is None:
+            raise IndexQueryError("no index")
+        try:
+            yield from self._db.execute(sql, tuple(params))
+        except sqlite3.OperationalError as e:
+            raise IndexQueryError(str(e)) from None
+        except sqlite3.DatabaseError:
+            self._damaged()
+            raise IndexQueryError("damaged index") from None
+
+    @staticmethod
+    def _in_containers(containers: tuple[str, ...] | None) -> tuple[str, tuple]:
+        if containers is None:
+            return "", ()
+        return f" AND container IN ({','.join('?' * len(containers))})", tuple(containers)
+
+    def matching(
+        self, containers: tuple[str, ...] | None, where: tuple[str, tuple], sure: tuple[str, tuple] = ("1", ())
+    ) -> Iterator[tuple[str, str | None, str | None, str | None, str | None, int]]:
+        """``(id, key, record, project_dir, project_id, is_sure)`` of the
+        runs in ``containers`` whose rows satisfy the SQL condition
+        ``where`` (text and parameters), newest first; ``is_sure`` is the
+        value of condition ``sure`` for the row."""
+        in_sql, in_params = self._in_containers(containers)
+        yield from self._select(
+            f"SELECT id, key, record, project_dir, project_id, ({sure[0]}) FROM runs "
+            f"WHERE is_run{in_sql} AND ({where[0]}) ORDER BY ts DESC, id DESC",
+            (*sure[1], *in_params, *where[1]),
+        )
+
+    def count_matching(
+        self, containers: tuple[str, ...] | None, where: tuple[str, tuple]
+    ) -> list[tuple[str | None, str | None, int]]:
+        """``(project_dir, project_id, count)`` of the runs in
+        ``containers`` whose rows satisfy ``where``."""
+        in_sql, in_params = self._in_containers(containers)
+        return list(self._select(
+            f"SELECT project_dir, project_id, count(*) FROM runs WHERE is_run{in_sql} AND ({where[0]}) "
+            "GROUP BY project_dir, project_id",
+            (*in_params, *where[1]),
+        ))
+
     def written_since(self, mark: tuple[str, int] | None) -> tuple[tuple[str, int], list[str]]:
         """``(mark, ids)``: a mark for now (the index's generation and the
         number of its last write), and the ids of the rows written since
@@ -459,7 +522,7 @@ class RunIndex:
                         "ON CONFLICT DO UPDATE SET value = CAST(value AS INTEGER) + 1"
                     )
                     self._db.executemany(
-                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
+                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
                         "(SELECT CAST(value AS INTEGER) FROM info WHERE name='writes'))",
                         values,
                     )
@@ -495,11 +558,12 @@ def entries_signature(kind: int, sidecars: Iterable[bool]) -> int:
 def _row_values(run_id: str, key: list[int] | None, run: Run | None) -> tuple:
     entries = -1 if key is None else entries_signature(key[0], (bool(mt) for mt in key[4:8]))
     if run is None:
-        return (run_id, key_text(key), entries, 0, None, None, None, None, None, None, None, None)
+        return (run_id, key_text(key), entries, 0, *(None,) * 11)
     record = seal_record(run_id, json.dumps(run_to_record(run), separators=(",", ":"), default=str))
     return (
         run_id, key_text(key), entries, 1, _clamp(run.timestamp or 0), run.status, run.container,
-        run.project_dir, run.project_id, run.opref.name, run.label, record,
+        run.project_dir, run.project_id, run.opref.name, run.label, run.name, run.opref.namespace,
+        json.dumps(list(run.tags), ensure_ascii=False), record,
     )
 
 

@@ -21,7 +21,15 @@ from pathlib import Path
 
 from gage_core.errors import RunNotFound, StoreError
 from gage_core.store import layout
-from gage_core.store.index import INDEX_NAME, RunIndex, decode_row, entries_signature, key_text, run_key
+from gage_core.store.index import (
+    INDEX_NAME,
+    IndexQueryError,
+    RunIndex,
+    decode_row,
+    entries_signature,
+    key_text,
+    run_key,
+)
 from gage_core.store.meta import MetaError, MetaReader
 from gage_core.store.run import Run
 from gage_core.store.runload import load_run
@@ -51,10 +59,28 @@ def sort_newest_first(runs: list[Run]) -> list[Run]:
 
 @dataclass(frozen=True)
 class RunPage:
-    """The newest runs matching a query, and how many match in all."""
+    """The newest runs matching a query, and how many match in all; for a
+    sorted page, ``numbers`` gives each run's place (1-based) among the
+    matching runs newest first."""
 
     runs: list[Run]
     total: int
+    numbers: list[int] | None = None
+
+
+def _page_of(runs: list[Run], limit: int | None, sort: list[str] | None) -> RunPage:
+    """The first ``limit`` of ``runs`` (newest first), or of them sorted by
+    ``sort`` (with their places newest first)."""
+    if sort is None:
+        return RunPage(runs if limit is None else runs[: max(limit, 0)], len(runs))
+    from gage_core.query.sort import check_sort_keys, sort_runs
+
+    check_sort_keys(sort, runs)
+    place = {r.id: n for n, r in enumerate(runs, 1)}
+    ordered = sort_runs(runs, sort)
+    if limit is not None:
+        ordered = ordered[: max(limit, 0)]
+    return RunPage(ordered, len(runs), [place[r.id] for r in ordered])
 
 
 def note_runs_changed(runs_dir: str | os.PathLike, run_ids: Iterable[str]) -> None:
@@ -141,8 +167,10 @@ class RunStore:
         is missing or stale are read, the newest first by their meta's
         mtime (whatever the order of their ids). ``progress(done, total,
         runs_so_far)`` is called while they are read: first as soon as the
-        newest ``FIRST_SCREEN`` runs are known (``runs_so_far`` is sorted
-        newest first and begins with them), then every 250 runs."""
+        newest ``FIRST_SCREEN`` runs are known, then every 250 runs;
+        ``runs_so_far()`` gives the runs read so far, newest first (the
+        first report's begin with those newest runs). It is a function so
+        that a report that does not look costs no sort."""
         # The index (its own dir) first: creating it changes the runs dir.
         index = self.open_index()
         dir_mtime = _mtime_ns(self.runs_dir)
@@ -193,9 +221,9 @@ class RunStore:
                     bound = _mt // 1000 + _MTIME_SLACK_US
                     if len(top) >= FIRST_SCREEN and top[0] >= bound:
                         first_shown = True
-                        progress(n, len(stale), sort_newest_first(runs))
+                        progress(n, len(stale), lambda: sort_newest_first(runs))
                 elif n % 250 == 0:
-                    progress(n, len(stale), sort_newest_first(runs))
+                    progress(n, len(stale), lambda: sort_newest_first(runs))
             # Taken before reading: a change made while reading shows later.
             key = known_key if known_key is not None else run_key(runs_dir, run_id, names, suffix)
             run = load_run(self.runs_dir, run_id, self.runs_dir / f"{run_id}{suffix}")
@@ -211,7 +239,7 @@ class RunStore:
                 index.write(put)
                 put = []
         if progress is not None and stale and not first_shown:
-            progress(len(stale), len(stale), sort_newest_first(runs))
+            progress(len(stale), len(stale), lambda: sort_newest_first(runs))
         if index is not None:
             gone = [rid for rid in old if rid not in ids]
             info = {"complete": "1", "dir_mtime": str(dir_mtime) if dir_mtime <= racy_ns else None}
@@ -228,32 +256,71 @@ class RunStore:
 
     def newest_runs(
         self,
-        limit: int,
+        limit: int | None,
         *,
         containers: tuple[str, ...] | None = ("active",),
         project: Callable[[str | None, str | None], bool] | None = None,
+        where=None,
+        sort: list[str] | None = None,
         progress=None,
+        first_page: Callable[[list[Run]], None] | None = None,
     ) -> RunPage:
-        """The newest ``limit`` runs in ``containers`` (None: all) whose
-        ``(project_dir, project_id)`` satisfy ``project`` (None: all), and
-        how many match in all, without reading every run: the index answers,
-        and only the runs it returns, runs that have not finished and runs
-        whose entries in the runs dir changed are checked against their
-        files. With no complete index, one is built first (``progress`` as
-        for ``list_runs``)."""
+        """The newest ``limit`` runs (None: all) in ``containers`` (None:
+        all) whose ``(project_dir, project_id)`` satisfy ``project`` (None:
+        all) and that the filter ``where`` (a ``RunFilter``) matches, and
+        how many match in all, without reading every run: the index
+        answers, and only the runs it returns, runs that have not finished
+        and runs whose entries in the runs dir changed are checked against
+        their files. What of ``where`` the index can decide is asked in SQL
+        (``gage_core.query.pushdown``); the filter checks the rest.
+        ``sort`` (keys as for ``sort_runs``) orders the matching runs
+        instead of newest first; ``RunPage.numbers`` then gives each run's
+        place newest first. With no complete index, one is built first
+        (``progress`` as for ``list_runs``), and an unsorted page is given
+        to ``first_page`` as soon as it is certain, before the build ends
+        (not called when the page is only known at the end)."""
+        if where is not None and where.is_empty:
+            where = None
+        now = time.time()  # one clock for the whole listing
         index = self.open_index()
-        if index is None or index.info("complete") != "1":
-            if index is not None:
+        if index is not None and index.info("complete") == "1":
+            try:
+                return self._indexed_page(index, limit, containers, project, where, sort, now)
+            except IndexQueryError:
+                pass  # SQLite would not answer (locked, too complex): read the runs
+            finally:
                 index.close()
-            runs = self.list_runs(include_deleted=True, progress=progress)
-            chosen = [
+        elif index is not None:
+            index.close()
+
+        def chosen(runs: list[Run]) -> list[Run]:
+            kept = [
                 r for r in runs
                 if (containers is None or r.container in containers)
                 and (project is None or project(r.project_dir, r.project_id))
             ]
-            return RunPage(chosen[: max(limit, 0)], len(chosen))
-        try:
-            self._catch_up(index)
+            return kept if where is None else where.filter(kept, now=now)
+
+        told = first_page is None or sort is not None or limit is None
+
+        def early(done: int, total: int, so_far: Callable[[], list[Run]]) -> None:
+            nonlocal told
+            if not told:
+                # The first report comes once the newest FIRST_SCREEN runs
+                # are known: the page is certain if they hold it.
+                told = True
+                head = chosen(so_far()[:FIRST_SCREEN])
+                if first_page is not None and limit is not None and 0 < limit <= len(head):
+                    first_page(head[:limit])
+            if progress is not None:
+                progress(done, total, so_far)
+
+        runs = self.list_runs(include_deleted=True, progress=early)
+        return _page_of(chosen(runs), limit, sort)
+
+    def _indexed_page(self, index: RunIndex, limit, containers, project, where, sort, now) -> RunPage:
+        self._catch_up(index)
+        if where is None and sort is None:
             page: list[Run] = []
             for _attempt in range(5):
                 page, changed = self._page(index, limit, containers, project)
@@ -264,8 +331,81 @@ class RunStore:
                 if project is None or project(pdir, pid)
             )
             return RunPage(page, max(total, len(page)))
-        finally:
-            index.close()
+        from gage_core.query.filter import parse_filter
+        from gage_core.query.pushdown import SQL_FUNCTIONS, filter_sql
+
+        where = where or parse_filter("")
+        plan = filter_sql(where)
+        index.add_functions(SQL_FUNCTIONS)
+        matches = where.matcher(now)
+        result = RunPage([], 0)
+        for _attempt in range(5):
+            if sort is None:
+                result, changed = self._filtered_page(index, limit, containers, project, matches, plan)
+            else:
+                result, changed = self._sorted_page(index, limit, containers, project, matches, plan, sort)
+            if not changed:
+                break
+        return result
+
+    def _filtered_page(self, index: RunIndex, limit, containers, project, matches, plan) -> tuple[RunPage, bool]:
+        rows, total = self._matching_rows(index, limit, containers, project, matches, plan)
+        checked, changed = self._check_rows(index, rows)
+        page = [r for r in sort_newest_first(checked) if matches(r)]
+        return RunPage(page, max(total - (len(rows) - len(page)), len(page))), changed
+
+    def _sorted_page(self, index: RunIndex, limit, containers, project, matches, plan, sort) -> tuple[RunPage, bool]:
+        """Every matching row is decoded and sorted (sort keys read flags and
+        metrics, which are not columns); only the page is checked."""
+        rows, _total = self._matching_rows(index, None, containers, project, matches, plan)
+        found, unreadable = [], []
+        for row in rows:
+            run = decode_row(self.runs_dir, row[0], row[2])
+            if run is None:
+                unreadable.append(row)
+            else:
+                found.append(run)
+        if unreadable:  # records that fail their digest: read from the meta
+            found += [r for r in self._check_rows(index, unreadable)[0] if matches(r)]
+        page = _page_of(sort_newest_first(found), limit, sort)
+        by_id = {row[0]: row for row in rows}
+        checked, changed = self._check_rows(index, [by_id[r.id] for r in page.runs])
+        fresh = {r.id: r for r in checked if matches(r)}
+        kept = [(n, fresh[r.id]) for n, r in zip(page.numbers or (), page.runs) if r.id in fresh]
+        return RunPage([r for _n, r in kept], page.total, [n for n, _r in kept]), changed
+
+    def _matching_rows(self, index: RunIndex, limit, containers, project, matches, plan) -> tuple[list, int]:
+        """The rows (newest first, at most ``limit``) of the runs the
+        filter matches, and how many there are in all. Rows SQL is sure
+        of are not decoded; the others are decoded and matched."""
+
+        def wanted(pdir, pid) -> bool:
+            return project is None or project(pdir, pid)
+
+        def matched(run_id, record) -> bool:
+            run = decode_row(self.runs_dir, run_id, record)
+            return run is None or matches(run)  # undecodable: the check re-reads it
+
+        maybe = (plan.maybe.text, plan.maybe.params)
+        rows = []
+        if limit is None or limit > 0:
+            for run_id, key, record, pdir, pid, sure in index.matching(
+                containers, maybe, (plan.surely.text, plan.surely.params)
+            ):
+                if wanted(pdir, pid) and (sure or matched(run_id, record)):
+                    rows.append((run_id, key, record))
+                    if limit is not None and len(rows) >= limit:
+                        break
+        if limit is None:
+            return rows, len(rows)
+        total = sum(n for pdir, pid, n in index.count_matching(containers, (plan.surely.text, plan.surely.params))
+                    if wanted(pdir, pid))
+        if not plan.exact:
+            unsure = (f"({plan.maybe.text}) AND NOT ({plan.surely.text})", (*plan.maybe.params, *plan.surely.params))
+            for run_id, _key, record, pdir, pid, _sure in index.matching(containers, unsure):
+                if wanted(pdir, pid) and matched(run_id, record):
+                    total += 1
+        return rows, total
 
     def _page(self, index: RunIndex, limit: int, containers, project) -> tuple[list[Run], bool]:
         rows = []

@@ -242,11 +242,11 @@ class GageApp(App):
                     self._first_paint.wait(timeout=2.0)
             shown_part = [False]
 
-            def progress(done: int, total: int, so_far: list) -> None:
+            def progress(done: int, total: int, so_far) -> None:
                 # A long cold listing: show the newest runs read so far once.
                 if not self.runs_loaded and not shown_part[0] and time.perf_counter() - t0 > 0.3:
                     shown_part[0] = True
-                    self.post_message(RunsLoaded(so_far, time.perf_counter() - t0, partial=True))
+                    self.post_message(RunsLoaded(so_far(), time.perf_counter() - t0, partial=True))
                 self.post_message(LoadProgress(done, total))
 
             runs = self.source.list_all(progress=progress)

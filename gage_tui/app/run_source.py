@@ -43,7 +43,7 @@ class RunSource:
         """The runs as the index last saw them (fast, possibly stale)."""
         return self.store.cached_runs(include_deleted=True)
 
-    def list_all(self, progress: Callable[[int, int, list], None] | None = None) -> list[Run]:
+    def list_all(self, progress: Callable[[int, int, Callable[[], list]], None] | None = None) -> list[Run]:
         """Every run, checked against its files, newest first."""
         return self.store.list_runs(include_deleted=True, progress=progress)
 

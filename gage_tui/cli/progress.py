@@ -53,6 +53,16 @@ class CopyProgress:
         except (OSError, ValueError):
             self.ended = True
 
+    def clear(self) -> None:
+        """Wipe the drawn line so that other output can take its place (the
+        next report draws it again)."""
+        if self.shown and not self.ended:
+            try:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+            except (OSError, ValueError):
+                self.ended = True
+
     def close(self) -> None:
         """End the line if one was drawn and not finished (staging failed)."""
         if self.shown and not self.ended:

@@ -41,15 +41,22 @@ def open_store(env) -> tuple[Project, RunStore]:
     return project, RunStore(project.runs_dir)
 
 
-def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted: bool = False):
+def newest_project_runs(
+    env, limit: int | None, *, all_projects: bool = False, deleted: bool = False,
+    where: str | None = None, sort: list[str] | None = None, first_page=None,
+):
     """``(project, store, page)``: the newest ``limit`` runs a command sees
-    (as ``project_runs`` without a filter) and how many there are, read
-    from the run index without loading every run."""
+    (as ``project_runs``) matching the filter text ``where``, or the first
+    ``limit`` of them sorted by ``sort``, and how many match, read from
+    the run index without loading every run. When the index is being
+    built, ``first_page(runs)`` gets the page as soon as it is certain."""
     import sys
 
     from gage_core.project import project_ref_matcher
+    from gage_core.query.filter import parse_filter
     from gage_tui.cli.progress import copy_progress_for
 
+    run_filter = parse_filter(where) if where else None  # a mistake is told before any work
     project, store = open_store(env)
     _check_given_runs_dir(env, project)
     # Shown only when the index is being built (the first listing of a big
@@ -60,12 +67,26 @@ def newest_project_runs(env, limit: int, *, all_projects: bool = False, deleted:
             limit,
             containers=("trash",) if deleted else ("active",),
             project=None if all_projects else project_ref_matcher(project),
+            where=run_filter,
+            sort=sort,
             progress=(lambda done, total, _so_far: shown(done, total)) if shown is not None else None,
+            first_page=None if first_page is None else _clearing(shown, first_page),
         )
     finally:
         if shown is not None:
             shown.close()
     return project, store, page
+
+
+def _clearing(shown, first_page):
+    """``first_page`` that first wipes the progress line it would print over."""
+
+    def told(runs) -> None:
+        if shown is not None:
+            shown.clear()
+        first_page(runs)
+
+    return told
 
 
 def project_runs(

@@ -9,7 +9,7 @@ import pytest
 from gage_core.store import layout
 from gage_core.store.attribute_log import append_user_attrs
 from gage_core.store.ids import new_run_id, run_name
-from helpers.meta_runs import make_run
+from helpers.meta_runs import make_run, store_of_uuid4_runs
 
 
 @pytest.fixture
@@ -118,6 +118,46 @@ def test_ls_where_sort_and_specs(gage_cli, project):
     assert [d["id"] for d in json.loads(out)] == [ids["failed"]]
     code, out, err = gage_cli("ls", "-w", "status = ", cwd=path)
     assert code != 0 and "Traceback" not in err and err.startswith("gage:")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["-w", "train"], ["-w", "status = error or label ~ BEST"], ["-w", "loss < 1"], ["--sort=-started"],
+     ["-s", "status", "-s", "-name"], ["-w", "not staged", "--sort=label"], ["-w", "nosuch"]],
+)  # fmt: skip
+def test_ls_page_from_the_index_is_the_head_of_the_full_listing(gage_cli, project, args):
+    """Filters and sorts are answered from the run index: the first page,
+    with each run's number, is the one the full listing (-a, which reads
+    every run) shows first."""
+    path, _ids = project
+    code, out, err = gage_cli("ls", *args, "-n", "2", "--json", cwd=path)
+    assert code == 0, err
+    code, full, err = gage_cli("ls", *args, "-a", "--json", cwd=path)
+    assert code == 0, err
+    assert [(d["index"], d["id"]) for d in json.loads(out)] == [(d["index"], d["id"]) for d in json.loads(full)][:2]
+    code, out, _ = gage_cli("ls", *args, "-n", "1", cwd=path)
+    total = len(json.loads(full))
+    assert (f"Showing 1 of {total} runs" in out) == (total > 1)
+
+
+def test_cold_ls_prints_its_page_before_the_index_is_built_and_the_count_after(gage_cli, tmp_path, monkeypatch):
+    from gage_tui.cli.commands import ls
+
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    made = store_of_uuid4_runs(runs, 300)
+    totals = []
+    print_table = ls._print_table
+    monkeypatch.setattr(ls, "_print_table", lambda env, numbered, ns, total: (totals.append(total), print_table(env, numbered, ns, total)))
+    code, cold, err = gage_cli("--runs", str(runs), "ls", cwd=tmp_path)
+    assert code == 0, err
+    assert totals == [None]  # printed once, as soon as it was certain
+    code, warm, _ = gage_cli("--runs", str(runs), "ls", cwd=tmp_path)
+    assert totals == [None, 300]
+    assert cold == warm  # the same table and count line
+    newest = sorted(made, key=made.get, reverse=True)[:20]
+    assert [line.split()[1] for line in cold.splitlines()[1:21]] == [run_name(rid) for rid in newest]
+    assert cold.splitlines()[-1].startswith("Showing 20 of 300 runs")
 
 
 def test_ls_deleted(gage_cli, project):

@@ -62,16 +62,24 @@ def run(args, env) -> int:
     import json
 
     from gage_core.project import project_namespace
-    from gage_tui.cli.runs_support import newest_project_runs, project_runs, select_runs
+    from gage_tui.cli.runs_support import newest_project_runs, open_store, project_runs, select_runs
 
     shown = args.limit * (1 + args.more)
-    if not (args.run_specs or args.where or args.sort or args.all or args.archive):
-        # The first pages: from the run index, at a cost that does not grow
-        # with the store.
+    printed: list = []
+    if not (args.run_specs or args.all or args.archive):
+        # The first pages, filtered and sorted: from the run index, which
+        # answers what it can of the filter in SQL. While a first listing
+        # builds the index, the page is printed as soon as it is certain.
+        def first_page(runs) -> None:
+            printed.append(runs)
+            _print_table(env, list(enumerate(runs, 1)), project_namespace(open_store(env)[0]), None)
+            env.out.file.flush()  # on screen now, not when the build ends
+
         project, _store, page = newest_project_runs(
-            env, shown, all_projects=args.all_projects, deleted=args.deleted
+            env, shown, all_projects=args.all_projects, deleted=args.deleted,
+            where=args.where, sort=args.sort, first_page=None if args.json else first_page,
         )
-        numbered = list(enumerate(page.runs, 1))
+        numbered = list(zip(page.numbers or range(1, len(page.runs) + 1), page.runs))
         total = page.total
     else:
         project, _store, runs = project_runs(
@@ -93,6 +101,10 @@ def run(args, env) -> int:
         return 0
     namespace = project_namespace(project)
     _say_runs_elsewhere(env, project)
+    if printed and [r.id for r in printed[0]] == [r.id for _, r in numbered]:
+        if len(numbered) < total:
+            env.out.line(_caption(len(numbered), total))
+        return 0
     if not numbered and not args.all_projects and not args.run_specs:
         count = _other_projects_count(env, args)
         if count:
@@ -117,42 +129,19 @@ def _say_runs_elsewhere(env, project) -> None:
 def _other_projects_count(env, args) -> int:
     from gage_tui.cli.runs_support import newest_project_runs, project_runs
 
-    if args.where or args.archive:
+    if args.archive:
         return len(project_runs(
             env, all_projects=True, deleted=args.deleted, where=args.where, archive=args.archive
         )[2])
-    return newest_project_runs(env, 0, all_projects=True, deleted=args.deleted)[2].total
+    return newest_project_runs(env, 0, all_projects=True, deleted=args.deleted, where=args.where)[2].total
 
 
 def _sort(numbered, keys):
-    from gage_core.query.sort import sort_runs
+    from gage_core.query.sort import check_sort_keys, sort_runs
 
-    _check_sort_keys(keys, [r for _, r in numbered])
+    check_sort_keys(keys, [r for _, r in numbered])
     index = {r.id: i for i, r in numbered}
     return [(index[r.id], r) for r in sort_runs([r for _, r in numbered], keys)]
-
-
-def _check_sort_keys(keys, runs) -> None:
-    """A bare sort key must name a built-in field or a flag or metric some
-    listed run has: ``-s nosuch`` is refused instead of sorting nothing."""
-    import difflib
-
-    from gage_core.query.fields import field_getter, filter_fields
-    from gage_core.query.sort import SortKeyError, parse_sort_keys
-
-    known = filter_fields(runs)
-    for name, _desc in parse_sort_keys(keys):
-        canon, _getter = field_getter(name)
-        if not canon.startswith("config.") or canon in known or f"metric.{name}" in known:
-            continue
-        if "." in name:
-            continue  # config.K / metric.K of keys no run has: sorts nothing, said by the prefix
-        choices = [k for k in known if "." not in k] + [k.split(".", 1)[1] for k in known if "." in k]
-        close = difflib.get_close_matches(name, choices, n=1)
-        raise SortKeyError(
-            f"unknown sort key '{name}': not a field, nor a flag or metric of the listed runs",
-            hint=(f"did you mean '{close[0]}'? " if close else "") + "fields: " + ", ".join(k for k in known if "." not in k),
-        )
 
 
 def _metrics_text(run) -> str:
@@ -228,7 +217,12 @@ def _fit(
     return keep, shrink
 
 
-def _print_table(env, numbered, namespace, total) -> None:
+def _caption(shown: int, total: int) -> str:
+    return f"Showing {shown} of {total} runs (use -m to show more)"
+
+
+def _print_table(env, numbered, namespace, total: int | None) -> None:
+    """The runs table; ``total`` None: the caption is printed later."""
     from gage_core.store.timefmt import format_ago, format_duration
     from gage_tui.cli.output import Column
 
@@ -259,8 +253,8 @@ def _print_table(env, numbered, namespace, total) -> None:
             format_duration(r.duration_us), status, r.label or "", " ".join(r.tags), _metrics_text(r),
         ])
     caption = None
-    if len(numbered) < total:
-        caption = f"Showing {len(numbered)} of {total} runs (use -m to show more)"
+    if total is not None and len(numbered) < total:
+        caption = _caption(len(numbered), total)
     if not texts:
         env.out.line("No runs" if not total else caption or "")
         return
