@@ -360,12 +360,18 @@ class RunIndex:
             return []
 
     def _iter(self, sql: str, params: Iterable[Any] = ()) -> Iterator[tuple]:
-        if self._db is None:
+        db = self._db
+        if db is None:
             return
         try:
-            yield from self._db.execute(sql, tuple(params))
+            # Not ``yield from``: a reader that stops early would close the
+            # cursor when the generator is collected, maybe after the
+            # connection, and that error is no damage.
+            for row in db.execute(sql, tuple(params)):  # noqa: UP028 (see the comment)
+                yield row
         except sqlite3.DatabaseError:
-            self._damaged()
+            if self._db is db:  # not closed or replaced while read
+                self._damaged()
 
     def _damaged(self) -> None:
         """The file went bad while open: start over with an empty index."""
@@ -433,14 +439,17 @@ class RunIndex:
         """Rows of a query built from a user's filter: a query SQLite
         refuses (too deep, too many values, locked) raises
         ``IndexQueryError`` instead of counting as damage."""
-        if self._db is None:
+        db = self._db
+        if db is None:
             raise IndexQueryError("no index")
         try:
-            yield from self._db.execute(sql, tuple(params))
+            for row in db.execute(sql, tuple(params)):  # noqa: UP028 (not yield from: see _iter)
+                yield row
         except sqlite3.OperationalError as e:
             raise IndexQueryError(str(e)) from None
         except sqlite3.DatabaseError:
-            self._damaged()
+            if self._db is db:
+                self._damaged()
             raise IndexQueryError("damaged index") from None
 
     @staticmethod

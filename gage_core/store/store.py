@@ -13,6 +13,7 @@ Listing goes through the index (``index.py``); runs whose status is
 from __future__ import annotations
 
 import heapq
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -497,20 +498,26 @@ class RunStore:
         finally:
             index.close()
 
-    def cached_runs(self, include_deleted: bool = False) -> list[Run]:
+    def cached_runs(self, include_deleted: bool = False, limit: int | None = None) -> list[Run]:
         """Runs as the index last saw them, without checking their files:
         a fast first answer for a UI, which then calls ``list_runs`` for the
         checked one. Running runs are still checked for liveness; runs the
-        index does not know yet are missing."""
+        index does not know yet are missing. ``limit``: only the newest
+        ones (a screenful costs the same in any store)."""
         index = self.open_index(create=False)
         if index is None:
             return []
         try:
-            rows = index.rows()
+            if limit is None:
+                rows = [(rid, record) for rid, (_key, record) in index.rows().items()]
+            else:
+                newest = index.newest(None if include_deleted else ("active",))
+                rows = [(rid, record) for rid, _key, record in itertools.islice(newest, max(limit, 0))]
+                newest.close()  # its cursor, while the connection is open
         finally:
             index.close()
         runs = []
-        for run_id, (_key, record) in rows.items():
+        for run_id, record in rows:
             run = decode_row(self.runs_dir, run_id, record)
             if run is None:
                 continue

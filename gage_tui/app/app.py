@@ -40,6 +40,10 @@ from gage_tui.app.run_source import RunSource
 
 __all__ = ["GageApp"]
 
+# Runs shown from the index before all of them are read: more than the
+# tallest screen holds.
+_FIRST_PAINT_RUNS = 200
+
 
 class _ListingDone(Message):
     """The listing thread ended (whatever happened in it)."""
@@ -233,13 +237,15 @@ class GageApp(App):
         try:
             t0 = time.perf_counter()
             if not self.runs_loaded:
-                # First paint from the index as it was saved; the checked
-                # listing follows once that paint is done.
-                cached = self.source.cached()
+                # First paint from the index as it was saved: the newest
+                # runs (a screenful, at the same cost in any store), then
+                # all of them; the checked listing follows.
+                cached = self.source.cached(limit=_FIRST_PAINT_RUNS)
+                if len(cached) == _FIRST_PAINT_RUNS:
+                    self._paint_cached(cached, t0)
+                    cached = self.source.cached()
                 if cached:
-                    self._first_paint.clear()
-                    self.post_message(RunsLoaded(cached, time.perf_counter() - t0, from_cache=True))
-                    self._first_paint.wait(timeout=2.0)
+                    self._paint_cached(cached, t0)
             shown_part = [False]
 
             def progress(done: int, total: int, so_far) -> None:
@@ -253,6 +259,13 @@ class GageApp(App):
             self.post_message(RunsLoaded(runs, time.perf_counter() - t0))
         finally:
             self.post_message(_ListingDone())
+
+    def _paint_cached(self, runs: list, t0: float) -> None:
+        """Show runs from the index and wait (in the loading thread) until
+        they are painted, so the paint does not wait on the loading."""
+        self._first_paint.clear()
+        self.post_message(RunsLoaded(runs, time.perf_counter() - t0, from_cache=True))
+        self._first_paint.wait(timeout=2.0)
 
     @on(RunsLoaded)
     def _runs_loaded(self, message: RunsLoaded) -> None:

@@ -39,9 +39,10 @@ class RunSource:
 
     # -- whole listings ---------------------------------------------------
 
-    def cached(self) -> list[Run]:
-        """The runs as the index last saw them (fast, possibly stale)."""
-        return self.store.cached_runs(include_deleted=True)
+    def cached(self, limit: int | None = None) -> list[Run]:
+        """The runs (the newest ``limit``) as the index last saw them (fast,
+        possibly stale)."""
+        return self.store.cached_runs(include_deleted=True, limit=limit)
 
     def list_all(self, progress: Callable[[int, int, Callable[[], list]], None] | None = None) -> list[Run]:
         """Every run, checked against its files, newest first."""

@@ -279,3 +279,27 @@ async def test_a_label_from_elsewhere_on_a_run_off_screen_shows(demo_project):
         row = table.shown_ids.index(target)
         assert table.cell_text(row, "label") == "from the cli"
         assert app.listings == 1
+
+
+async def test_a_warm_start_paints_the_newest_screenful_before_reading_the_whole_index(demo_project, monkeypatch):
+    runs_dir = demo_project / ".gage" / "runs"
+    for n in range(300):
+        _copy_run(runs_dir, _new_id(n))
+    RunStore(runs_dir).list_runs()  # a warm index
+    asked: list = []
+    original = RunSource.cached
+
+    def recorded(self, limit=None):
+        runs = original(self, limit)
+        asked.append((limit, len(runs), runs[0].id))
+        return runs
+
+    monkeypatch.setattr(RunSource, "cached", recorded)
+    app = make_app(demo_project)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await loaded(pilot)
+        await pump_until(pilot, lambda: _table(app).row_count == 307)
+    newest = RunStore(runs_dir).list_runs(include_deleted=True)[0].id
+    # First the newest screenful from the index, then all of it.
+    assert [(limit, count) for limit, count, _first in asked] == [(200, 200), (None, 308)]
+    assert {first for _limit, _count, first in asked} == {newest}

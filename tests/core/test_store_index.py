@@ -302,3 +302,28 @@ def test_concurrent_listers_keep_a_valid_index(tmp_path):
     assert {r.id for r in RunStore(tmp_path).list_runs()} == ids
     assert set(_index_rows(tmp_path)) == ids
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+def test_a_read_stopped_early_never_costs_the_index(tmp_path):
+    """A reader that takes the first rows and goes: whenever its cursor is
+    collected (after the connection closed too), the index stays."""
+    from gage_core.store.index import RunIndex
+
+    made = [make_run(tmp_path, {"proc/exit": "0", "started": str(1_700_000_000_000_000 + i)}) for i in range(5)]
+    _age(tmp_path)
+    store = RunStore(tmp_path)
+    store.list_runs()
+
+    def generation():
+        with RunIndex(tmp_path) as index:
+            return index.info("generation")
+
+    before = generation()
+    assert [r.id for r in store.cached_runs(limit=2)] == made[::-1][:2]
+    index = RunIndex(tmp_path)
+    rows = index.newest(None)
+    next(rows)
+    index.close()
+    del rows
+    assert generation() == before
+    assert len(store.cached_runs()) == 5
