@@ -29,7 +29,7 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -414,7 +414,7 @@ class RunIndex:
         (key NULL) or of runs that have not finished."""
         return self._query("SELECT id, key, record FROM runs WHERE volatile = 1")
 
-    def newest(self, containers: tuple[str, ...] | None) -> Iterator[IndexRow]:
+    def newest(self, containers: tuple[str, ...] | None) -> Generator[IndexRow, None, None]:
         """Rows of runs, newest first (timestamp, then id), in the given
         containers (all when None)."""
         if containers is None:
