@@ -55,7 +55,7 @@ __all__ = [
 
 INDEX_DIR = ".gage-index"
 INDEX_NAME = f"{INDEX_DIR}/runs.sqlite"
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 _BUSY_TIMEOUT_S = 30.0
 
 _SCHEMA = """
@@ -77,6 +77,9 @@ CREATE TABLE IF NOT EXISTS runs (
     -- The tags as a JSON list of strings.
     tags TEXT,
     record TEXT,
+    -- 0 when some text column could not hold the run's text as it is (a
+    -- lone surrogate): SQL cannot decide filters on this row.
+    plain INTEGER NOT NULL DEFAULT 1,
     -- The write that stored this row (info 'writes'): who watches the
     -- store asks for the rows written since it last looked.
     written INTEGER NOT NULL DEFAULT 0,
@@ -401,7 +404,7 @@ class RunIndex:
 
     def get(self, ids: Iterable[str]) -> list[IndexRow]:
         out: list[IndexRow] = []
-        ids = list(ids)
+        ids = [rid for rid in ids if _storable(rid)]
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
             out.extend(self._query(
@@ -437,15 +440,17 @@ class RunIndex:
 
     def _select(self, sql: str, params: Iterable[Any]) -> Iterator[tuple]:
         """Rows of a query built from a user's filter: a query SQLite
-        refuses (too deep, too many values, locked) raises
-        ``IndexQueryError`` instead of counting as damage."""
+        refuses (too deep, too many values, locked, text it cannot hold)
+        raises ``IndexQueryError`` instead of counting as damage."""
         db = self._db
         if db is None:
             raise IndexQueryError("no index")
         try:
             for row in db.execute(sql, tuple(params)):  # noqa: UP028 (not yield from: see _iter)
                 yield row
-        except sqlite3.OperationalError as e:
+        except (sqlite3.OperationalError, UnicodeEncodeError) as e:
+            # Refused (too complex, locked), or a value SQLite cannot hold
+            # (a lone surrogate from a terminal's undecodable bytes).
             raise IndexQueryError(str(e)) from None
         except sqlite3.DatabaseError:
             if self._db is db:
@@ -518,8 +523,10 @@ class RunIndex:
         be written (the index is unusable or locked for too long)."""
         if self._db is None:
             return False
-        values = [_row_values(rid, key, run) for rid, key, run in put]
-        delete_rows = [(rid,) for rid in delete]
+        # A run whose id is no UTF-8 (a file name of other bytes) cannot
+        # be a row: it is read from its files each time.
+        values = [_row_values(rid, key, run) for rid, key, run in put if _storable(rid)]
+        delete_rows = [(rid,) for rid in delete if _storable(rid)]
         try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -531,7 +538,7 @@ class RunIndex:
                         "ON CONFLICT DO UPDATE SET value = CAST(value AS INTEGER) + 1"
                     )
                     self._db.executemany(
-                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
                         "(SELECT CAST(value AS INTEGER) FROM info WHERE name='writes'))",
                         values,
                     )
@@ -567,13 +574,34 @@ def entries_signature(kind: int, sidecars: Iterable[bool]) -> int:
 def _row_values(run_id: str, key: list[int] | None, run: Run | None) -> tuple:
     entries = -1 if key is None else entries_signature(key[0], (bool(mt) for mt in key[4:8]))
     if run is None:
-        return (run_id, key_text(key), entries, 0, *(None,) * 11)
+        return (run_id, key_text(key), entries, 0, *(None,) * 11, 1)
     record = seal_record(run_id, json.dumps(run_to_record(run), separators=(",", ":"), default=str))
-    return (
-        run_id, key_text(key), entries, 1, _clamp(run.timestamp or 0), run.status, run.container,
-        run.project_dir, run.project_id, run.opref.name, run.label, run.name, run.opref.namespace,
-        json.dumps(list(run.tags), ensure_ascii=False), record,
-    )
+    texts = [
+        run.status, run.container, run.project_dir, run.project_id, run.opref.name, run.label, run.name,
+        run.opref.namespace, json.dumps(list(run.tags), ensure_ascii=False),
+    ]
+    plain = all(_storable(t) for t in texts)
+    if not plain:
+        texts = [_column_text(t) for t in texts]
+    return (run_id, key_text(key), entries, 1, _clamp(run.timestamp or 0), *texts, record, int(plain))
+
+
+def _storable(value) -> bool:
+    """False for text SQLite cannot hold as it is: lone surrogates, as
+    Python makes from file names and JSON escapes that are not UTF-8."""
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _column_text(value):
+    if _storable(value):
+        return value
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def _clamp(ts: int) -> int:

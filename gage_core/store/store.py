@@ -173,9 +173,16 @@ class RunStore:
         first report's begin with those newest runs). It is a function so
         that a report that does not look costs no sort."""
         # The index (its own dir) first: creating it changes the runs dir.
-        index = self.open_index()
+        index = self.open_index(create=False)
         dir_mtime = _mtime_ns(self.runs_dir)
         ids, names = self._scan()
+        if index is None and ids:
+            # A first listing of a dir that holds runs: make the index (a
+            # dir with no runs, maybe no runs dir at all, gets nothing).
+            index = self.open_index()
+            if index is not None:
+                dir_mtime = _mtime_ns(self.runs_dir)
+                ids, names = self._scan()
         try:
             return self._list(index, ids, names, dir_mtime, include_deleted, progress)
         finally:
@@ -283,7 +290,7 @@ class RunStore:
         if where is not None and where.is_empty:
             where = None
         now = time.time()  # one clock for the whole listing
-        index = self.open_index()
+        index = self.open_index(create=False)  # list_runs makes it where there are runs
         if index is not None and index.info("complete") == "1":
             try:
                 return self._indexed_page(index, limit, containers, project, where, sort, now)
@@ -385,27 +392,28 @@ class RunStore:
 
         def matched(run_id, record) -> bool:
             run = decode_row(self.runs_dir, run_id, record)
-            return run is None or matches(run)  # undecodable: the check re-reads it
+            if run is None:
+                return True  # undecodable: the check re-reads it
+            return wanted(run.project_dir, run.project_id) and matches(run)
 
-        maybe = (plan.maybe.text, plan.maybe.params)
+        # A row whose text columns are not the run's own (``plain`` 0) is
+        # never sure: the filter decides it.
+        maybe = (f"(NOT plain OR {plan.maybe.text})", plan.maybe.params)
+        surely = (f"(plain AND {plan.surely.text})", plan.surely.params)
         rows = []
         if limit is None or limit > 0:
-            for run_id, key, record, pdir, pid, sure in index.matching(
-                containers, maybe, (plan.surely.text, plan.surely.params)
-            ):
-                if wanted(pdir, pid) and (sure or matched(run_id, record)):
+            for run_id, key, record, pdir, pid, sure in index.matching(containers, maybe, surely):
+                if (wanted(pdir, pid) if sure else matched(run_id, record)):
                     rows.append((run_id, key, record))
                     if limit is not None and len(rows) >= limit:
                         break
         if limit is None:
             return rows, len(rows)
-        total = sum(n for pdir, pid, n in index.count_matching(containers, (plan.surely.text, plan.surely.params))
-                    if wanted(pdir, pid))
-        if not plan.exact:
-            unsure = (f"({plan.maybe.text}) AND NOT ({plan.surely.text})", (*plan.maybe.params, *plan.surely.params))
-            for run_id, _key, record, pdir, pid, _sure in index.matching(containers, unsure):
-                if wanted(pdir, pid) and matched(run_id, record):
-                    total += 1
+        total = sum(n for pdir, pid, n in index.count_matching(containers, surely) if wanted(pdir, pid))
+        unsure = (f"{maybe[0]} AND NOT {surely[0]}", (*maybe[1], *surely[1]))
+        for run_id, _key, record, _pdir, _pid, _sure in index.matching(containers, unsure):
+            if matched(run_id, record):
+                total += 1
         return rows, total
 
     def _page(self, index: RunIndex, limit: int, containers, project) -> tuple[list[Run], bool]:

@@ -145,7 +145,21 @@ def _glue_sort_keys(argv: list[str]) -> list[str]:
     return out
 
 
+def _tolerate_unencodable_output() -> None:
+    """Text read from users' files may hold what the terminal's encoding
+    cannot write (lone surrogates from undecodable bytes or JSON escapes):
+    show it escaped rather than fail in the middle of a table."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass  # a closed or special stream: left as it is
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerate_unencodable_output()
     parser = build_parser()
     args = parser.parse_args(_glue_sort_keys(list(sys.argv[1:] if argv is None else argv)))
     if args.command is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -261,3 +262,23 @@ def test_ls_outside_the_runs_project_says_why_nothing_shows(gage_cli, project, t
     code, out, err = gage_cli("--runs", str(ids["runs_dir"]), "ls", "--all-projects", "1", "--json", cwd=elsewhere)
     assert code == 0, err
     assert len(json.loads(out)) == 1
+
+
+def test_text_the_terminal_cannot_write_is_shown_escaped(tmp_path):
+    """A label and a tag holding lone surrogates (JSON escapes of no UTF-8
+    character, in a hand-written .user file): ls, ls -w and show print
+    them escaped instead of failing mid-table."""
+    import subprocess
+    import sys
+
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    run_id = make_run(runs, {"proc/exit": "0"})
+    append_user_attrs(layout.user_dir(runs, run_id), set={"label": "bad \ud800 x", "tags": ["t\udc80"]})
+    for args in (["ls"], ["ls", "-w", "bad"], ["ls", "-w", "tag ~ t"], ["show", "1"]):
+        res = subprocess.run(
+            [sys.executable, "-m", "gage_tui.cli.main", "--runs", str(runs), *args],
+            cwd=tmp_path, capture_output=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        )
+        assert res.returncode == 0, (args, res.stderr.decode(errors="replace"))
+        assert b"bad \\ud800 x" in res.stdout and b"Traceback" not in res.stderr, args

@@ -327,3 +327,15 @@ def test_a_read_stopped_early_never_costs_the_index(tmp_path):
     del rows
     assert generation() == before
     assert len(store.cached_runs()) == 5
+
+
+def test_a_dir_without_runs_gets_no_index(tmp_path):
+    """Listing a directory that holds no runs (a mistyped --runs) writes
+    nothing into it; the first run makes the index."""
+    (tmp_path / "notes.txt").write_text("mine")
+    store = RunStore(tmp_path)
+    assert store.list_runs() == [] and store.newest_runs(20).total == 0
+    assert sorted(os.listdir(tmp_path)) == ["notes.txt"]
+    run_id = make_run(tmp_path)
+    assert [r.id for r in store.newest_runs(20).runs] == [run_id]
+    assert (tmp_path / INDEX_NAME).is_file()
