@@ -149,7 +149,9 @@ def tail_delay(work: Path, seconds: float) -> tuple[list[float], list[float]]:
             raise SystemExit("the flood run did not start")
         ui = Tmux([str(GAGE), "ui"], {"GAGE_RUNS": str(project / "runs"), "TERM": "xterm-256color"}, project)
         try:
-            _wait_for(ui, "flood", 60)
+            # The run's row, not the word "flood" (the project's name is in
+            # the title before any run is listed).
+            _wait_for(ui, run_name(out_file.parent.parent.name[: -len(".meta")]), 60)
             ui.keys("o")
             _wait_for(ui, " of the flood", 30)
             ui_delays = _delays(ui, seconds / 2)

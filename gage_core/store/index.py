@@ -156,7 +156,9 @@ def run_key(runs_dir: str, run_id: str, names: frozenset[str] | set[str] | None,
 
 
 def key_text(key: list[int] | None) -> str | None:
-    return None if key is None else json.dumps(key, separators=(",", ":"))
+    """The key as stored: compact JSON of its ints (built by hand: this
+    runs once per run on every full listing)."""
+    return None if key is None else "[" + ",".join(map(str, key)) + "]"
 
 
 def run_to_record(run: Run) -> list[Any]:

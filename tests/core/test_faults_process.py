@@ -288,7 +288,10 @@ def test_fifty_runs_started_at_once(project):
         assert run.status == want[code], run
         i = int(_lines(run_dir)[0].split()[1])
         assert _lines(run_dir)[0] == b"run %d\n" % i
-        assert not (meta_of(run_dir) / "proc" / "lock").exists()
+        # The runner removes its lock right after writing the exit code; a
+        # loaded machine may hold it between the two, not forever.
+        lock = meta_of(run_dir) / "proc" / "lock"
+        wait_for(lambda lock=lock: not lock.exists(), 30, f"the lock of {run_dir.name} to go")
     assert len({r.name for r in runs.values()}) == 50
 
 
