@@ -365,6 +365,25 @@ class RunIndex:
             return []
 
     def _iter(self, sql: str, params: Iterable[Any] = ()) -> Iterator[tuple]:
+        """Rows of a query of ours: damage empties the index and ends the rows."""
+        try:
+            yield from self._rows(sql, params)
+        except IndexQueryError:
+            pass
+
+    def _select(self, sql: str, params: Iterable[Any]) -> Iterator[tuple]:
+        """Rows of a query built from a user's filter: a query SQLite
+        refuses (too deep, too many values, locked, text it cannot hold)
+        raises ``IndexQueryError`` instead of counting as damage."""
+        if self._db is None:
+            raise IndexQueryError("no index")
+        yield from self._rows(sql, params, refusal=(sqlite3.OperationalError, UnicodeEncodeError))
+
+    def _rows(
+        self, sql: str, params: Iterable[Any], refusal: tuple[type[Exception], ...] = ()
+    ) -> Iterator[tuple]:
+        """Rows of ``sql``; an error in ``refusal`` raises ``IndexQueryError``,
+        other database errors count as damage (and raise it too)."""
         db = self._db
         if db is None:
             return
@@ -374,9 +393,14 @@ class RunIndex:
             # connection, and that error is no damage.
             for row in db.execute(sql, tuple(params)):  # noqa: UP028 (see the comment)
                 yield row
+        except refusal as e:
+            # Refused (too complex, locked), or a value SQLite cannot hold
+            # (a lone surrogate from a terminal's undecodable bytes).
+            raise IndexQueryError(str(e)) from None
         except sqlite3.DatabaseError:
             if self._db is db:  # not closed or replaced while read
                 self._damaged()
+            raise IndexQueryError("damaged index") from None
 
     def _damaged(self) -> None:
         """The file went bad while open: start over with an empty index."""
@@ -422,15 +446,10 @@ class RunIndex:
     def newest(self, containers: tuple[str, ...] | None) -> Generator[IndexRow, None, None]:
         """Rows of runs, newest first (timestamp, then id), in the given
         containers (all when None)."""
-        if containers is None:
-            yield from self._iter("SELECT id, key, record FROM runs WHERE is_run ORDER BY ts DESC, id DESC")
-            return
         # One container reads one ordered range of the (container, ts, id) index.
-        marks = ",".join("?" * len(containers))
+        in_sql, in_params = self._in_containers(containers)
         yield from self._iter(
-            f"SELECT id, key, record FROM runs WHERE is_run AND container IN ({marks}) "
-            "ORDER BY ts DESC, id DESC",
-            containers,
+            f"SELECT id, key, record FROM runs WHERE is_run{in_sql} ORDER BY ts DESC, id DESC", in_params
         )
 
     def add_functions(self, functions: dict[str, tuple[int, Any]]) -> None:
@@ -439,25 +458,6 @@ class RunIndex:
             return
         for name, (arity, fn) in functions.items():
             self._db.create_function(name, arity, fn, deterministic=True)
-
-    def _select(self, sql: str, params: Iterable[Any]) -> Iterator[tuple]:
-        """Rows of a query built from a user's filter: a query SQLite
-        refuses (too deep, too many values, locked, text it cannot hold)
-        raises ``IndexQueryError`` instead of counting as damage."""
-        db = self._db
-        if db is None:
-            raise IndexQueryError("no index")
-        try:
-            for row in db.execute(sql, tuple(params)):  # noqa: UP028 (not yield from: see _iter)
-                yield row
-        except (sqlite3.OperationalError, UnicodeEncodeError) as e:
-            # Refused (too complex, locked), or a value SQLite cannot hold
-            # (a lone surrogate from a terminal's undecodable bytes).
-            raise IndexQueryError(str(e)) from None
-        except sqlite3.DatabaseError:
-            if self._db is db:
-                self._damaged()
-            raise IndexQueryError("damaged index") from None
 
     @staticmethod
     def _in_containers(containers: tuple[str, ...] | None) -> tuple[str, tuple]:

@@ -9,6 +9,9 @@ import json
 
 import pytest
 
+# One worker builds the module-scoped board_project once (not once per worker).
+pytestmark = pytest.mark.xdist_group("board")
+
 GAGEFILE = '[default]\nexec = "python summary.py"\nconfig = "summary.py"\n'
 SUMMARY = (
     "import json\nfake_speed = 1\nfoo = 'a'\nkind = 'example'\n"

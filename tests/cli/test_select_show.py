@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from helpers.cli import in_process_cli, isolate_gage_env
+
+# One worker builds the module-scoped hello_project once (not once per worker).
+pytestmark = pytest.mark.xdist_group("select_show")
+
 GAGEFILE = """\
 [hello]
 exec = "python hello.py"
@@ -21,21 +26,31 @@ json.dump({"attributes": {"type": "example"}, "metrics": {"speed": 0.5}}, open("
 """
 
 
-@pytest.fixture(params=[60, 80])
-def hello(request, tmp_path, monkeypatch, gage_cli):
-    monkeypatch.setenv("TERM", "unknown")
-    monkeypatch.setenv("COLUMNS", str(request.param))
-    project = tmp_path / "hello"
+@pytest.fixture(scope="module")
+def hello_project(tmp_path_factory):
+    """Two real runs of hello (module scoped: the tests only read them)."""
+    base = tmp_path_factory.mktemp("select_show")
+    project = base / "hello"
     (project / ".gage" / "runs").mkdir(parents=True)
     (project / "gage.toml").write_text(GAGEFILE)
     (project / "hello.py").write_text(HELLO)
     for i in range(5):
         (project / f"data{i}.txt").write_text("x" * i)
-    code, _out, err = gage_cli("run", "-y", "-q", cwd=project)
-    assert code == 0, err
-    code, _out, err = gage_cli("run", "-y", "-q", "-l", "second", "name=World", cwd=project)
-    assert code == 0, err
+    with pytest.MonkeyPatch.context() as mp:
+        isolate_gage_env(mp, base / "home")
+        gage = in_process_cli(mp)
+        code, _out, err = gage("run", "-y", "-q", cwd=project)
+        assert code == 0, err
+        code, _out, err = gage("run", "-y", "-q", "-l", "second", "name=World", cwd=project)
+        assert code == 0, err
     return project
+
+
+@pytest.fixture(params=[60, 80])
+def hello(request, monkeypatch, hello_project):
+    monkeypatch.setenv("TERM", "unknown")
+    monkeypatch.setenv("COLUMNS", str(request.param))
+    return hello_project
 
 
 def _runs(project):

@@ -1,5 +1,5 @@
 """Fixtures for the tests that run operations on a real Ray head: one
-private head per test session (on one xdist worker: the tests share the
+private head for the module (on one xdist worker: the tests share the
 ``ray`` group), a project with quick, waiting, failing and chatty ops, and
 an environment pointing gage at the head."""
 
@@ -57,7 +57,9 @@ for i in range(1_000_000):
 '''
 
 
-@pytest.fixture(scope="session")
+# Module scoped, not session: an idle head costs about a tenth of a core,
+# and the worker that ran the ray group goes on with other tests.
+@pytest.fixture(scope="module")
 def ray_head():
     head = start_head()
     yield head

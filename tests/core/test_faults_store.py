@@ -15,6 +15,9 @@ from gage_core.store.index import INDEX_NAME
 from gage_core.store.store import RunStore
 from helpers.real_runs import make_run, meta_of, new_project
 
+# One worker builds the module-scoped store_with_corruptions once (not once per worker).
+pytestmark = pytest.mark.xdist_group("faults_store")
+
 DEEP = b"[" * 100_000 + b"]" * 100_000
 
 # name -> (meta relpath, content); None content removes the file.
