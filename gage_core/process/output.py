@@ -30,6 +30,7 @@ merged stream, all records 0) reads the same way.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import time
@@ -92,6 +93,7 @@ class OutputWriter:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(self.path, flags, 0o644)
         self._ifd = os.open(self.index_path, flags, 0o644)
+        self._index_size = os.fstat(self._ifd).st_size
         self._pending: dict[int, bytearray] = {STDOUT: bytearray(), STDERR: bytearray()}
         self._pending_order: list[int] = []
         self._tail_open = False  # the file ends with a line that has no record yet
@@ -141,7 +143,17 @@ class OutputWriter:
 
     def _append(self, block: bytes, count: int, stream: int, now_ms: int | None) -> None:
         ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-        _write_all(self._ifd, INDEX_RECORD.pack(ms, stream) * count)
+        records = INDEX_RECORD.pack(ms, stream) * count
+        try:
+            _write_all(self._ifd, records)
+        except OSError:
+            # A full disk can cut a write short mid-record: take the part
+            # back, so the index holds whole records (this block gets none,
+            # and its bytes are not written).
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._ifd, self._index_size)
+            raise
+        self._index_size += len(records)
         _write_all(self._fd, block)
         self.lines += count
         self.bytes += len(block)

@@ -122,3 +122,43 @@ def test_two_partial_lines_at_close_become_one_line(tmp_path):
         w.write(STDOUT, b"out tail")
     assert path.read_bytes() == b"err tailout tail"
     assert _index(path)[0][1] == 1 and len(_index(path)) == 1
+
+
+def test_an_index_write_cut_short_leaves_whole_records(tmp_path, monkeypatch):
+    """A full disk can let part of a write through and refuse the rest: the
+    index keeps whole records only, and the refused block is not written."""
+    import errno
+
+    from gage_core.process import output as output_module
+
+    path = tmp_path / "40_run"
+    w = OutputWriter(path)
+    w.write(STDOUT, b"kept 1\nkept 2\n", now_ms=1000)
+    real_write = os.write
+    index_fd = w._ifd
+    calls = []
+
+    def full_disk_write(fd, data):
+        if fd != index_fd:
+            return real_write(fd, data)
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, bytes(data[:13]))  # one record and a half
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(output_module.os, "write", full_disk_write)
+    try:
+        w.write(STDOUT, b"lost 1\nlost 2\nlost 3\n", now_ms=2000)
+    except OSError as e:
+        assert e.errno == errno.ENOSPC
+    else:
+        raise AssertionError("the full disk was not reported")
+    monkeypatch.setattr(output_module.os, "write", real_write)
+    assert calls == [27, 14]
+    assert [r[0] for r in _index(path)] == [1000, 1000]
+    assert path.read_bytes() == b"kept 1\nkept 2\n"
+    # The writer goes on once there is room again.
+    w.write(STDOUT, b"later\n", now_ms=3000)
+    w.close()
+    assert [r[0] for r in _index(path)] == [1000, 1000, 3000]
+    assert OutputReader(path).lines(0, 3) == [b"kept 1\n", b"kept 2\n", b"later\n"]
