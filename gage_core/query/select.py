@@ -24,7 +24,8 @@ from gage_core.errors import RunNotFound, RunSelectError
 
 __all__ = ["select_runs", "select_one", "match_spec", "describe_run"]
 
-_SLICE = re.compile(r"^(-?\d*):(-?\d*)$")
+# Each side is empty or a whole number: a lone "-" is no number.
+_SLICE = re.compile(r"^(-?\d+)?:(-?\d+)?$")
 _LIST_HINT = "Use 'gage ls' to show available runs."
 
 
@@ -54,7 +55,7 @@ def match_spec(runs: Sequence[Any], spec: str) -> list:
     ]
 
 
-def _slice(a: str, b: str) -> slice:
+def _slice(a: str | None, b: str | None) -> slice:
     start = None
     if a:
         n = int(a)

@@ -150,7 +150,7 @@ spec_text = st.one_of(
     nasty,
     st.sampled_from(["1", "0", "-1", "12", "13", "99999999999999999999999", ":", "2:4", "-2:", ":-1",
                      "0:2", "3:1", "--1:", "1:2:3", "01a2", "name1", "NAME", "²", "٣", "1²", "01a2000b",
-                     " 1 ", "", "-", "--", "::"]),
+                     " 1 ", "", "-", "--", "::", "-:", ":-", "-:-"]),
 )
 
 
@@ -159,6 +159,8 @@ spec_text = st.one_of(
 @example(["²"])
 @example(["1²"])
 @example(["-0:"])
+@example(["-:"])
+@example([":-"])
 def test_run_specs_only_gage_errors(specs):
     try:
         chosen = select_runs(RUNS, specs)

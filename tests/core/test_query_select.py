@@ -53,6 +53,14 @@ def test_index_out_of_range_falls_through_to_prefix():
     assert "gage ls" in e.value.hint
 
 
+@pytest.mark.parametrize("spec", ["-:", ":-", "-:-", "-:2", "1:-"])
+def test_a_lone_minus_in_a_slice_is_no_number(spec):
+    """Not a slice (a side is "-", not a number): a prefix, matching no run."""
+    with pytest.raises(RunNotFound) as e:
+        select_runs(RUNS, [spec])
+    assert e.value.message == f"No runs match '{spec}'"
+
+
 def test_select_nothing():
     assert select_runs(RUNS, []) == []
     with pytest.raises(RunNotFound):
